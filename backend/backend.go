@@ -1,0 +1,268 @@
+// Package backend is the hosting back end the console drives: establishments
+// and their credentials, bases and the server lifecycle, the journal and the
+// live events. One Backend is built per process; each console (local or over
+// SSH) gets a Session scoped to one establishment and one role, and every
+// permission check lives behind that Session.
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"charm.land/log/v2"
+
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/filestore"
+	"github.com/hebergement/console/backend/outbox"
+	"github.com/hebergement/console/backend/password"
+	"github.com/hebergement/console/backend/store"
+	"github.com/hebergement/console/backend/store/sqlite"
+)
+
+// Options configure a Backend.
+type Options struct {
+	// DataDir holds the database, the file store and the outbox.
+	DataDir string
+	// Clock is the one clock of the back end; nil means the wall clock.
+	Clock clock.Clock
+	// Logger receives operational logs; nil means discard. Secrets are never
+	// logged.
+	Logger *log.Logger
+	// Outbox delivers e-mails and SMS; nil means the outbox folder of DataDir.
+	Outbox outbox.Sender
+	// Hashing sets the argon2id cost; zero means password.Default.
+	Hashing password.Params
+	// PollInterval is how often the store is watched for changes made by
+	// other processes (the CLI, another server); zero means 500 ms.
+	PollInterval time.Duration
+}
+
+// Backend is the hosting back end of one data folder.
+type Backend struct {
+	store   store.Store
+	files   *filestore.Store
+	clock   clock.Clock
+	log     *log.Logger
+	outbox  outbox.Sender
+	hashing password.Params
+	bus     *bus
+	guard   *guard
+
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// Open opens the back end on opts.DataDir, creating it and applying the
+// database migrations as needed.
+func Open(ctx context.Context, opts Options) (*Backend, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("backend: no data folder")
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("backend: data folder: %w", err)
+	}
+	files, err := filestore.Open(filepath.Join(opts.DataDir, "files"))
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(opts.DataDir, "hebergement.db"))
+	if err != nil {
+		return nil, err
+	}
+	b := &Backend{
+		store:   db,
+		files:   files,
+		clock:   opts.Clock,
+		log:     opts.Logger,
+		outbox:  opts.Outbox,
+		hashing: opts.Hashing,
+		bus:     newBus(),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if b.clock == nil {
+		b.clock = clock.Real{}
+	}
+	if b.log == nil {
+		b.log = log.New(discard{})
+	}
+	if b.outbox == nil {
+		b.outbox = &outbox.Folder{Dir: filepath.Join(opts.DataDir, "outbox"), Now: b.clock.Now}
+	}
+	if b.hashing == (password.Params{}) {
+		b.hashing = password.Default
+	}
+	b.guard = newGuard(b.clock)
+	interval := opts.PollInterval
+	if interval <= 0 {
+		interval = 500 * time.Millisecond
+	}
+	go b.watch(interval)
+	return b, nil
+}
+
+// Close stops the watcher, ends every subscription and closes the store.
+func (b *Backend) Close() error {
+	var err error
+	b.once.Do(func() {
+		close(b.stop)
+		<-b.done
+		b.bus.closeAll()
+		err = b.store.Close()
+	})
+	return err
+}
+
+// Clock is the back end's clock, for consoles that show the time.
+func (b *Backend) Clock() clock.Clock { return b.clock }
+
+// watch publishes changes that other processes committed to the store, so
+// that a console sees what the CLI or another server did without a key press.
+func (b *Backend) watch(interval time.Duration) {
+	defer close(b.done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		if !b.bus.hasSubscribers() {
+			continue
+		}
+		var revs map[int64]int64
+		err := b.store.Read(context.Background(), func(tx store.Tx) error {
+			var err error
+			revs, err = tx.Revisions()
+			return err
+		})
+		if err != nil {
+			b.log.Warn("watch store", "err", err)
+			continue
+		}
+		for id, rev := range revs {
+			b.bus.observe(id, rev, "")
+		}
+	}
+}
+
+// journal records an action or a login attempt in its own transaction; used
+// for refusals, whose own transaction was rolled back.
+func (b *Backend) journal(ctx context.Context, estID int64, actor, action, detail string, cause error) {
+	entry := &store.JournalEntry{EstablishmentID: estID, At: b.clock.Now(), Actor: actor, Action: action, Detail: detail, OK: cause == nil}
+	if cause != nil {
+		entry.Detail = joinDetail(detail, cause.Error())
+	}
+	err := b.store.Write(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.AppendJournal(entry) })
+	if err != nil {
+		b.log.Error("journal", "action", action, "err", err)
+	}
+}
+
+func joinDetail(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + ": " + b
+}
+
+// Journal returns the latest journal entries of an establishment (0: all),
+// newest first; for operators and the console's Mon compte.
+func (b *Backend) Journal(ctx context.Context, estID int64, limit int) ([]JournalEntry, error) {
+	var rows []store.JournalEntry
+	err := b.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		rows, err = tx.Journal(estID, limit)
+		return err
+	})
+	out := make([]JournalEntry, len(rows))
+	for i, r := range rows {
+		out[i] = JournalEntry(r)
+	}
+	return out, err
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// bus fans events out to the consoles of each establishment.
+type bus struct {
+	mu   sync.Mutex
+	subs map[int64]map[chan Event]struct{}
+	seen map[int64]int64
+}
+
+func newBus() *bus {
+	return &bus{subs: map[int64]map[chan Event]struct{}{}, seen: map[int64]int64{}}
+}
+
+func (b *bus) subscribe(estID int64) (<-chan Event, func()) {
+	ch := make(chan Event, 8)
+	b.mu.Lock()
+	if b.subs[estID] == nil {
+		b.subs[estID] = map[chan Event]struct{}{}
+	}
+	b.subs[estID][ch] = struct{}{}
+	b.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if _, ok := b.subs[estID][ch]; ok {
+				delete(b.subs[estID], ch)
+				close(ch)
+			}
+		})
+	}
+}
+
+func (b *bus) hasSubscribers() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.subs {
+		if len(s) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// observe publishes an event when rev is a revision of estID not seen yet.
+func (b *bus) observe(estID, rev int64, action string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.seen[estID]; ok && old >= rev {
+		return
+	}
+	b.seen[estID] = rev
+	ev := Event{EstablishmentID: estID, Action: action}
+	for ch := range b.subs[estID] {
+		select {
+		case ch <- ev:
+		default: // a reload is already pending for this console
+		}
+	}
+}
+
+func (b *bus) closeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.subs {
+		for ch := range s {
+			close(ch)
+		}
+	}
+	b.subs = map[int64]map[chan Event]struct{}{}
+}

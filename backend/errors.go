@@ -1,0 +1,46 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Refusals the back end returns; the console maps each to a French sentence
+// with Message.
+var (
+	ErrBadCredentials   = errors.New("wrong hosting number or password")
+	ErrInvoiceRequired  = errors.New("invoice number required on the first login")
+	ErrBadInvoice       = errors.New("wrong invoice number")
+	ErrThrottled        = errors.New("too many login attempts from this address")
+	ErrForbidden        = errors.New("not allowed for this role")
+	ErrNotFound         = errors.New("not found")
+	ErrServerRunning    = errors.New("the server must be stopped first")
+	ErrServerStopped    = errors.New("the server is already stopped")
+	ErrAlreadyRunning   = errors.New("the server is already in service")
+	ErrNoOpenedBase     = errors.New("no base is opened")
+	ErrNoBaseInService  = errors.New("no base is in service")
+	ErrBaseOpened       = errors.New("the base is the opened base")
+	ErrAlreadyOpened    = errors.New("the base is already opened")
+	ErrInvalidFileName  = errors.New("invalid file name")
+	ErrInvalidInput     = errors.New("invalid input")
+	ErrNotAnnex         = errors.New("not an annex file")
+	ErrNotBaseFile      = errors.New("not a base file")
+)
+
+// LockedError says a hosting number is locked after too many failed logins.
+type LockedError struct {
+	Until time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("hosting number locked until %s", e.Until.Format(time.RFC3339))
+}
+
+// More refusals of the bases tab.
+var (
+	ErrWrongExtension = errors.New("the file must end in .HNOT, .HCOURRIERS, .HDOCJOINTS or .HPHOTOS")
+	ErrDuplicateBase  = errors.New("this base is already loaded")
+	ErrReadFailed     = errors.New("reading the file failed")
+	ErrFileMissing    = errors.New("the stored file of this base is missing")
+)

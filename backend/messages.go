@@ -1,0 +1,73 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/hostfile"
+)
+
+// messages are the French sentences the console shows for each refusal, in
+// the words of the original product. Message is the only place that maps
+// errors to text a user reads.
+var messages = []struct {
+	err  error
+	text string
+}{
+	{ErrBadCredentials, "Numéro d'hébergement ou mot de passe incorrect."},
+	{ErrInvoiceRequired, "Première connexion : saisissez aussi le numéro de facture reçu par e-mail."},
+	{ErrBadInvoice, "Numéro de facture incorrect : saisissez le numéro de votre dernière facture, reçu par e-mail."},
+	{ErrThrottled, "Trop de tentatives de connexion depuis ce poste. Réessayez dans quelques minutes."},
+	{ErrForbidden, "Votre profil ne permet pas cette action."},
+	{ErrServerRunning, "Le serveur est en service : arrêtez-le d'abord."},
+	{ErrServerStopped, "Le serveur est déjà arrêté."},
+	{ErrAlreadyRunning, "Le serveur est déjà en service."},
+	{ErrNoOpenedBase, "Aucune base n'est ouverte : ouvrez ou créez une base avant de la mettre en service."},
+	{ErrNoBaseInService, "Aucune base n'est en service : les fichiers annexes complètent la base en service."},
+	{ErrBaseOpened, "Cette base est la base ouverte du serveur : ouvrez-en une autre avant de la supprimer."},
+	{ErrAlreadyOpened, "Cette base est déjà la base ouverte."},
+	{ErrInvalidFileName, "Ce nom de fichier n'est pas valable."},
+	{ErrWrongExtension, "Ce fichier n'est pas un fichier d'hébergement : son nom doit se terminer par .HNOT, .HCOURRIERS, .HDOCJOINTS ou .HPHOTOS."},
+	{ErrNotBaseFile, "Ce fichier n'est pas une base : choisissez un fichier *.HNOT."},
+	{ErrNotAnnex, "Ce fichier n'est pas un fichier annexe : choisissez un fichier *.HCOURRIERS, *.HDOCJOINTS ou *.HPHOTOS."},
+	{ErrDuplicateBase, "Cette base est déjà chargée."},
+	{ErrReadFailed, "La lecture du fichier a échoué ; rien n'a été enregistré."},
+	{ErrFileMissing, "Le fichier de cette base est introuvable sur le serveur ; contactez l'hébergeur."},
+	{ErrNotFound, "Cette base n'existe plus : elle a peut-être été supprimée depuis une autre session."},
+	{hostfile.ErrNotHostingFile, "Ce fichier n'est pas un fichier d'hébergement PRONOTE : générez-le avec la commande « Générer les fichiers pour l'hébergement » du Serveur local."},
+	{hostfile.ErrUnsupportedVersion, "Ce fichier est dans une version de format que la console ne sait pas lire."},
+	{hostfile.ErrWrongKind, "Le contenu du fichier ne correspond pas à son extension (par exemple des photos renommées en .HNOT)."},
+	{hostfile.ErrMalformed, "L'en-tête du fichier est illisible : le fichier est endommagé. Générez-le de nouveau."},
+	{hostfile.ErrTruncated, "Le fichier est incomplet : générez-le de nouveau ou recommencez le transfert."},
+	{hostfile.ErrChecksum, "Le fichier est endommagé : sa somme de contrôle ne correspond pas. Générez-le de nouveau."},
+	{hostfile.ErrTrailingData, "Le fichier contient des données après sa fin : il est endommagé. Générez-le de nouveau."},
+	{hostfile.ErrOtherHostingNumber, "Ce fichier a été généré pour un autre numéro d'hébergement."},
+	{hostfile.ErrOtherBase, "Ce fichier annexe a été généré avec une autre base que la base en service."},
+	{hostfile.ErrOverQuota, "Espace de stockage insuffisant : ce fichier dépasse le quota de votre contrat d'hébergement."},
+	{hostfile.ErrInvalidYear, "Année scolaire incorrecte : saisissez deux années qui se suivent, par exemple 2026-2027."},
+	{hostfile.ErrInvalidGrid, "Grille horaire incorrecte : la fin doit suivre le début, les créneaux doivent découper la journée, et au moins un jour doit être choisi."},
+	{hostfile.ErrInvalidName, "Ce nom de fichier n'est pas valable."},
+	{ErrInvalidInput, "Valeur incorrecte."},
+	{context.Canceled, "Opération annulée ; rien n'a été enregistré."},
+	{context.DeadlineExceeded, "Opération trop longue, abandonnée ; rien n'a été enregistré."},
+}
+
+// Message is the French sentence for err, never a Go error string.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	var locked *LockedError
+	if errors.As(err, &locked) {
+		return fmt.Sprintf("Trop d'échecs de connexion : ce numéro d'hébergement est bloqué jusqu'à %s.",
+			locked.Until.In(clock.Paris()).Format("15h04"))
+	}
+	for _, m := range messages {
+		if errors.Is(err, m.err) {
+			return m.text
+		}
+	}
+	return "Une erreur inattendue s'est produite ; l'opération n'a pas été faite. Le détail est inscrit au journal."
+}

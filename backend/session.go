@@ -1,0 +1,620 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/store"
+)
+
+// Session is one console's handle on the back end: one establishment, one
+// role. Every method checks the role and stays inside the establishment.
+type Session struct {
+	b     *Backend
+	estID int64
+	role  Role
+	actor string
+	addr  string
+}
+
+// EstablishmentID is the establishment the session belongs to.
+func (s *Session) EstablishmentID() int64 { return s.estID }
+
+// Role is what the session may do.
+func (s *Session) Role() Role { return s.role }
+
+// Actor is the name the journal records for this session.
+func (s *Session) Actor() string { return s.actor }
+
+// Subscribe returns the events of the session's establishment and a function
+// that ends the subscription. The channel is closed when either is called or
+// the back end closes.
+func (s *Session) Subscribe() (<-chan Event, func()) { return s.b.bus.subscribe(s.estID) }
+
+// allow checks the role for everything the Autres bases tab does: SPR or the
+// Administration group.
+func (s *Session) allow(roles ...Role) error {
+	for _, r := range roles {
+		if s.role == r {
+			return nil
+		}
+	}
+	return ErrForbidden
+}
+
+// act runs one action in an immediate transaction scoped to the session's
+// establishment, bumps its revision, journals it and tells the consoles. A
+// refused action is journaled as a failure and changes nothing.
+func (s *Session) act(ctx context.Context, action, detail string, fn func(tx store.Tx, e store.Establishment) (string, error)) error {
+	var rev int64
+	now := s.b.clock.Now()
+	err := s.allow(RoleSPR, RoleAdmin)
+	if err == nil {
+		err = s.b.store.Write(ctx, func(tx store.Tx) error {
+			e, err := tx.Establishment(s.estID)
+			if err != nil {
+				return err
+			}
+			d, err := fn(tx, e)
+			if err != nil {
+				return err
+			}
+			if d != "" {
+				detail = d
+			}
+			if rev, err = tx.BumpRevision(s.estID); err != nil {
+				return err
+			}
+			return tx.AppendJournal(&store.JournalEntry{EstablishmentID: s.estID, At: now, Actor: s.actor, Action: action, Detail: detail, OK: true})
+		})
+	}
+	if err != nil {
+		err = mapStoreErr(err)
+		s.b.journal(ctx, s.estID, s.actor, action, detail, err)
+		return err
+	}
+	s.b.bus.observe(s.estID, rev, action)
+	return nil
+}
+
+// read runs fn in a read transaction after the role check.
+func (s *Session) read(ctx context.Context, fn func(tx store.Tx) error) error {
+	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+		return err
+	}
+	return mapStoreErr(s.b.store.Read(ctx, fn))
+}
+
+// Status is what the header shows: establishment, server state, version and
+// the opened base.
+func (s *Session) Status(ctx context.Context) (Status, error) {
+	var st Status
+	err := s.read(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		st.Establishment = toEstablishment(e)
+		st.State = ServerState(e.ServerState)
+		st.Version = fmt.Sprintf("PRONOTE %d", e.Version)
+		if st.UsedBytes, err = tx.UsedBytes(s.estID); err != nil {
+			return err
+		}
+		if inv, err := tx.LatestInvoice(s.estID); err == nil {
+			st.Establishment.Invoice = inv.Number
+		}
+		if e.OpenedBaseID == 0 {
+			return nil
+		}
+		bases, err := loadBases(tx, e)
+		if err != nil {
+			return err
+		}
+		for i := range bases {
+			if bases[i].ID == e.OpenedBaseID {
+				st.Opened = &bases[i]
+				if st.State == ServerRunning {
+					st.InService = &bases[i]
+				}
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// Bases returns the two lists of the Autres bases tab. A base that has once
+// been in service is in the first list; every other base, loaded or created,
+// in the second.
+func (s *Session) Bases(ctx context.Context) (BaseLists, error) {
+	var all []Base
+	err := s.read(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		all, err = loadBases(tx, e)
+		return err
+	})
+	var l BaseLists
+	for _, b := range all {
+		if b.PreviouslyInService() {
+			l.PreviouslyInService = append(l.PreviouslyInService, b)
+		} else {
+			l.Uploaded = append(l.Uploaded, b)
+		}
+	}
+	// Most recent service first; loads are already newest first.
+	sortByLastService(l.PreviouslyInService)
+	return l, err
+}
+
+func sortByLastService(bases []Base) {
+	for i := 1; i < len(bases); i++ {
+		for j := i; j > 0 && bases[j].LastPeriod().From.After(bases[j-1].LastPeriod().From); j-- {
+			bases[j], bases[j-1] = bases[j-1], bases[j]
+		}
+	}
+}
+
+// Base returns one base of the establishment.
+func (s *Session) Base(ctx context.Context, id int64) (Base, error) {
+	var all []Base
+	err := s.read(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		all, err = loadBases(tx, e)
+		return err
+	})
+	if err != nil {
+		return Base{}, err
+	}
+	for _, b := range all {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return Base{}, ErrNotFound
+}
+
+func loadBases(tx store.Tx, e store.Establishment) ([]Base, error) {
+	rows, err := tx.Bases(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	annexes, err := tx.Annexes(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	periods, err := tx.Periods(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Base, len(rows))
+	index := make(map[int64]int, len(rows))
+	for i, r := range rows {
+		grid, _ := hostfile.ParseGrid(r.Grid)
+		out[i] = Base{ID: r.ID, Name: r.Name, Year: hostfile.SchoolYear(r.SchoolYear), Origin: Origin(r.Origin), Size: r.Size,
+			SHA256: r.SHA256, BaseUID: r.BaseUID, LoadedBy: r.LoadedBy, LoadedAt: r.LoadedAt, Students: r.Students,
+			Teachers: r.Teachers, Classes: r.Classes, Grid: grid}
+		out[i].Opened = r.ID == e.OpenedBaseID
+		out[i].InService = out[i].Opened && e.ServerState == string(ServerRunning)
+		index[r.ID] = i
+	}
+	for _, a := range annexes {
+		if i, ok := index[a.BaseID]; ok {
+			out[i].Annexes = append(out[i].Annexes, Annex{ID: a.ID, Kind: hostfile.Kind(a.Kind), Name: a.Name, Size: a.Size,
+				SHA256: a.SHA256, LoadedBy: a.LoadedBy, LoadedAt: a.LoadedAt})
+		}
+	}
+	for _, p := range periods {
+		if i, ok := index[p.BaseID]; ok {
+			out[i].Periods = append(out[i].Periods, ServicePeriod{From: p.From, To: p.To})
+		}
+	}
+	return out, nil
+}
+
+// MaxNameBytes bounds the name of a loaded file.
+const MaxNameBytes = 255
+
+// splitFileName returns the stem and kind of an uploaded file's name, from a
+// local path or a client-supplied name. Any printable or not text is kept (it
+// is sanitized where drawn); empty, oversized or invalid UTF-8 names are not.
+func splitFileName(name string) (string, hostfile.Kind, error) {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || name == ".." || len(name) > MaxNameBytes || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		return "", "", ErrInvalidFileName
+	}
+	kind, ok := hostfile.KindFromName(name)
+	if !ok {
+		return "", "", ErrWrongExtension
+	}
+	stem := name[:strings.LastIndexByte(name, '.')]
+	if strings.TrimSpace(stem) == "" {
+		return "", "", ErrInvalidFileName
+	}
+	return stem, kind, nil
+}
+
+// ingest streams r into the file store through a validator: one pass reads,
+// checks, hashes and writes. On any refusal the temporary file is removed.
+func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect hostfile.Expect) (hostfile.Header, string, int64, error) {
+	pending, err := s.b.files.Create()
+	if err != nil {
+		return hostfile.Header{}, "", 0, err
+	}
+	v := hostfile.NewValidator(expect)
+	buf := make([]byte, 1<<20)
+	var done int64
+	fail := func(err error) (hostfile.Header, string, int64, error) {
+		pending.Abort()
+		return hostfile.Header{}, "", 0, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 {
+			if _, err := v.Write(buf[:n]); err != nil {
+				return fail(err)
+			}
+			if _, err := pending.Write(buf[:n]); err != nil {
+				return fail(fmt.Errorf("store file: %w", err))
+			}
+			done += int64(n)
+			if p != nil {
+				p(done)
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return fail(fmt.Errorf("%w: %w", ErrReadFailed, rerr))
+		}
+	}
+	h, err := v.Close()
+	if err != nil {
+		return fail(err)
+	}
+	sum, err := pending.CommitSum(v.Sum())
+	if err != nil {
+		return hostfile.Header{}, "", 0, err
+	}
+	return h, sum, done, nil
+}
+
+// quotaLeft reads how many bytes the establishment may still store.
+func (s *Session) quotaLeft(ctx context.Context) (store.Establishment, int64, error) {
+	var e store.Establishment
+	var used int64
+	err := s.read(ctx, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.Establishment(s.estID); err != nil {
+			return err
+		}
+		used, err = tx.UsedBytes(s.estID)
+		return err
+	})
+	return e, e.QuotaBytes - used, err
+}
+
+// dropUnreferenced removes a stored file nothing refers to any more.
+func (b *Backend) dropUnreferenced(sum string) {
+	var used bool
+	err := b.store.Read(context.Background(), func(tx store.Tx) error {
+		var err error
+		used, err = tx.ObjectReferenced(sum)
+		return err
+	})
+	if err == nil && !used {
+		if err := b.files.Remove(sum); err != nil {
+			b.log.Warn("remove stored file", "err", err)
+		}
+	}
+}
+
+// LoadBase is "Charger une base": fileName is the *.HNOT's name (its stem
+// becomes the base's name), r its content. The file is validated while it is
+// stored, in one pass; a refused file leaves nothing behind. Loading does not
+// touch the server.
+func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p Progress) (Base, error) {
+	const action = "base.load"
+	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+		return Base{}, err
+	}
+	stem, kind, err := splitFileName(fileName)
+	if err == nil && kind != hostfile.KindBase {
+		err = ErrNotBaseFile
+	}
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, action, fileName, err)
+		return Base{}, err
+	}
+	e, left, err := s.quotaLeft(ctx)
+	if err != nil {
+		return Base{}, err
+	}
+	if left <= 0 {
+		s.b.journal(ctx, s.estID, s.actor, action, stem, hostfile.ErrOverQuota)
+		return Base{}, hostfile.ErrOverQuota
+	}
+	h, sum, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: hostfile.KindBase, HostingNumber: e.HostingNumber, MaxSize: left})
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, action, stem, err)
+		return Base{}, err
+	}
+	row := store.Base{EstablishmentID: s.estID, Name: stem, SchoolYear: int(h.Year), Origin: string(OriginUploaded), SHA256: sum,
+		Size: size, BaseUID: h.BaseID, Students: h.Students, Teachers: h.Teachers, Classes: h.Classes, Grid: h.Grid.String(),
+		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
+	err = s.act(ctx, action, stem, func(tx store.Tx, e store.Establishment) (string, error) {
+		if _, err := tx.BaseBySHA256(s.estID, sum); err == nil {
+			return "", ErrDuplicateBase
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+		used, err := tx.UsedBytes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		if used+size > e.QuotaBytes { // another upload won the race
+			return "", hostfile.ErrOverQuota
+		}
+		return fmt.Sprintf("%s (%s, %d bytes)", stem, h.Year, size), tx.InsertBase(&row)
+	})
+	if err != nil {
+		s.b.dropUnreferenced(sum)
+		return Base{}, err
+	}
+	return s.Base(ctx, row.ID)
+}
+
+// AttachAnnex is "Compléter la base hébergée": a *.HCOURRIERS, *.HDOCJOINTS or
+// *.HPHOTOS generated with the base in service is attached to it, replacing
+// an earlier annex of the same kind. An annex of another base is refused.
+func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader, p Progress) (Annex, error) {
+	const action = "annex.attach"
+	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+		return Annex{}, err
+	}
+	stem, kind, err := splitFileName(fileName)
+	if err == nil && !kind.IsAnnex() {
+		err = ErrNotAnnex
+	}
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, action, fileName, err)
+		return Annex{}, err
+	}
+	st, err := s.Status(ctx)
+	if err != nil {
+		return Annex{}, err
+	}
+	if st.InService == nil {
+		s.b.journal(ctx, s.estID, s.actor, action, stem, ErrNoBaseInService)
+		return Annex{}, ErrNoBaseInService
+	}
+	target := *st.InService
+	left := st.Establishment.QuotaBytes - st.UsedBytes
+	for _, a := range target.Annexes {
+		if a.Kind == kind {
+			left += a.Size // it will be replaced
+		}
+	}
+	if left <= 0 {
+		s.b.journal(ctx, s.estID, s.actor, action, stem, hostfile.ErrOverQuota)
+		return Annex{}, hostfile.ErrOverQuota
+	}
+	_, sum, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: kind, HostingNumber: st.Establishment.HostingNumber,
+		BaseID: target.BaseUID, MaxSize: left})
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, action, stem, err)
+		return Annex{}, err
+	}
+	row := store.Annex{BaseID: target.ID, Kind: string(kind), Name: stem + "." + string(kind), SHA256: sum, Size: size,
+		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
+	var replaced string
+	err = s.act(ctx, action, row.Name, func(tx store.Tx, e store.Establishment) (string, error) {
+		if e.ServerState != string(ServerRunning) || e.OpenedBaseID != target.ID {
+			return "", ErrNoBaseInService // the base changed while the file was loading
+		}
+		var err error
+		replaced, err = tx.PutAnnex(&row)
+		if err != nil {
+			return "", err
+		}
+		used, err := tx.UsedBytes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		if used > e.QuotaBytes {
+			return "", hostfile.ErrOverQuota
+		}
+		return fmt.Sprintf("%s attached to %s", row.Name, target.Name), nil
+	})
+	if err != nil {
+		s.b.dropUnreferenced(sum)
+		return Annex{}, err
+	}
+	if replaced != "" && replaced != sum {
+		s.b.dropUnreferenced(replaced)
+	}
+	return Annex{ID: row.ID, Kind: kind, Name: row.Name, Size: size, SHA256: sum, LoadedBy: row.LoadedBy, LoadedAt: row.LoadedAt}, nil
+}
+
+// OpenBase is "Ouvrir cette base": the base becomes the server's opened base.
+// The server must be stopped. Nothing is copied: the cost is the same for
+// 1 MB and 1 GB.
+func (s *Session) OpenBase(ctx context.Context, id int64) error {
+	return s.act(ctx, "base.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		b, err := tx.Base(s.estID, id)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case e.ServerState == string(ServerRunning):
+			return "", ErrServerRunning
+		case e.OpenedBaseID == id:
+			return "", ErrAlreadyOpened
+		}
+		if _, err := s.b.files.Stat(b.SHA256); err != nil {
+			return "", fmt.Errorf("%w: %w", ErrFileMissing, err)
+		}
+		return b.Name, tx.SetServer(s.estID, string(ServerStopped), id)
+	})
+}
+
+// DefaultCreateBase is the "Créer une base" form's default: from July on the
+// coming school year, else the current one; the grid 8h00–18h00, 1 h slots,
+// Monday to Friday.
+func (s *Session) DefaultCreateBase() CreateBaseRequest {
+	return CreateBaseRequest{Year: DefaultSchoolYear(s.b.clock.Now()), Grid: hostfile.DefaultGrid()}
+}
+
+// DefaultSchoolYear is the school year "Créer une base" proposes at t.
+func DefaultSchoolYear(t time.Time) hostfile.SchoolYear {
+	t = t.In(clock.Paris())
+	if t.Month() >= time.July {
+		return hostfile.SchoolYear(t.Year())
+	}
+	return hostfile.SchoolYear(t.Year() - 1)
+}
+
+// CreateBase is "Créer une base": an empty base of the given school year and
+// grid is created and opened. The server must be stopped.
+func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, error) {
+	const action = "base.create"
+	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+		return Base{}, err
+	}
+	if err := validateCreate(req); err != nil {
+		s.b.journal(ctx, s.estID, s.actor, action, "", err)
+		return Base{}, err
+	}
+	st, err := s.Status(ctx)
+	if err != nil {
+		return Base{}, err
+	}
+	if st.State == ServerRunning {
+		s.b.journal(ctx, s.estID, s.actor, action, "", ErrServerRunning)
+		return Base{}, ErrServerRunning
+	}
+	id, err := hostfile.NewBaseID(rand.Reader)
+	if err != nil {
+		return Base{}, err
+	}
+	now := s.b.clock.Now()
+	h := hostfile.Header{Kind: hostfile.KindBase, Version: 1, HostingNumber: st.Establishment.HostingNumber, Year: req.Year,
+		BaseID: id, Establishment: st.Establishment.Name, Generated: now.UTC().Truncate(time.Second), Grid: req.Grid}
+	var file bytes.Buffer
+	if _, err := hostfile.Write(&file, h, bytes.NewReader(nil)); err != nil {
+		return Base{}, err
+	}
+	sum, size, err := s.b.files.Put(&file)
+	if err != nil {
+		return Base{}, err
+	}
+	name := "Nouvelle base " + req.Year.String()
+	row := store.Base{EstablishmentID: s.estID, Name: name, SchoolYear: int(req.Year), Origin: string(OriginCreated), SHA256: sum,
+		Size: size, BaseUID: id, Grid: req.Grid.String(), LoadedBy: s.actor, LoadedAt: now}
+	err = s.act(ctx, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
+		if e.ServerState == string(ServerRunning) {
+			return "", ErrServerRunning
+		}
+		if err := tx.InsertBase(&row); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s, grid %s", name, req.Grid), tx.SetServer(s.estID, string(ServerStopped), row.ID)
+	})
+	if err != nil {
+		s.b.dropUnreferenced(sum)
+		return Base{}, err
+	}
+	return s.Base(ctx, row.ID)
+}
+
+func validateCreate(req CreateBaseRequest) error {
+	if _, err := hostfile.ParseSchoolYear(req.Year.String()); err != nil {
+		return err
+	}
+	return req.Grid.Validate()
+}
+
+// PutInService is "Mettre en service": the server starts on the opened base.
+func (s *Session) PutInService(ctx context.Context) error {
+	return s.act(ctx, "server.start", "", func(tx store.Tx, e store.Establishment) (string, error) {
+		switch {
+		case e.ServerState == string(ServerRunning):
+			return "", ErrAlreadyRunning
+		case e.OpenedBaseID == 0:
+			return "", ErrNoOpenedBase
+		}
+		b, err := tx.Base(s.estID, e.OpenedBaseID)
+		if err != nil {
+			return "", err
+		}
+		if err := tx.StartPeriod(b.ID, s.b.clock.Now()); err != nil {
+			return "", err
+		}
+		return b.Name, tx.SetServer(s.estID, string(ServerRunning), b.ID)
+	})
+}
+
+// StopServer is "Arrêter le serveur": the server stops; the opened base stays
+// opened, and its service period ends.
+func (s *Session) StopServer(ctx context.Context) error {
+	return s.act(ctx, "server.stop", "", func(tx store.Tx, e store.Establishment) (string, error) {
+		if e.ServerState != string(ServerRunning) {
+			return "", ErrServerStopped
+		}
+		if err := tx.EndOpenPeriods(s.estID, s.b.clock.Now()); err != nil {
+			return "", err
+		}
+		return "", tx.SetServer(s.estID, string(ServerStopped), e.OpenedBaseID)
+	})
+}
+
+// DeleteBase deletes a base that is not the opened base, with its annexes;
+// the stored files go once nothing else uses them.
+func (s *Session) DeleteBase(ctx context.Context, id int64) error {
+	var files []string
+	err := s.act(ctx, "base.delete", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		b, err := tx.Base(s.estID, id)
+		if err != nil {
+			return "", err
+		}
+		if e.OpenedBaseID == id {
+			return "", ErrBaseOpened
+		}
+		files = append(files, b.SHA256)
+		annexes, err := tx.Annexes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		for _, a := range annexes {
+			if a.BaseID == id {
+				files = append(files, a.SHA256)
+			}
+		}
+		return b.Name, tx.DeleteBase(s.estID, id)
+	})
+	if err == nil {
+		for _, f := range files {
+			s.b.dropUnreferenced(f)
+		}
+	}
+	return err
+}

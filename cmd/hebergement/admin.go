@@ -1,0 +1,190 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/sanitize"
+)
+
+func newAdmin(g *globals) *cobra.Command {
+	admin := &cobra.Command{
+		Use:   "admin",
+		Short: "Operator commands: establishments and credentials",
+	}
+	est := &cobra.Command{Use: "establishment", Short: "Create, list and show establishments"}
+	est.AddCommand(newEstablishmentCreate(g), newEstablishmentList(g), newEstablishmentShow(g))
+	creds := &cobra.Command{Use: "credentials", Short: "Hosting credentials"}
+	creds.AddCommand(&cobra.Command{
+		Use:     "reset NUMBER",
+		Short:   "Draw a new password and send the credentials again (e-mail and SMS through the outbox)",
+		Example: "  hebergement admin credentials reset 482913570264",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := g.open(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if err := b.ResetCredentials(cmd.Context(), args[0], "operator"); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "New credentials sent for %s: hosting and invoice numbers by e-mail, password by SMS.\n", args[0])
+			return nil
+		},
+	})
+	admin.AddCommand(est, creds)
+	return admin
+}
+
+func newEstablishmentCreate(g *globals) *cobra.Command {
+	var n backend.NewEstablishment
+	var teacher, quota string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create an establishment and send its credentials through the outbox",
+		Example: `  hebergement admin establishment create --name "Lycée Victor Hugo" --uai 0751234A \
+      --email ce.0751234a@ac-paris.fr --phone "06 12 34 56 78" --admin-seats 4 --teacher-seats 50`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if n.TeacherSeats, err = parseTeacherSeats(teacher); err != nil {
+				return err
+			}
+			if quota != "" {
+				if n.QuotaBytes, err = hostfile.ParseSize(quota); err != nil {
+					return fmt.Errorf("--quota: %q is not a size (use 20GB, 500MB)", quota)
+				}
+			}
+			b, err := g.open(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			e, _, err := b.CreateEstablishment(cmd.Context(), n) // the password goes out by SMS only
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Establishment created: %s\n", sanitize.Line(e.Name))
+			fmt.Fprintf(out, "Hosting number: %s\n", e.HostingNumber)
+			fmt.Fprintf(out, "Credentials sent through the outbox: hosting and invoice numbers by e-mail to %s, password by SMS to %s.\n", e.Email, e.Phone)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&n.Name, "name", "", "establishment name (required)")
+	f.StringVar(&n.UAI, "uai", "", "UAI: 7 digits and a letter (required)")
+	f.StringVar(&n.Email, "email", "", "contact e-mail, receives the hosting and invoice numbers (required)")
+	f.StringVar(&n.Phone, "phone", "", "mobile phone, receives the password by SMS (required)")
+	f.IntVar(&n.AdminSeats, "admin-seats", 4, "licences in mode administratif")
+	f.StringVar(&teacher, "teacher-seats", "50", "licences in mode enseignant: 30, 50, 80 or unlimited")
+	f.StringVar(&quota, "quota", "", "storage quota, e.g. 20GB (default 20GB)")
+	for _, name := range []string{"name", "uai", "email", "phone"} {
+		cmd.MarkFlagRequired(name) //nolint:errcheck
+	}
+	return cmd
+}
+
+func parseTeacherSeats(s string) (int, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "unlimited", "illimité", "illimite":
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || (n != 30 && n != 50 && n != 80) {
+		return 0, fmt.Errorf("--teacher-seats: %q must be 30, 50, 80 or unlimited", s)
+	}
+	return n, nil
+}
+
+func newEstablishmentList(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "list",
+		Short:   "List every establishment",
+		Example: "  hebergement admin establishment list",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := g.open(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			list, err := b.Establishments(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No establishment yet: create one with `hebergement admin establishment create`.")
+				return nil
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "NUMBER\tUAI\tNAME\tADMIN\tTEACHER\tCREATED")
+			for _, e := range list {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", e.HostingNumber, e.UAI, sanitize.Line(e.Name), e.AdminSeats,
+					teacherSeats(e.TeacherSeats), e.CreatedAt.Format("2006-01-02"))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func teacherSeats(n int) string {
+	if n == 0 {
+		return "unlimited"
+	}
+	return strconv.Itoa(n)
+}
+
+func newEstablishmentShow(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "show NUMBER",
+		Short:   "Show one establishment",
+		Example: "  hebergement admin establishment show 482913570264",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := g.open(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			e, err := b.EstablishmentByNumber(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			first := "done"
+			if !e.FirstLoginDone {
+				first = "not yet (the invoice number will be asked)"
+			}
+			for _, row := range [][2]string{
+				{"Hosting number", e.HostingNumber}, {"Name", sanitize.Line(e.Name)}, {"UAI", e.UAI},
+				{"E-mail", e.Email}, {"Phone", e.Phone}, {"Admin seats", strconv.Itoa(e.AdminSeats)},
+				{"Teacher seats", teacherSeats(e.TeacherSeats)}, {"Storage quota", humanBytes(e.QuotaBytes)},
+				{"Latest invoice", e.Invoice}, {"First login", first}, {"Created", e.CreatedAt.Format("2006-01-02 15:04 MST")},
+			} {
+				fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
