@@ -131,10 +131,6 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 		b.journal(ctx, est.ID, actor, "login", "", &LockedError{Until: est.LockedUntil})
 		return nil, &LockedError{Until: est.LockedUntil}
 	}
-	failed := est.FailedLogins
-	if !est.LockedUntil.IsZero() { // the lock has expired: start counting again
-		failed = 0
-	}
 	good, err := password.Verify(req.Password, est.PasswordHash)
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
@@ -163,29 +159,56 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 	}
 	if cause != nil {
 		b.guard.fail(addr)
-		failed++
-		var lockedUntil time.Time
-		var lockErr error
-		if failed >= MaxFailures {
-			lockedUntil = now.Add(LockDuration)
-			lockErr = &LockedError{Until: lockedUntil}
-		}
+		var lockErr *LockedError
+		var failed int
+		// Re-read the row in the (immediate) write transaction: parallel
+		// attempts are counted one after the other, none is lost.
 		if err := b.store.Write(ctx, func(tx store.Tx) error {
-			return tx.UpdateLogin(est.ID, failed, lockedUntil, est.FirstLoginDone)
+			cur, err := tx.Establishment(est.ID)
+			if err != nil {
+				return err
+			}
+			if now.Before(cur.LockedUntil) {
+				lockErr = &LockedError{Until: cur.LockedUntil}
+				return nil
+			}
+			if failed = cur.FailedLogins; !cur.LockedUntil.IsZero() {
+				failed = 0 // the lock has expired: start counting again
+			}
+			failed++
+			var until time.Time
+			if failed >= MaxFailures {
+				until = now.Add(LockDuration)
+				lockErr = &LockedError{Until: until}
+			}
+			return tx.UpdateLogin(est.ID, failed, until, cur.FirstLoginDone)
 		}); err != nil {
 			return nil, err
 		}
 		b.journal(ctx, est.ID, actor, "login", fmt.Sprintf("failure %d of %d", failed, MaxFailures), cause)
 		if lockErr != nil {
-			b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockedUntil)
+			b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockErr.Until)
 			return nil, lockErr
 		}
 		return nil, cause
 	}
+	var lockErr *LockedError
 	if err := b.store.Write(ctx, func(tx store.Tx) error {
+		cur, err := tx.Establishment(est.ID)
+		if err != nil {
+			return err
+		}
+		if now.Before(cur.LockedUntil) { // locked by a parallel attempt meanwhile
+			lockErr = &LockedError{Until: cur.LockedUntil}
+			return nil
+		}
 		return tx.UpdateLogin(est.ID, 0, time.Time{}, true)
 	}); err != nil {
 		return nil, err
+	}
+	if lockErr != nil {
+		b.journal(ctx, est.ID, actor, "login", "", lockErr)
+		return nil, lockErr
 	}
 	b.journal(ctx, est.ID, actor, "login", "SPR", nil)
 	return &Session{b: b, estID: est.ID, role: RoleSPR, actor: "SPR", addr: addr}, nil

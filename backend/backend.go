@@ -207,9 +207,14 @@ func newBus() *bus {
 	return &bus{subs: map[int64]map[chan Event]struct{}{}, seen: map[int64]int64{}}
 }
 
-func (b *bus) subscribe(estID int64) (<-chan Event, func()) {
+func (b *bus) subscribe(estID, rev int64, known bool) (<-chan Event, func()) {
 	ch := make(chan Event, 8)
 	b.mu.Lock()
+	if known && len(b.subs[estID]) == 0 {
+		// The new console reads the state as of rev: the watcher announces
+		// only later changes.
+		b.seen[estID] = max(b.seen[estID], rev)
+	}
 	if b.subs[estID] == nil {
 		b.subs[estID] = map[chan Event]struct{}{}
 	}

@@ -39,7 +39,15 @@ func (s *Session) Actor() string { return s.actor }
 // Subscribe returns the events of the session's establishment and a function
 // that ends the subscription. The channel is closed when either is called or
 // the back end closes.
-func (s *Session) Subscribe() (<-chan Event, func()) { return s.b.bus.subscribe(s.estID) }
+func (s *Session) Subscribe() (<-chan Event, func()) {
+	var rev int64
+	err := s.b.store.Read(context.Background(), func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		rev = e.Revision
+		return err
+	})
+	return s.b.bus.subscribe(s.estID, rev, err == nil)
+}
 
 // allow checks the role for everything the Autres bases tab does: SPR or the
 // Administration group.

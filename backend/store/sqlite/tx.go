@@ -295,6 +295,9 @@ func (t *tx) Journal(estID int64, limit int) ([]store.JournalEntry, error) {
 		q += ` WHERE establishment_id = ?`
 		args = append(args, estID)
 	}
+	if limit <= 0 {
+		limit = -1 // 0 means all; SQLite reads a negative LIMIT as none
+	}
 	q += ` ORDER BY at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)

@@ -1,0 +1,66 @@
+package demo_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/demo"
+	"github.com/hebergement/console/backend/password"
+)
+
+func TestSeed(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast,
+		Clock: clock.NewFake(time.Date(2026, 10, 5, 10, 0, 0, 0, clock.Paris()))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	res, err := demo.Seed(ctx, b, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The prefilled login goes straight in: no invoice asked.
+	s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
+	if err != nil {
+		t.Fatalf("demo login: %v", err)
+	}
+	st, err := s.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != backend.ServerRunning || st.InService == nil || st.InService.Year != 2026 || st.InService.Name != "VICTOR-HUGO-2026-2027" {
+		t.Errorf("demo status = %+v, want this year's base in service", st)
+	}
+	if len(st.InService.Annexes) != 1 {
+		t.Errorf("base in service has annexes %+v, want the documents joints", st.InService.Annexes)
+	}
+	l, err := s.Bases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.PreviouslyInService) != 2 || len(l.Uploaded) != 1 {
+		t.Errorf("demo lists: %d previously in service, %d uploaded; want 2 and 1", len(l.PreviouslyInService), len(l.Uploaded))
+	}
+	if len(l.PreviouslyInService) == 2 && l.PreviouslyInService[1].LastPeriod().To.IsZero() {
+		t.Error("last year's base has no end of service")
+	}
+	// Files not loaded yet are there for "Charger une base".
+	if _, err := os.Stat(filepath.Join(res.FilesDir, "VICTOR-HUGO-2026-2027-SECOURS.HNOT")); err != nil {
+		t.Errorf("spare base file: %v", err)
+	}
+	f, err := os.Open(filepath.Join(res.FilesDir, "VICTOR-HUGO-2026-2027-SECOURS.HNOT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := s.LoadBase(ctx, "VICTOR-HUGO-2026-2027-SECOURS.HNOT", f, nil); err != nil {
+		t.Errorf("loading the spare demo base: %v", err)
+	}
+}
