@@ -258,35 +258,56 @@ func splitFileName(name string) (string, hostfile.Kind, error) {
 }
 
 // ingest streams r into the file store through a validator: one pass reads,
-// checks, hashes and writes. On any refusal the temporary file is removed.
+// checks, hashes and writes. Writing runs on its own goroutine, one chunk
+// behind the hashing, so the disk and the CPU work at the same time. On any
+// refusal the temporary file is removed.
 func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect hostfile.Expect) (hostfile.Header, string, int64, error) {
 	pending, err := s.b.files.Create()
 	if err != nil {
 		return hostfile.Header{}, "", 0, err
 	}
-	v := hostfile.NewValidator(expect)
-	buf := make([]byte, 1<<20)
-	var done int64
+	const chunk, depth = 1 << 20, 4
+	free := make(chan []byte, depth)
+	for range depth {
+		free <- make([]byte, chunk)
+	}
+	work := make(chan []byte, depth)
+	written := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range work {
+			if err == nil {
+				_, err = pending.Write(b)
+			}
+			free <- b[:cap(b)]
+		}
+		written <- err
+	}()
 	fail := func(err error) (hostfile.Header, string, int64, error) {
+		close(work)
+		<-written
 		pending.Abort()
 		return hostfile.Header{}, "", 0, err
 	}
+	v := hostfile.NewValidator(expect)
+	var done int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
+		buf := <-free
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
+			work <- buf[:n] // the writer only reads buf, as the validator does
 			if _, err := v.Write(buf[:n]); err != nil {
 				return fail(err)
-			}
-			if _, err := pending.Write(buf[:n]); err != nil {
-				return fail(fmt.Errorf("store file: %w", err))
 			}
 			done += int64(n)
 			if p != nil {
 				p(done)
 			}
+		} else {
+			free <- buf
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			break
@@ -298,6 +319,11 @@ func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect ho
 	h, err := v.Close()
 	if err != nil {
 		return fail(err)
+	}
+	close(work)
+	if err := <-written; err != nil {
+		pending.Abort()
+		return hostfile.Header{}, "", 0, fmt.Errorf("store file: %w", err)
 	}
 	sum, err := pending.CommitSum(v.Sum())
 	if err != nil {

@@ -83,7 +83,13 @@ type Pending struct {
 	h    hash.Hash // nil when the caller supplies the sum
 	n    int64
 	done bool
+	// flushed is how much of the file writeback was started for.
+	flushed int64
 }
+
+// writebackEvery is how often a large pending file asks the kernel to start
+// writing it out.
+const writebackEvery = 8 << 20
 
 // Create starts a file whose SHA-256 the caller computes itself (for example
 // a validator that already hashes every byte), given to CommitSum.
@@ -110,6 +116,10 @@ func (p *Pending) Write(b []byte) (int, error) {
 	p.n += int64(n)
 	if p.h != nil {
 		p.h.Write(b[:n])
+	}
+	if p.n-p.flushed >= writebackEvery {
+		startWriteback(p.f, p.flushed, p.n-p.flushed)
+		p.flushed = p.n
 	}
 	return n, err
 }
