@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/hebergement/console/backend"
@@ -574,5 +575,29 @@ func TestTenantIsolation(t *testing.T) {
 	// B's hosting file cannot be loaded by A.
 	if _, err := loadErr(sA, "B.HNOT", generate(t, estB.HostingNumber, "B2", fileSize)[0]); !errors.Is(err, hostfile.ErrOtherHostingNumber) {
 		t.Errorf("A loads B's file: %v", err)
+	}
+}
+
+// TestLoadBaseManyChunks loads a file of many read chunks, delivered in uneven
+// pieces, so that reading, hashing and writing overlap: the stored file must
+// be byte-identical and the checksum accepted.
+func TestLoadBaseManyChunks(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.session(t, "Lycée Victor Hugo")
+	paths := generate(t, est.HostingNumber, "GRANDE", 24<<20+12345)
+	wantSum, _ := sha(t, paths[0])
+	f, err := os.Open(paths[0])
+	ok(t, err)
+	defer f.Close()
+	b, err := s.LoadBase(context.Background(), "GRANDE.HNOT", iotest.HalfReader(f), nil)
+	ok(t, err)
+	if b.SHA256 != wantSum {
+		t.Fatalf("stored under %s, want %s", b.SHA256, wantSum)
+	}
+	stored, err := os.ReadFile(filepath.Join(e.dir, "files", "objects", wantSum[:2], wantSum))
+	ok(t, err)
+	orig, _ := os.ReadFile(paths[0])
+	if !bytes.Equal(stored, orig) {
+		t.Error("the stored file differs from the upload")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -258,70 +259,106 @@ func splitFileName(name string) (string, hostfile.Kind, error) {
 }
 
 // ingest streams r into the file store through a validator: one pass reads,
-// checks, hashes and writes. Writing runs on its own goroutine, one chunk
-// behind the hashing, so the disk and the CPU work at the same time. On any
-// refusal the temporary file is removed.
+// checks, hashes and writes. Reading, hashing and writing run on three
+// goroutines, a few chunks apart, so the source, the CPU and the disk work at
+// the same time. On any refusal the temporary file is removed.
 func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect hostfile.Expect) (hostfile.Header, string, int64, error) {
 	pending, err := s.b.files.Create()
 	if err != nil {
 		return hostfile.Header{}, "", 0, err
 	}
-	const chunk, depth = 1 << 20, 4
-	free := make(chan []byte, depth)
-	for range depth {
-		free <- make([]byte, chunk)
+	const chunkSize, depth = 1 << 20, 6
+	// A chunk goes back to the reader once both the validator and the writer
+	// are done with it.
+	type chunk struct {
+		buf  []byte
+		n    int
+		err  error
+		refs atomic.Int32
 	}
-	work := make(chan []byte, depth)
-	written := make(chan error, 1)
-	go func() {
-		var err error
-		for b := range work {
-			if err == nil {
-				_, err = pending.Write(b)
+	free := make(chan *chunk, depth)
+	for range depth {
+		free <- &chunk{buf: make([]byte, chunkSize)}
+	}
+	release := func(c *chunk) {
+		if c.refs.Add(-1) == 0 {
+			free <- c
+		}
+	}
+	stop := make(chan struct{})
+	read := make(chan *chunk, depth)
+	go func() { // reader
+		defer close(read)
+		for {
+			var c *chunk
+			select {
+			case c = <-free:
+			case <-stop:
+				return
 			}
-			free <- b[:cap(b)]
+			c.n, c.err = io.ReadFull(r, c.buf)
+			if c.err == io.ErrUnexpectedEOF {
+				c.err = io.EOF
+			}
+			c.refs.Store(2)
+			select {
+			case read <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
+	work := make(chan *chunk, depth)
+	written := make(chan error, 1)
+	go func() { // writer
+		var err error
+		for c := range work {
+			if err == nil {
+				_, err = pending.Write(c.buf[:c.n])
+			}
+			release(c)
 		}
 		written <- err
 	}()
-	fail := func(err error) (hostfile.Header, string, int64, error) {
+	finish := func() error {
+		close(stop)
 		close(work)
-		<-written
+		return <-written
+	}
+	fail := func(err error) (hostfile.Header, string, int64, error) {
+		finish()
 		pending.Abort()
 		return hostfile.Header{}, "", 0, err
 	}
 	v := hostfile.NewValidator(expect)
 	var done int64
-	for {
+	for c := range read {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		buf := <-free
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			work <- buf[:n] // the writer only reads buf, as the validator does
-			if _, err := v.Write(buf[:n]); err != nil {
-				return fail(err)
-			}
-			done += int64(n)
-			if p != nil {
-				p(done)
-			}
-		} else {
-			free <- buf
+		work <- c
+		_, verr := v.Write(c.buf[:c.n])
+		n, cerr := c.n, c.err
+		release(c) // c belongs to the reader again: only n and cerr from here
+		done += int64(n)
+		if verr != nil {
+			return fail(verr)
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
+		if p != nil && n > 0 {
+			p(done)
 		}
-		if rerr != nil {
-			return fail(fmt.Errorf("%w: %w", ErrReadFailed, rerr))
+		if cerr != nil && cerr != io.EOF {
+			return fail(fmt.Errorf("%w: %w", ErrReadFailed, cerr))
 		}
 	}
 	h, err := v.Close()
 	if err != nil {
 		return fail(err)
 	}
-	close(work)
-	if err := <-written; err != nil {
+	if err := finish(); err != nil {
 		pending.Abort()
 		return hostfile.Header{}, "", 0, fmt.Errorf("store file: %w", err)
 	}

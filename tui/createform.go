@@ -1,0 +1,357 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/hostfile"
+)
+
+// Focus stops of the "Créer une base" form, in order.
+const (
+	cfYear = iota
+	cfStart
+	cfEnd
+	cfSlot
+	cfDays
+	cfSubmit
+	cfCancel
+	cfCount
+)
+
+// weekdays in the order of a French week, with their short names.
+var weekdays = [7]struct {
+	day  time.Weekday
+	name string
+}{
+	{time.Monday, "lun"}, {time.Tuesday, "mar"}, {time.Wednesday, "mer"}, {time.Thursday, "jeu"},
+	{time.Friday, "ven"}, {time.Saturday, "sam"}, {time.Sunday, "dim"},
+}
+
+// createDoneMsg is the outcome of "Créer une base", for the form that asked.
+type createDoneMsg struct {
+	id   int
+	base backend.Base
+	err  error
+}
+
+// createForm is "Créer une base": the school year and the timetable grid,
+// prefilled with the back end's defaults.
+type createForm struct {
+	c         *common
+	id        int
+	inputs    [cfDays]textinput.Model
+	days      [7]bool
+	dayCursor int
+	focus     int
+	errs      []string
+	busy      bool
+}
+
+func newCreateForm(c *common) *createForm {
+	f := &createForm{c: c, id: c.newID()}
+	def := c.defaults
+	if def.Year == 0 { // the status has not been read yet
+		def.Year = backend.DefaultSchoolYear(c.now())
+	}
+	if def.Grid.Slot == 0 {
+		def.Grid = hostfile.DefaultGrid()
+	}
+	values := [cfDays]string{def.Year.String(), frClock(def.Grid.Start), frClock(def.Grid.End), strconv.Itoa(def.Grid.Slot)}
+	limits := [cfDays]int{9, 5, 5, 3}
+	for i := range f.inputs {
+		in := textinput.New()
+		in.Prompt = ""
+		in.CharLimit = limits[i] + 2
+		in.KeyMap.Paste.SetEnabled(false)
+		in.KeyMap.AcceptSuggestion.SetEnabled(false)
+		in.KeyMap.NextSuggestion.SetEnabled(false)
+		in.KeyMap.PrevSuggestion.SetEnabled(false)
+		in.SetStyles(c.st.Input)
+		in.SetWidth(limits[i] + 1)
+		in.SetValue(values[i])
+		f.inputs[i] = in
+	}
+	for i, wd := range weekdays {
+		f.days[i] = slices.Contains(def.Grid.Days, wd.day)
+	}
+	f.setFocus(cfYear)
+	return f
+}
+
+// slotAllowed asks hostfile's own rule whether a slot length is one the
+// hosted server accepts (the list in the message above mirrors it).
+func slotAllowed(slot int) bool {
+	if slot <= 0 || slot > 24*60 {
+		return false
+	}
+	return hostfile.Grid{Start: 0, End: slot, Slot: slot, Days: []time.Weekday{time.Monday}}.Validate() == nil
+}
+
+// frClock writes minutes from midnight the French way: "08h00".
+func frClock(m int) string { return fmt.Sprintf("%02dh%02d", m/60, m%60) }
+
+// parseClock reads "08h00", "8h", "8h30", "08:00" or "8".
+func parseClock(s string) (int, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, ":", "h")
+	hs, ms, found := strings.Cut(s, "h")
+	if !found {
+		ms = ""
+	}
+	if ms == "" {
+		ms = "0"
+	}
+	h, err1 := strconv.Atoi(hs)
+	m, err2 := strconv.Atoi(ms)
+	if err1 != nil || err2 != nil || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m > 0) || len(hs) > 2 || len(ms) > 2 {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+func (f *createForm) setFocus(i int) {
+	f.focus = (i + cfCount) % cfCount
+	for j := range f.inputs {
+		if j == f.focus {
+			f.inputs[j].Focus()
+		} else {
+			f.inputs[j].Blur()
+		}
+	}
+}
+
+func (f *createForm) Update(msg tea.Msg) (modal, tea.Cmd) {
+	k := f.c.keys
+	switch msg := msg.(type) {
+	case createDoneMsg:
+		if msg.id != f.id {
+			return f, nil
+		}
+		f.busy = false
+		if msg.err != nil {
+			f.errs = []string{backend.Message(msg.err)}
+			return f, nil
+		}
+		ok := "La base « " + clean(msg.base.Name) + " » a été créée et ouverte. Appuyez sur s pour la mettre en service."
+		id := msg.base.ID
+		return nil, func() tea.Msg { return actionDoneMsg{ok: ok, selectID: id} }
+	case tea.PasteMsg:
+		if f.focus < cfDays {
+			var cmd tea.Cmd
+			f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
+			return f, cmd
+		}
+	case tea.KeyPressMsg:
+		if f.busy {
+			return f, nil
+		}
+		switch {
+		case key.Matches(msg, k.Cancel):
+			f.c.setStatus("Création annulée.", statusInfo)
+			return nil, nil
+		case key.Matches(msg, k.NextField):
+			f.setFocus(f.focus + 1)
+			return f, nil
+		case key.Matches(msg, k.PrevField):
+			f.setFocus(f.focus - 1)
+			return f, nil
+		case key.Matches(msg, k.Confirm):
+			if f.focus == cfCancel {
+				f.c.setStatus("Création annulée.", statusInfo)
+				return nil, nil
+			}
+			return f.submit()
+		}
+		switch f.focus {
+		case cfDays:
+			switch {
+			case key.Matches(msg, k.Left):
+				f.dayCursor = (f.dayCursor + 6) % 7
+			case key.Matches(msg, k.Right):
+				f.dayCursor = (f.dayCursor + 1) % 7
+			case key.Matches(msg, k.Toggle):
+				f.days[f.dayCursor] = !f.days[f.dayCursor]
+			}
+			return f, nil
+		case cfSubmit, cfCancel:
+			if key.Matches(msg, k.Left, k.Right) {
+				f.setFocus(cfSubmit + cfCancel - f.focus)
+			}
+			return f, nil
+		}
+		var cmd tea.Cmd
+		f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
+		return f, cmd
+	}
+	return f, nil
+}
+
+// request reads the form; errs are the French sentences shown under it.
+func (f *createForm) request() (backend.CreateBaseRequest, []string) {
+	var req backend.CreateBaseRequest
+	var errs []string
+	y, err := hostfile.ParseSchoolYear(f.inputs[cfYear].Value())
+	if err != nil {
+		errs = append(errs, backend.Message(err))
+	}
+	req.Year = y
+	start, okS := parseClock(f.inputs[cfStart].Value())
+	if !okS {
+		errs = append(errs, "Début de journée invalide : écrivez une heure comme 08h00.")
+	}
+	end, okE := parseClock(f.inputs[cfEnd].Value())
+	if !okE {
+		errs = append(errs, "Fin de journée invalide : écrivez une heure comme 18h00.")
+	}
+	if okS && okE && end <= start {
+		errs = append(errs, "La fin de journée ("+frClock(end)+") doit venir après le début ("+frClock(start)+").")
+	}
+	slot, err := strconv.Atoi(strings.TrimSpace(f.inputs[cfSlot].Value()))
+	switch {
+	case err != nil || !slotAllowed(slot):
+		errs = append(errs, "Durée d'un créneau invalide : choisissez 15, 30, 45, 50, 55, 60, 90 ou 120 minutes.")
+	case okS && okE && end > start && (end-start)%slot != 0:
+		errs = append(errs, fmt.Sprintf("La journée de %s à %s ne se découpe pas en créneaux de %d minutes.", frClock(start), frClock(end), slot))
+	}
+	var days []time.Weekday
+	for i, on := range f.days {
+		if on {
+			days = append(days, weekdays[i].day)
+		}
+	}
+	if len(days) == 0 {
+		errs = append(errs, "Cochez au moins un jour de cours.")
+	}
+	req.Grid = hostfile.Grid{Start: start, End: end, Slot: slot, Days: days}
+	if len(errs) == 0 {
+		if err := req.Grid.Validate(); err != nil {
+			errs = append(errs, backend.Message(err))
+		}
+	}
+	return req, errs
+}
+
+func (f *createForm) submit() (modal, tea.Cmd) {
+	req, errs := f.request()
+	f.errs = errs
+	if len(errs) > 0 {
+		return f, nil
+	}
+	c := f.c
+	sess := c.sess
+	if c.status.State == backend.ServerRunning {
+		return newConfirm(c, "Créer une base", "Arrêter et créer", []string{
+			"Le serveur est en service : pour créer et ouvrir la nouvelle base " + req.Year.String() + ", il faut d'abord l'arrêter.",
+			stopBody,
+		}, "Arrêt du serveur et création de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
+			if err := sess.StopServer(ctx); err != nil {
+				return "", 0, err
+			}
+			b, err := sess.CreateBase(ctx, req)
+			return "La base « " + clean(b.Name) + " » a été créée et ouverte. Appuyez sur s pour la mettre en service.", b.ID, err
+		})), nil
+	}
+	f.busy = true
+	id := f.id
+	return f, func() tea.Msg {
+		b, err := sess.CreateBase(context.Background(), req)
+		return createDoneMsg{id: id, base: b, err: err}
+	}
+}
+
+func (f *createForm) View(maxW, maxH int) string {
+	st := f.c.st
+	w := min(maxW, 72)
+	inner := w - 4
+	labelW := 22
+	var lines []string
+	for _, s := range wrap("Une base vide est créée, puis ouverte.", inner) {
+		lines = append(lines, st.Muted.Render(s))
+	}
+	lines = append(lines, "")
+	labels := [cfDays]string{"Année scolaire", "Début de journée", "Fin de journée", "Durée d'un créneau"}
+	units := [cfDays]string{"", "", "", " minutes"}
+	for i := range f.inputs {
+		lines = append(lines, f.label(i, labels[i], labelW)+f.inputs[i].View()+st.Muted.Render(units[i]))
+		if i == cfYear {
+			lines = append(lines, st.Bold.Render("  Grille horaire"))
+		}
+	}
+	// Days as toggles.
+	var days []string
+	for i, wd := range weekdays {
+		box := "[ ]"
+		if f.days[i] {
+			box = "[x]"
+		}
+		s := box + " " + wd.name
+		if f.focus == cfDays && i == f.dayCursor {
+			s = st.ButtonFocused.Render(s)
+		}
+		days = append(days, s)
+	}
+	dayLine := f.label(cfDays, "Jours", labelW) + strings.Join(days, " ")
+	if ansi.StringWidth(dayLine) > inner {
+		dayLine = f.label(cfDays, "Jours", 9) + strings.Join(days, " ")
+	}
+	if ansi.StringWidth(dayLine) > inner {
+		lines = append(lines, f.label(cfDays, "Jours", labelW), "  "+strings.Join(days, " "))
+	} else {
+		lines = append(lines, dayLine)
+	}
+	lines = append(lines, "")
+	for _, s := range wrap("Vous pouvez laisser la grille horaire par défaut : elle sera réinitialisée avec les données d'EDT.", inner) {
+		lines = append(lines, st.Muted.Render(s))
+	}
+	lines = append(lines, "")
+	submit, cancel := st.Button, st.Button
+	switch f.focus {
+	case cfSubmit:
+		submit = st.ButtonFocused
+	case cfCancel:
+		cancel = st.ButtonFocused
+	}
+	label := " Créer la base "
+	if f.busy {
+		label = " Création… "
+	}
+	lines = append(lines, "  "+submit.Render("["+label+"]")+"   "+cancel.Render("[ Annuler ]"))
+	for _, e := range f.errs {
+		for _, s := range wrap(e, inner) {
+			lines = append(lines, st.Error.Render(s))
+		}
+	}
+	return box(st, "Créer une base", lines, w, min(len(lines)+2, maxH), true)
+}
+
+func (f *createForm) label(i int, text string, w int) string {
+	st := f.c.st
+	if f.focus == i {
+		return st.FocusFg.Render("▸ ") + st.Accent.Render(fit(text, w-2))
+	}
+	return "  " + st.Label.Render(fit(text, w-2))
+}
+
+func (f *createForm) ShortHelp() []key.Binding {
+	k := f.c.keys
+	b := []key.Binding{withHelp(k.Confirm, "créer la base"), withHelp(k.NextField, "champ suivant")}
+	if f.focus == cfDays {
+		b = append(b, withHelp(k.Toggle, "cocher le jour"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "jour")))
+	}
+	return append(b, k.Cancel)
+}
+
+func (f *createForm) FullHelp() [][]key.Binding {
+	k := f.c.keys
+	return [][]key.Binding{{withHelp(k.Confirm, "créer la base"), k.Cancel}, {k.NextField, k.PrevField}, {k.Toggle, k.Left, k.Right}}
+}

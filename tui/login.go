@@ -1,0 +1,265 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/hebergement/console/backend"
+)
+
+// Fields of the login screen, in focus order.
+const (
+	fieldHosting = iota
+	fieldPassword
+	fieldInvoice
+	fieldCount
+)
+
+// credentialsSent is the answer to "Identifiants perdus ?", the same whether
+// the number exists or not, so that the screen tells nothing about it.
+const credentialsSent = "Si ce numéro d'hébergement existe, vos identifiants viennent d'être renvoyés : " +
+	"le numéro d'hébergement et le numéro de facture par e-mail, un nouveau mot de passe par SMS."
+
+// loginScreen asks for the hosting number and the password, and for the
+// invoice number when the back end says it is the first login.
+type loginScreen struct {
+	c      *common
+	b      *backend.Backend
+	addr   string
+	inputs [fieldCount]textinput.Model
+	// invoice is true once the back end asked for the invoice number.
+	invoice bool
+	focus   int
+	busy    bool
+	msg     string
+	msgErr  bool
+	width   int
+	height  int
+}
+
+func newLoginScreen(c *common, b *backend.Backend, opts Options) *loginScreen {
+	l := &loginScreen{c: c, b: b, addr: opts.Addr}
+	if l.addr == "" {
+		l.addr = "local"
+	}
+	for i := range l.inputs {
+		in := textinput.New()
+		in.Prompt = ""
+		in.KeyMap.Paste.SetEnabled(false) // the clipboard of the machine running the console, not the user's
+		in.KeyMap.AcceptSuggestion.SetEnabled(false)
+		in.KeyMap.NextSuggestion.SetEnabled(false)
+		in.KeyMap.PrevSuggestion.SetEnabled(false)
+		l.inputs[i] = in
+	}
+	l.inputs[fieldHosting].CharLimit = 32
+	l.inputs[fieldHosting].Placeholder = "12 chiffres"
+	l.inputs[fieldHosting].SetValue(opts.Prefill.HostingNumber)
+	l.inputs[fieldPassword].CharLimit = 64
+	l.inputs[fieldPassword].EchoMode = textinput.EchoPassword
+	l.inputs[fieldPassword].EchoCharacter = '•'
+	l.inputs[fieldPassword].Placeholder = "reçu par SMS"
+	l.inputs[fieldPassword].SetValue(opts.Prefill.Password)
+	l.inputs[fieldInvoice].CharLimit = 32
+	l.inputs[fieldInvoice].Placeholder = "10 chiffres"
+	if opts.Prefill.HostingNumber != "" && opts.Prefill.Password == "" {
+		l.focus = fieldPassword
+	}
+	l.restyle()
+	l.focusField(l.focus)
+	return l
+}
+
+func (l *loginScreen) restyle() {
+	for i := range l.inputs {
+		l.inputs[i].SetStyles(l.c.st.Input)
+	}
+}
+
+func (l *loginScreen) SetSize(w, h int) {
+	l.width, l.height = w, h
+	iw := l.inputWidth()
+	for i := range l.inputs {
+		l.inputs[i].SetWidth(iw)
+	}
+}
+
+// formWidth is the width of the login box.
+func (l *loginScreen) formWidth() int { return min(max(l.width-4, 40), 72) }
+
+func (l *loginScreen) inputWidth() int { return max(l.formWidth()-4-24-1, 8) }
+
+func (l *loginScreen) fields() int {
+	if l.invoice {
+		return fieldCount
+	}
+	return fieldInvoice
+}
+
+func (l *loginScreen) focusField(i int) {
+	l.focus = i
+	for j := range l.inputs {
+		if j == i {
+			l.inputs[j].Focus()
+		} else {
+			l.inputs[j].Blur()
+		}
+	}
+}
+
+func (l *loginScreen) Update(msg tea.Msg) tea.Cmd {
+	k := l.c.keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Submit):
+			return l.submit()
+		case key.Matches(msg, k.LostCredentials):
+			return l.lostCredentials()
+		case key.Matches(msg, k.NextField):
+			l.focusField((l.focus + 1) % l.fields())
+			return nil
+		case key.Matches(msg, k.PrevField):
+			l.focusField((l.focus + l.fields() - 1) % l.fields())
+			return nil
+		}
+		var cmd tea.Cmd
+		l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
+		return cmd
+	case tea.PasteMsg:
+		var cmd tea.Cmd
+		l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
+		return cmd
+	case loginFailedMsg:
+		l.busy = false
+		switch {
+		case errors.Is(msg.err, backend.ErrInvoiceRequired):
+			l.invoice = true
+			l.focusField(fieldInvoice)
+			l.msg, l.msgErr = backend.Message(msg.err), false
+		case errors.Is(msg.err, backend.ErrBadInvoice):
+			l.focusField(fieldInvoice)
+			l.msg, l.msgErr = backend.Message(msg.err), true
+		default:
+			l.inputs[fieldPassword].SetValue("")
+			l.focusField(fieldPassword)
+			l.msg, l.msgErr = backend.Message(msg.err), true
+		}
+		return nil
+	case credentialsSentMsg:
+		l.busy = false
+		if msg.err != nil {
+			l.msg, l.msgErr = backend.Message(msg.err), true
+		} else {
+			l.msg, l.msgErr = credentialsSent, false
+		}
+		return nil
+	}
+	return nil
+}
+
+func (l *loginScreen) submit() tea.Cmd {
+	if l.busy {
+		return nil
+	}
+	req := backend.LoginRequest{
+		HostingNumber: strings.TrimSpace(l.inputs[fieldHosting].Value()),
+		Password:      l.inputs[fieldPassword].Value(),
+		Addr:          l.addr,
+	}
+	if l.invoice {
+		req.Invoice = strings.TrimSpace(l.inputs[fieldInvoice].Value())
+	}
+	switch {
+	case req.HostingNumber == "":
+		l.focusField(fieldHosting)
+		l.msg, l.msgErr = "Saisissez votre numéro d'hébergement (reçu par e-mail).", true
+		return nil
+	case req.Password == "":
+		l.focusField(fieldPassword)
+		l.msg, l.msgErr = "Saisissez votre mot de passe (reçu par SMS).", true
+		return nil
+	case l.invoice && req.Invoice == "":
+		l.focusField(fieldInvoice)
+		l.msg, l.msgErr = "Saisissez le numéro de votre dernière facture (reçu par e-mail).", true
+		return nil
+	}
+	l.busy = true
+	l.msg, l.msgErr = "Connexion…", false
+	return loginCmd(l.b, req)
+}
+
+func (l *loginScreen) lostCredentials() tea.Cmd {
+	if l.busy {
+		return nil
+	}
+	hn := strings.TrimSpace(l.inputs[fieldHosting].Value())
+	if hn == "" {
+		l.focusField(fieldHosting)
+		l.msg, l.msgErr = "Saisissez d'abord votre numéro d'hébergement, puis appuyez sur ctrl+r.", true
+		return nil
+	}
+	l.busy = true
+	l.msg, l.msgErr = "Demande en cours…", false
+	return credentialsCmd(l.b, hn, l.addr)
+}
+
+// View draws the login box centred in the screen.
+func (l *loginScreen) View() string {
+	st := l.c.st
+	w := l.formWidth()
+	inner := w - 4
+	labelW := 24
+	var lines []string
+	lines = append(lines, st.Muted.Render("Pilotez votre Serveur PRONOTE hébergé."), "")
+	labels := [fieldCount]string{"Numéro d'hébergement", "Mot de passe", "Numéro de facture"}
+	for i := 0; i < l.fields(); i++ {
+		lab := st.Label
+		marker := "  "
+		if i == l.focus {
+			lab = st.Accent
+			marker = st.FocusFg.Render("▸ ")
+		}
+		lines = append(lines, marker+lab.Render(fit(labels[i], labelW-2))+l.inputs[i].View())
+		if i == fieldInvoice {
+			for _, s := range wrap("Demandé lors de la première connexion uniquement (reçu par e-mail).", inner-labelW) {
+				lines = append(lines, strings.Repeat(" ", labelW)+st.Muted.Render(s))
+			}
+		}
+	}
+	lines = append(lines, "")
+	btn := st.ButtonFocused.Render("[ Se connecter ]") + st.Muted.Render(" entrée")
+	lost := st.Accent.Render("Identifiants perdus ?") + st.Muted.Render(" ctrl+r")
+	gap := inner - ansi.StringWidth(btn) - ansi.StringWidth(lost)
+	if gap >= 2 {
+		lines = append(lines, btn+strings.Repeat(" ", gap)+lost)
+	} else {
+		lines = append(lines, btn, lost)
+	}
+	if l.msg != "" {
+		lines = append(lines, "")
+		ms := st.Muted
+		if l.msgErr {
+			ms = st.Error
+		}
+		for _, s := range wrap(l.msg, inner) {
+			lines = append(lines, ms.Render(s))
+		}
+	}
+	b := box(st, "Console d'hébergement PRONOTE", lines, w, len(lines)+2, true)
+	return lipgloss.Place(l.width, l.height, lipgloss.Center, lipgloss.Center, b)
+}
+
+func (l *loginScreen) ShortHelp() []key.Binding {
+	k := l.c.keys
+	return []key.Binding{k.Submit, k.NextField, k.LostCredentials, k.ForceQuit}
+}
+
+func (l *loginScreen) FullHelp() [][]key.Binding {
+	k := l.c.keys
+	return [][]key.Binding{{k.Submit, k.LostCredentials}, {k.NextField, k.PrevField}, {k.ForceQuit}}
+}

@@ -1,0 +1,558 @@
+// Package tui is the console d'hébergement: the terminal interface a school
+// uses to drive its hosted PRONOTE server. The same model runs locally and
+// over SSH; it only talks to the back end through a session handle, in
+// commands, never inside Update.
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/clock"
+)
+
+// Options tune a console. The zero value is a local console with an empty
+// login form.
+type Options struct {
+	// Prefill fills the login form (the demo data set, an SSH user name).
+	Prefill struct {
+		HostingNumber string
+		Password      string
+	}
+	// Addr is the client address given to the back end for throttling and
+	// the journal; "local" when empty.
+	Addr string
+	// StartDir is where the file picker opens; the working directory when
+	// empty.
+	StartDir string
+	// Now tells the time shown in messages; time.Now when nil.
+	Now func() time.Time
+}
+
+// statusKind colours the status line.
+type statusKind int
+
+const (
+	statusInfo statusKind = iota
+	statusOK
+	statusErr
+)
+
+// common is what the root shares with its screens, tabs and dialogs: styles,
+// keys, the session and the latest status, the open dialog and the status
+// line. Only Update code touches it.
+type common struct {
+	st       *Styles
+	keys     *KeyMap
+	sess     *backend.Session
+	status   backend.Status
+	loaded   bool
+	modal    modal
+	startDir string
+	now      func() time.Time
+	nextID   int
+	// dlgW and dlgH bound the dialogs: the screen less the help footer,
+	// which stays visible below them.
+	dlgW, dlgH int
+	// defaults of "Créer une base", read with the status.
+	defaults backend.CreateBaseRequest
+
+	statusText string
+	statusKind statusKind
+}
+
+func (c *common) setStatus(text string, kind statusKind) {
+	c.statusText, c.statusKind = text, kind
+}
+
+func (c *common) newID() int {
+	c.nextID++
+	return c.nextID
+}
+
+// tab is one tab of the console after login. Tabs get every message the root
+// does not keep for itself (data reloads included) and mouse events in their
+// own coordinates.
+type tab interface {
+	Title() string
+	SetSize(w, h int)
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// model is the root: login screen, then header, tab bar, the active tab,
+// status line and help footer, with dialogs drawn over them.
+type model struct {
+	c      *common
+	b      *backend.Backend
+	opts   Options
+	styles Styles
+	keys   KeyMap
+	login  *loginScreen
+	tabs   []tab
+	active int
+	help   help.Model
+	stop   func()
+	// eventsCh is the subscription to the establishment's changes.
+	eventsCh <-chan backend.Event
+	gen      int
+	applied  int
+	width    int
+	height   int
+	// contentTop is the first screen row of the active tab.
+	contentTop int
+}
+
+// New returns the console's root model for one user on back end b.
+func New(b *backend.Backend, opts Options) tea.Model {
+	m := &model{b: b, opts: opts, styles: NewStyles(true), keys: DefaultKeyMap()}
+	if m.opts.Now == nil {
+		m.opts.Now = time.Now
+	}
+	m.c = &common{st: &m.styles, keys: &m.keys, startDir: opts.StartDir, now: m.opts.Now}
+	m.help = help.New()
+	m.help.Styles = m.styles.Help
+	m.login = newLoginScreen(m.c, b, opts)
+	return m
+}
+
+func (m *model) Init() tea.Cmd {
+	return tea.RequestBackgroundColor
+}
+
+func (m *model) loggedIn() bool { return m.c.sess != nil }
+
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.styles = NewStyles(msg.IsDark())
+		m.help.Styles = m.styles.Help
+		m.login.restyle()
+		return m, nil
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.keys.ForceQuit) {
+			return m, m.quit()
+		}
+		cmd := m.handleKey(msg)
+		m.layout()
+		return m, cmd
+	case tea.MouseClickMsg:
+		return m, m.handleClick(msg)
+	case tea.MouseWheelMsg:
+		if m.c.modal == nil && m.loggedIn() && len(m.tabs) > 0 {
+			mm := msg.Mouse()
+			mm.Y -= m.contentTop
+			return m, m.tabs[m.active].Update(tea.MouseWheelMsg(mm))
+		}
+		return m, nil
+	case loggedInMsg:
+		return m, m.startSession(msg)
+	case loginFailedMsg, credentialsSentMsg:
+		cmd := m.login.Update(msg)
+		return m, cmd
+	case eventMsg:
+		if !m.loggedIn() {
+			return m, nil
+		}
+		return m, tea.Batch(m.reload(), waitEvent(m.eventsCh))
+	case eventsClosedMsg:
+		return m, nil
+	case dataMsg:
+		if msg.gen < m.applied {
+			return m, nil // an older answer than the one shown
+		}
+		m.applied = msg.gen
+		if msg.err != nil {
+			m.c.setStatus(backend.Message(msg.err), statusErr)
+			return m, nil
+		}
+		m.c.status, m.c.loaded, m.c.defaults = msg.status, true, msg.defaults
+		return m, m.broadcast(msg)
+	case actionDoneMsg:
+		if msg.err != nil {
+			m.c.setStatus(backend.Message(msg.err), statusErr)
+		} else if msg.ok != "" {
+			m.c.setStatus(msg.ok, statusOK)
+		}
+		return m, tea.Batch(m.broadcast(msg), m.reload())
+	case uploadDoneMsg:
+		if u, ok := m.c.modal.(*uploadDialog); ok && u.id == msg.id {
+			m.c.modal = nil
+		}
+		m.c.setStatus(uploadOutcome(msg))
+		var sel int64
+		if msg.err == nil && !msg.annex {
+			sel = msg.base.ID
+		}
+		return m, tea.Batch(m.broadcast(actionDoneMsg{selectID: sel}), m.reload())
+	case quitMsg:
+		return m, tea.Quit
+	}
+	// Anything else belongs to the open dialog (directory listings, upload
+	// progress) or to the screen below it (cursor blinks).
+	var cmds []tea.Cmd
+	if m.c.modal != nil {
+		var cmd tea.Cmd
+		m.c.modal, cmd = m.c.modal.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	if !m.loggedIn() {
+		cmds = append(cmds, m.login.Update(msg))
+	}
+	m.layout()
+	return m, tea.Batch(cmds...)
+}
+
+func (m *model) startSession(msg loggedInMsg) tea.Cmd {
+	m.c.sess = msg.sess
+	m.stop = msg.stop
+	m.eventsCh = msg.events
+	m.c.setStatus("", statusInfo)
+	m.tabs = []tab{newBasesTab(m.c)}
+	m.active = 0
+	m.keys.NextTab.SetEnabled(len(m.tabs) > 1)
+	m.keys.PrevTab.SetEnabled(len(m.tabs) > 1)
+	m.layout()
+	return tea.Batch(m.reload(), waitEvent(msg.events))
+}
+
+func (m *model) reload() tea.Cmd {
+	if m.c.sess == nil {
+		return nil
+	}
+	m.gen++
+	return reloadCmd(m.c.sess, m.gen)
+}
+
+// broadcast hands a message to every tab.
+func (m *model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.tabs))
+	for _, t := range m.tabs {
+		cmds = append(cmds, t.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *model) quit() tea.Cmd {
+	if u, ok := m.c.modal.(*uploadDialog); ok {
+		u.cancel()
+	}
+	stop := m.stop
+	m.stop = nil
+	return stopCmd(stop)
+}
+
+func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.c.modal != nil {
+		var cmd tea.Cmd
+		m.c.modal, cmd = m.c.modal.Update(msg)
+		return cmd
+	}
+	if !m.loggedIn() {
+		return m.login.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return m.quit()
+	case key.Matches(msg, m.keys.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		return nil
+	case key.Matches(msg, m.keys.NextTab):
+		m.active = (m.active + 1) % len(m.tabs)
+		return nil
+	case key.Matches(msg, m.keys.PrevTab):
+		m.active = (m.active + len(m.tabs) - 1) % len(m.tabs)
+		return nil
+	case key.Matches(msg, m.keys.Refresh):
+		m.c.setStatus("Données actualisées à "+m.opts.Now().In(clock.Paris()).Format("15h04")+".", statusInfo)
+		return m.reload()
+	}
+	if len(m.tabs) == 0 {
+		return nil
+	}
+	return m.tabs[m.active].Update(msg)
+}
+
+func (m *model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
+	if m.c.modal != nil || !m.loggedIn() {
+		return nil
+	}
+	mm := msg.Mouse()
+	if mm.Y == headerHeight { // tab bar
+		x := 0
+		for i, t := range m.tabs {
+			w := ansi.StringWidth(m.styles.Tab.Render(t.Title()))
+			if mm.X >= x && mm.X < x+w {
+				m.active = i
+				return nil
+			}
+			x += w + 1
+		}
+		return nil
+	}
+	if mm.Y >= m.contentTop && len(m.tabs) > 0 {
+		mm.Y -= m.contentTop
+		return m.tabs[m.active].Update(tea.MouseClickMsg(mm))
+	}
+	return nil
+}
+
+// Screen layout, top to bottom: header (2 lines), tab bar (1), the tab,
+// status line (1), help footer (1 or more).
+const headerHeight = 2
+
+func (m *model) footer() string {
+	var short []key.Binding
+	var full [][]key.Binding
+	switch {
+	case m.c.modal != nil:
+		short, full = m.c.modal.ShortHelp(), m.c.modal.FullHelp()
+	case !m.loggedIn():
+		short, full = m.login.ShortHelp(), m.login.FullHelp()
+	case len(m.tabs) > 0:
+		t := m.tabs[m.active]
+		short = append(t.ShortHelp(), m.keys.Help, m.keys.Quit)
+		full = append(t.FullHelp(), []key.Binding{
+			withHelp(m.keys.Refresh, "actualiser"), m.keys.NextTab, m.keys.PrevTab,
+			withHelp(m.keys.Help, "masquer l'aide"), m.keys.Quit, m.keys.ForceQuit,
+		})
+	}
+	if m.help.ShowAll {
+		return fullHelp(m.help, full, m.width)
+	}
+	return wrapHelp(m.help, short, m.width)
+}
+
+// wrapHelp lays the short help over as many lines as it needs (two at most),
+// so that at 80 columns every action stays listed.
+func wrapHelp(h help.Model, bindings []key.Binding, width int) string {
+	var lines []string
+	var cur []key.Binding
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		next := append(append([]key.Binding(nil), cur...), b)
+		h.SetWidth(0)
+		if len(cur) > 0 && ansi.StringWidth(h.ShortHelpView(next)) > width-1 && len(lines) == 0 {
+			h.SetWidth(width)
+			lines = append(lines, h.ShortHelpView(cur))
+			cur = []key.Binding{b}
+			continue
+		}
+		cur = next
+	}
+	h.SetWidth(width)
+	if len(cur) > 0 {
+		lines = append(lines, h.ShortHelpView(cur))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fullHelp lays every binding out in as few rows as the width allows, so that
+// no column is lost to the right edge.
+func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
+	var all []key.Binding
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				all = append(all, b)
+			}
+		}
+	}
+	h.SetWidth(0)
+	var out string
+	for rows := 1; rows <= len(all); rows++ {
+		var cols [][]key.Binding
+		for i := 0; i < len(all); i += rows {
+			cols = append(cols, all[i:min(i+rows, len(all))])
+		}
+		out = h.FullHelpView(cols)
+		if lipgloss.Width(out) <= width {
+			return out
+		}
+	}
+	return out
+}
+
+// layout gives each part its size after a resize or a change of the footer.
+func (m *model) layout() {
+	if m.width == 0 {
+		return
+	}
+	foot := lipgloss.Height(m.footer())
+	m.c.dlgW, m.c.dlgH = m.width-2, max(m.height-foot, 3)
+	if !m.loggedIn() {
+		m.login.SetSize(m.width, max(m.height-foot, 1))
+		return
+	}
+	m.contentTop = headerHeight + 1
+	ch := m.height - m.contentTop - len(m.statusLines()) - foot
+	for _, t := range m.tabs {
+		t.SetSize(m.width, max(ch, 0))
+	}
+}
+
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "Console d'hébergement PRONOTE"
+	return v
+}
+
+func (m *model) render() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if m.width < 40 || m.height < 12 {
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
+			m.styles.Muted.Render(fit("Agrandissez la fenêtre (80×24 au moins).", m.width)))
+	}
+	foot := m.footer()
+	var screen string
+	if !m.loggedIn() {
+		body := m.login.View()
+		bh := m.height - lipgloss.Height(foot)
+		screen = padLines(body, m.width, bh) + "\n" + padLines(foot, m.width, lipgloss.Height(foot))
+	} else {
+		parts := []string{m.header(), m.tabBar()}
+		status := m.statusLines()
+		ch := m.height - m.contentTop - len(status) - lipgloss.Height(foot)
+		body := ""
+		if len(m.tabs) > 0 {
+			body = m.tabs[m.active].View()
+		}
+		parts = append(parts, padLines(body, m.width, max(ch, 0)), strings.Join(status, "\n"), padLines(foot, m.width, lipgloss.Height(foot)))
+		screen = strings.Join(parts, "\n")
+	}
+	if m.c.modal == nil {
+		return screen
+	}
+	d := m.c.modal.View(m.c.dlgW, m.c.dlgH)
+	x := max((m.width-lipgloss.Width(d))/2, 0)
+	// Over the tab when it fits there, so the header stays in sight; else
+	// over everything but the help footer.
+	y := max((m.c.dlgH-lipgloss.Height(d))/2, 0)
+	if top, bottom := m.contentTop, m.c.dlgH-1; m.loggedIn() && lipgloss.Height(d) <= bottom-top {
+		y = top + (bottom-top-lipgloss.Height(d))/2
+	}
+	canvas := lipgloss.NewCanvas(m.width, m.height)
+	canvas.Compose(lipgloss.NewCompositor(
+		lipgloss.NewLayer(screen),
+		lipgloss.NewLayer(d).X(x).Y(y).Z(1),
+	))
+	return canvas.Render()
+}
+
+// statusLines is the status line: the outcome of the last action, in the
+// danger colour for a refusal; a long sentence takes a second line rather
+// than losing its end.
+func (m *model) statusLines() []string {
+	st := m.styles
+	s := st.Muted
+	switch m.c.statusKind {
+	case statusOK:
+		s = st.Success
+	case statusErr:
+		s = st.Error
+	}
+	lines := wrap(m.c.statusText, max(m.width-2, 1))
+	if len(lines) > 2 {
+		lines = []string{lines[0], strings.Join(lines[1:], " ")}
+	}
+	for i, l := range lines {
+		lines[i] = fit(" "+s.Render(l), m.width)
+	}
+	if len(lines) == 0 {
+		lines = []string{strings.Repeat(" ", m.width)}
+	}
+	return lines
+}
+
+// header shows, on every screen after login: establishment, hosting number,
+// server state, version, base in service, role and actor.
+func (m *model) header() string {
+	st := m.styles
+	s := m.c.status
+	e := s.Establishment
+	w := m.width
+	role, actor := m.c.sess.Role().String(), clean(m.c.sess.Actor())
+	who := role
+	if actor != "" && actor != role {
+		who += " · " + actor
+	}
+	who = st.Muted.Render(who)
+	name := clean(e.Name)
+	if name == "" {
+		name = "Console d'hébergement"
+	}
+	hn := ""
+	if e.HostingNumber != "" {
+		hn = st.Label.Render("  n° d'hébergement ") + st.Bold.Render(clean(e.HostingNumber))
+	}
+	// The hosting number and the role always show; the name gives way.
+	room := w - 1 - ansi.StringWidth(hn) - 2 - ansi.StringWidth(who)
+	if room < 16 {
+		who = ""
+		room = w - 1 - ansi.StringWidth(hn)
+	}
+	line1 := " " + ansi.Truncate(st.Title.Render(name), max(room, 0), "…") + hn
+	if who != "" {
+		line1 += strings.Repeat(" ", max(w-ansi.StringWidth(line1)-ansi.StringWidth(who), 2)) + who
+	}
+
+	state := st.Stopped.Render("● " + backend.ServerStopped.French())
+	if s.State == backend.ServerRunning {
+		state = st.Running.Render("● " + backend.ServerRunning.French())
+	}
+	if !m.c.loaded {
+		state = st.Muted.Render("…")
+	}
+	inService := st.Muted.Render("aucune")
+	if s.InService != nil {
+		inService = st.Bold.Render(clean(s.InService.Name))
+	}
+	version := clean(s.Version)
+	if version == "" {
+		version = "—"
+	}
+	line2 := " " + st.Label.Render("Serveur ") + state +
+		st.Label.Render("  Version ") + st.Text.Render(version) +
+		st.Label.Render("  Base en service ") + inService
+	return fit(line1, w) + "\n" + fit(line2, w)
+}
+
+// tabBar draws the tabs; the active one is highlighted and a rule fills the
+// rest of the line.
+func (m *model) tabBar() string {
+	st := m.styles
+	var b strings.Builder
+	for i, t := range m.tabs {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		if i == m.active {
+			b.WriteString(st.ActiveTab.Render(t.Title()))
+		} else {
+			b.WriteString(st.Tab.Render(t.Title()))
+		}
+	}
+	rest := m.width - ansi.StringWidth(b.String()) - 1
+	if rest > 0 {
+		b.WriteString(" " + st.BorderFg.Render(strings.Repeat("─", rest)))
+	}
+	return fit(b.String(), m.width)
+}
