@@ -285,8 +285,11 @@ func (b *Backend) ResetCredentials(ctx context.Context, hostingNumber, operator 
 		est, err = tx.EstablishmentByNumber(number)
 		return err
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: no establishment has the hosting number %s", ErrNotFound, number)
+	}
 	if err != nil {
-		return mapStoreErr(err)
+		return err
 	}
 	return b.sendNewCredentials(ctx, est, operator, "credentials.reset")
 }
@@ -514,8 +517,11 @@ func (b *Backend) EstablishmentByNumber(ctx context.Context, hostingNumber strin
 		}
 		return err
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Establishment{}, fmt.Errorf("%w: no establishment has the hosting number %s", ErrNotFound, number)
+	}
 	if err != nil {
-		return Establishment{}, mapStoreErr(err)
+		return Establishment{}, err
 	}
 	e := toEstablishment(row)
 	e.Invoice = inv.Number
