@@ -94,6 +94,18 @@ func NormalizeHostingNumber(s string) (string, bool) {
 // applies the lockout and throttling rules, journals the attempt and returns
 // an SPR session.
 func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error) {
+	est, addr, err := b.authenticate(ctx, req, "login", nil)
+	if err != nil {
+		return nil, err
+	}
+	b.journal(ctx, est.ID, "connexion depuis "+addr, "login", "SPR", nil)
+	return &Session{b: b, estID: est.ID, role: RoleSPR, actor: "SPR", addr: addr}, nil
+}
+
+// authenticate applies every rule of a credentials check (throttling, lockout,
+// invoice on the first login) for action, journals refusals, and on success
+// runs onSuccess in the transaction that records the login.
+func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action string, onSuccess func(tx store.Tx, est store.Establishment) error) (store.Establishment, string, error) {
 	addr := req.Addr
 	if addr == "" {
 		addr = "local"
@@ -101,13 +113,13 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 	number, ok := NormalizeHostingNumber(req.HostingNumber)
 	actor := "connexion depuis " + addr
 	if !b.guard.allowed(addr) {
-		b.journal(ctx, 0, actor, "login", "number "+safeNumber(req.HostingNumber), ErrThrottled)
-		return nil, ErrThrottled
+		b.journal(ctx, 0, actor, action, "number "+safeNumber(req.HostingNumber), ErrThrottled)
+		return store.Establishment{}, "", ErrThrottled
 	}
 	if !ok {
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, "login", "malformed hosting number", ErrBadCredentials)
-		return nil, ErrBadCredentials
+		b.journal(ctx, 0, actor, action, "malformed hosting number", ErrBadCredentials)
+		return store.Establishment{}, "", ErrBadCredentials
 	}
 	var est store.Establishment
 	err := b.store.Read(ctx, func(tx store.Tx) error {
@@ -120,20 +132,20 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 		// which numbers exist.
 		password.Verify(req.Password, dummyHash(b.hashing)) //nolint:errcheck
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, "login", "unknown number "+number, ErrBadCredentials)
-		return nil, ErrBadCredentials
+		b.journal(ctx, 0, actor, action, "unknown number "+number, ErrBadCredentials)
+		return store.Establishment{}, "", ErrBadCredentials
 	}
 	if err != nil {
-		return nil, err
+		return store.Establishment{}, "", err
 	}
 	now := b.clock.Now()
 	if now.Before(est.LockedUntil) {
-		b.journal(ctx, est.ID, actor, "login", "", &LockedError{Until: est.LockedUntil})
-		return nil, &LockedError{Until: est.LockedUntil}
+		b.journal(ctx, est.ID, actor, action, "", &LockedError{Until: est.LockedUntil})
+		return store.Establishment{}, "", &LockedError{Until: est.LockedUntil}
 	}
 	good, err := password.Verify(req.Password, est.PasswordHash)
 	if err != nil {
-		return nil, fmt.Errorf("login: %w", err)
+		return store.Establishment{}, "", fmt.Errorf("login: %w", err)
 	}
 	var cause error
 	switch {
@@ -141,8 +153,8 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 		cause = ErrBadCredentials
 	case !est.FirstLoginDone && strings.TrimSpace(req.Invoice) == "":
 		// Not a failure: the console now asks for the invoice number.
-		b.journal(ctx, est.ID, actor, "login", "invoice number asked", ErrInvoiceRequired)
-		return nil, ErrInvoiceRequired
+		b.journal(ctx, est.ID, actor, action, "invoice number asked", ErrInvoiceRequired)
+		return store.Establishment{}, "", ErrInvoiceRequired
 	case !est.FirstLoginDone:
 		var inv store.Invoice
 		err := b.store.Read(ctx, func(tx store.Tx) error {
@@ -151,7 +163,7 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 			return err
 		})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return store.Establishment{}, "", err
 		}
 		if strings.ReplaceAll(strings.TrimSpace(req.Invoice), " ", "") != inv.Number || inv.Number == "" {
 			cause = ErrBadInvoice
@@ -183,14 +195,14 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 			}
 			return tx.UpdateLogin(est.ID, failed, until, cur.FirstLoginDone)
 		}); err != nil {
-			return nil, err
+			return store.Establishment{}, "", err
 		}
-		b.journal(ctx, est.ID, actor, "login", fmt.Sprintf("failure %d of %d", failed, MaxFailures), cause)
+		b.journal(ctx, est.ID, actor, action, fmt.Sprintf("failure %d of %d", failed, MaxFailures), cause)
 		if lockErr != nil {
 			b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockErr.Until)
-			return nil, lockErr
+			return store.Establishment{}, "", lockErr
 		}
-		return nil, cause
+		return store.Establishment{}, "", cause
 	}
 	var lockErr *LockedError
 	if err := b.store.Write(ctx, func(tx store.Tx) error {
@@ -202,16 +214,21 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 			lockErr = &LockedError{Until: cur.LockedUntil}
 			return nil
 		}
-		return tx.UpdateLogin(est.ID, 0, time.Time{}, true)
+		if err := tx.UpdateLogin(est.ID, 0, time.Time{}, true); err != nil {
+			return err
+		}
+		if onSuccess != nil {
+			return onSuccess(tx, cur)
+		}
+		return nil
 	}); err != nil {
-		return nil, err
+		return store.Establishment{}, "", err
 	}
 	if lockErr != nil {
-		b.journal(ctx, est.ID, actor, "login", "", lockErr)
-		return nil, lockErr
+		b.journal(ctx, est.ID, actor, action, "", lockErr)
+		return store.Establishment{}, "", lockErr
 	}
-	b.journal(ctx, est.ID, actor, "login", "SPR", nil)
-	return &Session{b: b, estID: est.ID, role: RoleSPR, actor: "SPR", addr: addr}, nil
+	return est, addr, nil
 }
 
 var (

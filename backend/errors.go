@@ -43,4 +43,7 @@ var (
 	ErrDuplicateBase  = errors.New("this base is already loaded")
 	ErrReadFailed     = errors.New("reading the file failed")
 	ErrFileMissing    = errors.New("the stored file of this base is missing")
+	// ErrUnknownKey is returned for an SSH key that is not enrolled, or
+	// revoked: the console shows the enrollment screen.
+	ErrUnknownKey = errors.New("this SSH key is not enrolled")
 )

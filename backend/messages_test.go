@@ -38,6 +38,7 @@ var sentinels = map[string]error{
 	"ErrDuplicateBase":   backend.ErrDuplicateBase,
 	"ErrReadFailed":      backend.ErrReadFailed,
 	"ErrFileMissing":     backend.ErrFileMissing,
+	"ErrUnknownKey":      backend.ErrUnknownKey,
 
 	"hostfile.ErrNotHostingFile":     hostfile.ErrNotHostingFile,
 	"hostfile.ErrUnsupportedVersion": hostfile.ErrUnsupportedVersion,

@@ -65,6 +65,14 @@ type Tx interface {
 	EndOpenPeriods(establishmentID int64, at time.Time) error
 	Periods(establishmentID int64) ([]Period, error)
 
+	// PutKey enrolls a key, or enrolls again a revoked one (same
+	// fingerprint): the row is updated and no longer revoked.
+	PutKey(k *Key) error
+	KeyByFingerprint(fingerprint string) (Key, error)
+	Keys(establishmentID int64) ([]Key, error)
+	TouchKey(id int64, at time.Time) error
+	RevokeKey(fingerprint string, at time.Time) error
+
 	AppendJournal(e *JournalEntry) error
 	Journal(establishmentID int64, limit int) ([]JournalEntry, error)
 }
@@ -147,4 +155,17 @@ type JournalEntry struct {
 	Action          string
 	Detail          string
 	OK              bool
+}
+
+// Key is a row of ssh_keys.
+type Key struct {
+	ID              int64
+	EstablishmentID int64
+	Fingerprint     string
+	PublicKey       string
+	Name            string
+	Role            string // "spr" or "admin"
+	AddedAt         time.Time
+	LastUsedAt      time.Time
+	RevokedAt       time.Time // zero while the key is valid
 }
