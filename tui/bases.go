@@ -22,9 +22,14 @@ const (
 // baseList is one scrolling list of bases. Only the visible rows are drawn,
 // so a list of 10,000 bases costs what a list of 10 does.
 type baseList struct {
-	title  string
-	empty  string
-	bases  []backend.Base
+	title string
+	// short is the title when the full one does not fit with the count.
+	short string
+	empty string
+	bases []backend.Base
+	// nameW is the width of the longest name, measured once per reload so
+	// that drawing stays independent of the length of the list.
+	nameW  int
 	cursor int
 	offset int
 	// geometry in the tab's coordinates, set by SetSize
@@ -79,10 +84,12 @@ func newBasesTab(c *common) *basesTab {
 	t := &basesTab{c: c}
 	t.lists[listInService] = baseList{
 		title: "Bases précédemment mises en service",
+		short: "Bases mises en service",
 		empty: "Aucune base n'a encore été mise en service.",
 	}
 	t.lists[listUploaded] = baseList{
 		title: "Bases téléchargées depuis l'établissement",
+		short: "Bases téléchargées",
 		empty: "Aucune base chargée. Appuyez sur c pour charger un fichier *.HNOT.",
 	}
 	return t
@@ -92,11 +99,14 @@ func (t *basesTab) Title() string { return "Autres bases" }
 
 func (t *basesTab) SetSize(w, h int) {
 	t.width, t.height = w, h
+	// Below 100 columns the details keep 34 (30 of text), enough for a
+	// date and time after its label, and the lists the rest: 46 at 80,
+	// where a name of 22 cells fits once the optional columns give way.
 	switch {
 	case w >= 100:
 		t.leftW = w * 56 / 100
 	case w >= 72:
-		t.leftW = w - 35
+		t.leftW = w - 34
 	default:
 		t.leftW = w // no room for the details: lists only
 	}
@@ -155,6 +165,12 @@ func (t *basesTab) setData(l backend.BaseLists) {
 	}
 	t.lists[listInService].bases = l.PreviouslyInService
 	t.lists[listUploaded].bases = l.Uploaded
+	for i := range t.lists {
+		t.lists[i].nameW = 0
+		for _, b := range t.lists[i].bases {
+			t.lists[i].nameW = max(t.lists[i].nameW, ansi.StringWidth(clean(b.Name)))
+		}
+	}
 	found := false
 	for i := range t.lists {
 		lst := &t.lists[i]
@@ -225,9 +241,11 @@ func (t *basesTab) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		t.detailOff = 0
 	case key.Matches(msg, k.DetailDown):
 		n := len(t.detailLines(t.detailsInner()))
-		t.detailOff = min(t.detailOff+max(t.height-4, 1), max(n-(t.height-2), 0))
+		t.detailOff = min(t.detailOff+max(t.height-4, 1), maxDetailOff(n, t.height-2))
 	case key.Matches(msg, k.DetailUp):
-		t.detailOff = max(t.detailOff-max(t.height-4, 1), 0)
+		// From what shows: the window may have grown since the last pg↓.
+		n := len(t.detailLines(t.detailsInner()))
+		t.detailOff = max(min(t.detailOff, maxDetailOff(n, t.height-2))-max(t.height-4, 1), 0)
 	case key.Matches(msg, k.Load):
 		c.modal = newPicker(c, "Charger une base", "Choisissez un fichier *.HNOT généré par votre Serveur PRONOTE.",
 			[]hostfile.Kind{hostfile.KindBase}, false)
@@ -361,68 +379,166 @@ type column struct {
 	title string
 	width int
 	right bool
+	what  columnKind
 }
 
+// columnKind is what a column shows.
+type columnKind int
+
+const (
+	colName columnKind = iota
+	colYear
+	colStart
+	colEnd
+	colSize
+	colLoaded
+)
+
+// listLayout is how a list spends its width: the date format (16: date and
+// time, 10: date, 8: two-digit year), whether the optional column shows (the
+// end of service, the size: both are in the details too), and the school
+// year in the short form "2025-26".
+type listLayout struct {
+	date      int
+	optional  bool
+	shortYear bool
+}
+
+// Fixed widths of the list columns.
+const (
+	yearW, shortYearW, sizeW = 9, 7, 7
+)
+
+// nameRoom is what layout c leaves to the name column of list which in inner
+// cells (separators counted).
+func nameRoom(which, inner int, c listLayout) int {
+	fixed := yearW + 2 + c.date // the year, the first date and their gaps
+	if c.shortYear {
+		fixed -= yearW - shortYearW
+	}
+	if c.optional {
+		if which == listInService {
+			fixed += 1 + c.date
+		} else {
+			fixed += 1 + sizeW
+		}
+	}
+	return inner - fixed
+}
+
+// layouts picks the layout of both lists for inner cells each. The name
+// matters most: each list takes the richest layout that leaves its longest
+// name whole (up to a cap), trying every column with dates and times, with
+// dates, with two-digit years, then without the optional column, then with
+// short school years. When one list needs two-digit years, the other one
+// takes them too, so that the dates read alike, and keeps its optional
+// column if it fits then.
+func (t *basesTab) layouts(inner int) [2]listLayout {
+	choices := []listLayout{
+		{16, true, false}, {10, true, false}, {8, true, false},
+		{16, false, false}, {10, false, false}, {8, false, false}, {8, false, true},
+	}
+	var want [2]int
+	var picks [2]listLayout
+	for i := range t.lists {
+		want[i] = min(max(t.lists[i].nameW, 10), 32) + 2 // the mark and a space
+		pick := choices[len(choices)-1]
+		for _, c := range choices {
+			if nameRoom(i, inner, c) >= want[i] {
+				pick = c
+				break
+			}
+		}
+		picks[i] = pick
+	}
+	if picks[0].date != 8 && picks[1].date != 8 {
+		return picks
+	}
+	var out [2]listLayout
+	for i := range out {
+		date := 8
+		out[i] = listLayout{date, false, true}
+		for _, c := range []listLayout{{date, true, false}, {date, false, false}} {
+			if nameRoom(i, inner, c) >= want[i] {
+				out[i] = c
+				break
+			}
+		}
+	}
+	return out
+}
+
+// columns are the columns of list which in inner cells.
 func (t *basesTab) columns(which, inner int) []column {
-	const year, size = 9, 8
-	dates := 1
-	if which == listInService {
-		dates = 2
+	lay := t.layouts(inner)[which]
+	date, name, year := lay.date, nameRoom(which, inner, lay), yearW
+	if lay.shortYear {
+		year = shortYearW
 	}
-	fixed := year + 3
-	if which == listUploaded {
-		fixed += size
-	}
-	// Dates with the time of day when the names keep 24 cells or more, with
-	// a four-digit year when they keep 16, else "01/09/25".
-	date := 8
-	switch {
-	case inner-fixed-dates*16 >= 2+24:
-		date = 16
-	case inner-fixed-dates*10 >= 2+16:
-		date = 10
-	}
-	name := inner - fixed - dates*date
+	cols := []column{{"Nom", name, false, colName}, {"Année", year, false, colYear}}
 	if which == listInService {
 		startTitle := map[int]string{8: "Service", 10: "En service", 16: "Mise en service"}[date]
-		return []column{{"Nom", name, false}, {"Année", year, false}, {startTitle, date, false}, {"Arrêt", date, false}}
+		cols = append(cols, column{startTitle, date, false, colStart})
+		if lay.optional {
+			cols = append(cols, column{"Arrêt", date, false, colEnd})
+		}
+		return cols
+	}
+	if lay.optional {
+		cols = append(cols, column{"Taille", sizeW, true, colSize})
 	}
 	loaded := "Chargée le"
 	if date == 8 {
 		loaded = "Chargée"
 	}
-	return []column{{"Nom", name, false}, {"Année", year, false}, {"Taille", size, true}, {loaded, date, false}}
+	return append(cols, column{loaded, date, false, colLoaded})
 }
 
-func (t *basesTab) cells(which int, b backend.Base, date int, cursor bool) []string {
-	dt := frDate
-	switch date {
-	case 16:
-		dt = frDateTime
-	case 8:
-		dt = frShortDate
-	}
-	// One cell before the name: the cursor on the selected row, else the
-	// mark of the opened (○) or in-service (●) base.
-	mark := " "
-	switch {
-	case cursor:
-		mark = "▸"
-	case b.InService:
-		mark = "●"
-	case b.Opened:
-		mark = "○"
-	}
-	name := mark + " " + clean(b.Name)
-	if which == listInService {
-		p := b.LastPeriod()
-		end := dt(p.To)
-		if p.To.IsZero() {
-			end = "en cours"
+// cells are the texts of base b in columns cols.
+func (t *basesTab) cells(cols []column, b backend.Base, cursor bool) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		dt := frDate
+		switch c.width {
+		case 16:
+			dt = frDateTime
+		case 8:
+			dt = frShortDate
 		}
-		return []string{name, b.Year.String(), dt(p.From), end}
+		switch c.what {
+		case colName:
+			// One cell before the name: the cursor on the selected row,
+			// else the mark of the opened (○) or in-service (●) base.
+			mark := " "
+			switch {
+			case cursor:
+				mark = "▸"
+			case b.InService:
+				mark = "●"
+			case b.Opened:
+				mark = "○"
+			}
+			out[i] = mark + " " + clean(b.Name)
+		case colYear:
+			out[i] = b.Year.String()
+			if c.width < yearW {
+				out[i] = fmt.Sprintf("%d-%02d", int(b.Year), (int(b.Year)+1)%100)
+			}
+		case colStart:
+			out[i] = dt(b.LastPeriod().From)
+		case colEnd:
+			p := b.LastPeriod()
+			out[i] = dt(p.To)
+			if p.To.IsZero() {
+				out[i] = "en cours"
+			}
+		case colSize:
+			out[i] = frSize(b.Size)
+		case colLoaded:
+			out[i] = dt(b.LoadedAt)
+		}
 	}
-	return []string{name, b.Year.String(), frSize(b.Size), dt(b.LoadedAt)}
+	return out
 }
 
 func renderRow(cols []column, cells []string) string {
@@ -443,7 +559,6 @@ func (t *basesTab) listView(which, w, h int) string {
 	focused := which == t.focus
 	inner := w - 3 // frame, and one free cell on the right
 	cols := t.columns(which, inner)
-	date := cols[3].width
 	var lines []string
 	titles := make([]string, len(cols))
 	for i, c := range cols {
@@ -461,7 +576,7 @@ func (t *basesTab) listView(which, w, h int) string {
 		end := min(l.offset+l.rows, len(l.bases))
 		for i := l.offset; i < end; i++ {
 			b := l.bases[i]
-			row := renderRow(cols, t.cells(which, b, date, i == l.cursor && focused))
+			row := renderRow(cols, t.cells(cols, b, i == l.cursor && focused))
 			switch {
 			case i == l.cursor && focused:
 				row = st.Selected.Render(row)
@@ -475,15 +590,22 @@ func (t *basesTab) listView(which, w, h int) string {
 			lines = append(lines, row)
 		}
 	}
+	// The full title with the count, else the short one with the count,
+	// else the full title as far as it goes.
 	title := l.title
 	if n := len(l.bases); n > 0 {
 		count := fmt.Sprintf(" (%d)", n)
 		if n > l.rows && l.rows > 0 {
 			count = fmt.Sprintf(" (%d/%d)", l.cursor+1, n)
 		}
-		if ansi.StringWidth(title+count) <= w-6 {
+		switch {
+		case ansi.StringWidth(title+count) <= w-6:
 			title += count
+		case ansi.StringWidth(l.short+count) <= w-6:
+			title = l.short + count
 		}
+	} else if ansi.StringWidth(title) > w-6 {
+		title = l.short
 	}
 	return boxPad(st, title, lines, w, h, focused, 0)
 }
@@ -500,14 +622,29 @@ func (t *basesTab) detailsView(w, h int) string {
 		}
 		return box(st, "Détails", []string{st.Muted.Render(msg)}, w, h, false)
 	}
-	// Scroll with pgup/pgdown when the details do not fit.
+	// Scroll with pgup/pgdown when the details do not fit; a mark at the
+	// top and at the bottom tells that there is more.
 	room := h - 2
-	off := min(t.detailOff, max(len(lines)-room, 0))
+	off := min(t.detailOff, maxDetailOff(len(lines), room))
+	var out []string
+	if off > 0 {
+		out = append(out, st.Muted.Render(fitRight("… pg↑", inner)))
+		room--
+	}
 	lines = lines[off:]
 	if len(lines) > room && room > 0 {
-		lines = append(lines[:room-1], st.Muted.Render(fitRight("… pg↓", inner)))
+		lines = append(lines[:room-1:room-1], st.Muted.Render(fitRight("… pg↓", inner)))
 	}
-	return box(st, "Détails", lines, w, h, false)
+	return box(st, "Détails", append(out, lines...), w, h, false)
+}
+
+// maxDetailOff is how far n lines of details scroll in room lines: not at
+// all when they fit, else until the last line shows under the top mark.
+func maxDetailOff(n, room int) int {
+	if n <= room {
+		return 0
+	}
+	return n - room + 1
 }
 
 // detailsInner is the width of the text in the details pane.

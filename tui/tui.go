@@ -107,13 +107,16 @@ type model struct {
 	applied  int
 	width    int
 	height   int
-	// contentTop is the first screen row of the active tab.
-	contentTop int
+	// tabBarTop is the screen row of the tab bar, contentTop the first row
+	// of the active tab, both measured by layout.
+	tabBarTop, contentTop int
 }
 
 // New returns the console's root model for one user on back end b.
 func New(b *backend.Backend, opts Options) tea.Model {
-	m := &model{b: b, opts: opts, styles: NewStyles(true), keys: DefaultKeyMap()}
+	// Neutral colours until the terminal tells its background: guessing dark
+	// would leave pale text on a white terminal that does not answer.
+	m := &model{b: b, opts: opts, styles: neutralStyles(), keys: DefaultKeyMap()}
 	if m.opts.Now == nil {
 		m.opts.Now = time.Now
 	}
@@ -130,63 +133,73 @@ func (m *model) Init() tea.Cmd {
 
 func (m *model) loggedIn() bool { return m.c.sess != nil }
 
+// Update hands msg to update, then lays the screen out again: any message
+// may change the height of the status line or of the help footer (an action
+// that ends, an error from a command), and the tab gets what they leave.
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.layout()
+	return m, cmd
+}
+
+func (m *model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.layout()
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark())
 		m.help.Styles = m.styles.Help
 		m.login.restyle()
-		return m, nil
+		if f, ok := m.c.modal.(*createForm); ok {
+			for i := range f.inputs {
+				f.inputs[i].SetStyles(m.styles.Input)
+			}
+		}
+		return nil
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.ForceQuit) {
-			return m, m.quit()
+			return m.quit()
 		}
-		cmd := m.handleKey(msg)
-		m.layout()
-		return m, cmd
+		return m.handleKey(msg)
 	case tea.MouseClickMsg:
-		return m, m.handleClick(msg)
+		return m.handleClick(msg)
 	case tea.MouseWheelMsg:
 		if m.c.modal == nil && m.loggedIn() && len(m.tabs) > 0 {
 			mm := msg.Mouse()
 			mm.Y -= m.contentTop
-			return m, m.tabs[m.active].Update(tea.MouseWheelMsg(mm))
+			return m.tabs[m.active].Update(tea.MouseWheelMsg(mm))
 		}
-		return m, nil
+		return nil
 	case loggedInMsg:
-		return m, m.startSession(msg)
+		return m.startSession(msg)
 	case loginFailedMsg, credentialsSentMsg:
-		cmd := m.login.Update(msg)
-		return m, cmd
+		return m.login.Update(msg)
 	case eventMsg:
 		if !m.loggedIn() {
-			return m, nil
+			return nil
 		}
-		return m, tea.Batch(m.reload(), waitEvent(m.eventsCh))
+		return tea.Batch(m.reload(), waitEvent(m.eventsCh))
 	case eventsClosedMsg:
-		return m, nil
+		return nil
 	case dataMsg:
 		if msg.gen < m.applied {
-			return m, nil // an older answer than the one shown
+			return nil // an older answer than the one shown
 		}
 		m.applied = msg.gen
 		if msg.err != nil {
 			m.c.setStatus(backend.Message(msg.err), statusErr)
-			return m, nil
+			return nil
 		}
 		m.c.status, m.c.loaded, m.c.defaults = msg.status, true, msg.defaults
-		return m, m.broadcast(msg)
+		return m.broadcast(msg)
 	case actionDoneMsg:
 		if msg.err != nil {
 			m.c.setStatus(backend.Message(msg.err), statusErr)
 		} else if msg.ok != "" {
 			m.c.setStatus(msg.ok, statusOK)
 		}
-		return m, tea.Batch(m.broadcast(msg), m.reload())
+		return tea.Batch(m.broadcast(msg), m.reload())
 	case uploadDoneMsg:
 		if u, ok := m.c.modal.(*uploadDialog); ok && u.id == msg.id {
 			m.c.modal = nil
@@ -196,9 +209,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err == nil && !msg.annex {
 			sel = msg.base.ID
 		}
-		return m, tea.Batch(m.broadcast(actionDoneMsg{selectID: sel}), m.reload())
+		return tea.Batch(m.broadcast(actionDoneMsg{selectID: sel}), m.reload())
 	case quitMsg:
-		return m, tea.Quit
+		return tea.Quit
 	}
 	// Anything else belongs to the open dialog (directory listings, upload
 	// progress) or to the screen below it (cursor blinks).
@@ -211,8 +224,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if !m.loggedIn() {
 		cmds = append(cmds, m.login.Update(msg))
 	}
-	m.layout()
-	return m, tea.Batch(cmds...)
+	return tea.Batch(cmds...)
 }
 
 func (m *model) startSession(msg loggedInMsg) tea.Cmd {
@@ -290,7 +302,7 @@ func (m *model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	mm := msg.Mouse()
-	if mm.Y == headerHeight { // tab bar
+	if mm.Y >= m.tabBarTop && mm.Y < m.contentTop { // tab bar
 		x := 0
 		for i, t := range m.tabs {
 			w := ansi.StringWidth(m.styles.Tab.Render(t.Title()))
@@ -308,10 +320,6 @@ func (m *model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	}
 	return nil
 }
-
-// Screen layout, top to bottom: header (2 lines), tab bar (1), the tab,
-// status line (1), help footer (1 or more).
-const headerHeight = 2
 
 func (m *model) footer() string {
 	var short []key.Binding
@@ -387,21 +395,59 @@ func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
 	return out
 }
 
-// layout gives each part its size after a resize or a change of the footer.
+// minContent is the fewest lines the tab keeps when the full help is open
+// on a short window (two lists of one row each): the help gives way first.
+const minContent = 8
+
+// frame is the screen cut into its parts, each rendered, and the height
+// left to the tab (after login) or to the login screen.
+type frame struct {
+	header, tabBar string
+	status         []string
+	footer         string
+	// tabBarTop and contentTop are the screen rows of the tab bar and of
+	// the tab; content is the tab's height.
+	tabBarTop, contentTop, content int
+}
+
+// frame renders header, tab bar, status line and footer and measures them
+// with lipgloss.Height, so that the tab gets exactly the rest of the window,
+// whatever the length of the status sentence or of the help. layout and
+// render both use it, so that the size given to the tab is the size drawn.
+func (m *model) frame() frame {
+	var f frame
+	if m.loggedIn() {
+		f.header, f.tabBar, f.status = m.header(), m.tabBar(), m.statusLines()
+		f.tabBarTop = lipgloss.Height(f.header)
+		f.contentTop = f.tabBarTop + lipgloss.Height(f.tabBar)
+	}
+	rest := m.height - f.contentTop - len(f.status)
+	f.footer = m.footer()
+	// The full help on a short window: keep its first lines, so that the
+	// tab keeps room for its panes.
+	if lines := strings.Split(f.footer, "\n"); m.help.ShowAll && len(lines) > max(rest-minContent, 1) {
+		f.footer = strings.Join(lines[:max(rest-minContent, 1)], "\n")
+	}
+	f.content = max(rest-lipgloss.Height(f.footer), 0)
+	return f
+}
+
+// layout gives each part its size after any message: a resize, a status
+// sentence that takes one line more or less, the help opened or closed.
 func (m *model) layout() {
-	if m.width == 0 {
+	if m.width == 0 || m.height == 0 {
 		return
 	}
-	foot := lipgloss.Height(m.footer())
+	f := m.frame()
+	foot := lipgloss.Height(f.footer)
 	m.c.dlgW, m.c.dlgH = m.width-2, max(m.height-foot, 3)
 	if !m.loggedIn() {
-		m.login.SetSize(m.width, max(m.height-foot, 1))
+		m.login.SetSize(m.width, f.content)
 		return
 	}
-	m.contentTop = headerHeight + 1
-	ch := m.height - m.contentTop - len(m.statusLines()) - foot
+	m.tabBarTop, m.contentTop = f.tabBarTop, f.contentTop
 	for _, t := range m.tabs {
-		t.SetSize(m.width, max(ch, 0))
+		t.SetSize(m.width, f.content)
 	}
 }
 
@@ -421,23 +467,21 @@ func (m *model) render() string {
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
 			m.styles.Muted.Render(fit("Agrandissez la fenêtre (80×24 au moins).", m.width)))
 	}
-	foot := m.footer()
-	var screen string
+	f := m.frame()
+	var parts []string
 	if !m.loggedIn() {
-		body := m.login.View()
-		bh := m.height - lipgloss.Height(foot)
-		screen = padLines(body, m.width, bh) + "\n" + padLines(foot, m.width, lipgloss.Height(foot))
+		parts = []string{padLines(m.login.View(), m.width, f.content)}
 	} else {
-		parts := []string{m.header(), m.tabBar()}
-		status := m.statusLines()
-		ch := m.height - m.contentTop - len(status) - lipgloss.Height(foot)
 		body := ""
 		if len(m.tabs) > 0 {
 			body = m.tabs[m.active].View()
 		}
-		parts = append(parts, padLines(body, m.width, max(ch, 0)), strings.Join(status, "\n"), padLines(foot, m.width, lipgloss.Height(foot)))
-		screen = strings.Join(parts, "\n")
+		parts = []string{f.header, f.tabBar, padLines(body, m.width, f.content), strings.Join(f.status, "\n")}
 	}
+	parts = append(parts, f.footer)
+	// Exactly the window: a line more and the terminal scrolls the header
+	// away.
+	screen := padLines(strings.Join(parts, "\n"), m.width, m.height)
 	if m.c.modal == nil {
 		return screen
 	}
