@@ -261,6 +261,19 @@ func (b *bus) observe(estID, rev int64, action string) {
 	}
 }
 
+// announce sends a notice to every console of an establishment.
+func (b *bus) announce(estID int64, ok bool, text string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ev := Event{EstablishmentID: estID, Action: "notice", Notice: text, OK: ok}
+	for ch := range b.subs[estID] {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
 func (b *bus) closeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -50,6 +50,10 @@ func (s *Session) Subscribe() (<-chan Event, func()) {
 	return s.b.bus.subscribe(s.estID, rev, err == nil)
 }
 
+// Announce shows a French sentence in every console of the establishment,
+// for what happens outside them, such as a file sent by sftp.
+func (s *Session) Announce(ok bool, text string) { s.b.bus.announce(s.estID, ok, text) }
+
 // allow checks the role for everything the Autres bases tab does: SPR or the
 // Administration group.
 func (s *Session) allow(roles ...Role) error {

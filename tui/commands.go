@@ -41,7 +41,12 @@ type dataMsg struct {
 
 // eventMsg says the establishment changed elsewhere (another session, the
 // command line, the scheduler).
-type eventMsg struct{}
+type eventMsg struct {
+	// notice is a sentence to show (an upload by sftp, say); ok tells
+	// whether it reports a success.
+	notice string
+	ok     bool
+}
 
 // eventsClosedMsg says the subscription ended.
 type eventsClosedMsg struct{}
@@ -72,6 +77,28 @@ func loginCmd(b *backend.Backend, req backend.LoginRequest) tea.Cmd {
 	}
 }
 
+// enrollCmd enrolls an SSH key with the hosting credentials and opens its
+// session.
+func enrollCmd(b *backend.Backend, req backend.LoginRequest, key backend.EnrollKey) tea.Cmd {
+	return func() tea.Msg {
+		s, err := b.Enroll(context.Background(), req, key)
+		if err != nil {
+			return loginFailedMsg{err}
+		}
+		events, stop := s.Subscribe()
+		return loggedInMsg{sess: s, events: events, stop: stop}
+	}
+}
+
+// sessionCmd starts the console of a session opened before the program (an
+// enrolled SSH key).
+func sessionCmd(s *backend.Session) tea.Cmd {
+	return func() tea.Msg {
+		events, stop := s.Subscribe()
+		return loggedInMsg{sess: s, events: events, stop: stop}
+	}
+}
+
 // credentialsCmd asks the back end to re-send the credentials of a hosting
 // number.
 func credentialsCmd(b *backend.Backend, hostingNumber, addr string) tea.Cmd {
@@ -84,17 +111,22 @@ func credentialsCmd(b *backend.Backend, hostingNumber, addr string) tea.Cmd {
 // Update. A burst of events becomes one message, hence one reload.
 func waitEvent(events <-chan backend.Event) tea.Cmd {
 	return func() tea.Msg {
-		if _, ok := <-events; !ok {
+		ev, ok := <-events
+		if !ok {
 			return eventsClosedMsg{}
 		}
+		var out eventMsg
 		for {
+			if ev.Notice != "" { // the latest notice of the burst is shown
+				out.notice, out.ok = ev.Notice, ev.OK
+			}
 			select {
-			case _, ok := <-events:
+			case ev, ok = <-events:
 				if !ok {
-					return eventMsg{}
+					return out
 				}
 			default:
-				return eventMsg{}
+				return out
 			}
 		}
 	}

@@ -17,6 +17,7 @@ const (
 	fieldHosting = iota
 	fieldPassword
 	fieldInvoice
+	fieldKeyName
 	fieldCount
 )
 
@@ -28,9 +29,11 @@ const credentialsSent = "Si ce numéro d'hébergement existe, vos identifiants v
 // loginScreen asks for the hosting number and the password, and for the
 // invoice number when the back end says it is the first login.
 type loginScreen struct {
-	c      *common
-	b      *backend.Backend
-	addr   string
+	c    *common
+	b    *backend.Backend
+	addr string
+	// enroll, when set, makes this the enrollment screen of an SSH key.
+	enroll *Enroll
 	inputs [fieldCount]textinput.Model
 	// invoice is true once the back end asked for the invoice number.
 	invoice bool
@@ -43,7 +46,7 @@ type loginScreen struct {
 }
 
 func newLoginScreen(c *common, b *backend.Backend, opts Options) *loginScreen {
-	l := &loginScreen{c: c, b: b, addr: opts.Addr}
+	l := &loginScreen{c: c, b: b, addr: opts.Addr, enroll: opts.Enroll}
 	if l.addr == "" {
 		l.addr = "local"
 	}
@@ -66,6 +69,11 @@ func newLoginScreen(c *common, b *backend.Backend, opts Options) *loginScreen {
 	l.inputs[fieldPassword].SetValue(opts.Prefill.Password)
 	l.inputs[fieldInvoice].CharLimit = 32
 	l.inputs[fieldInvoice].Placeholder = "10 chiffres"
+	l.inputs[fieldKeyName].CharLimit = backend.MaxKeyName
+	l.inputs[fieldKeyName].Placeholder = "par exemple : poste du secrétariat"
+	if opts.Enroll != nil {
+		l.inputs[fieldKeyName].SetValue(opts.Enroll.Name)
+	}
 	if opts.Prefill.HostingNumber != "" && opts.Prefill.Password == "" {
 		l.focus = fieldPassword
 	}
@@ -93,11 +101,29 @@ func (l *loginScreen) formWidth() int { return min(max(l.width-4, 40), 72) }
 
 func (l *loginScreen) inputWidth() int { return max(l.formWidth()-4-24-1, 8) }
 
-func (l *loginScreen) fields() int {
+// shown lists the fields on screen, in focus order: the key's name only on
+// the enrollment screen, the invoice number once the back end asked for it.
+func (l *loginScreen) shown() []int {
+	f := []int{fieldHosting, fieldPassword}
 	if l.invoice {
-		return fieldCount
+		f = append(f, fieldInvoice)
 	}
-	return fieldInvoice
+	if l.enroll != nil {
+		f = append(f, fieldKeyName)
+	}
+	return f
+}
+
+// step moves the focus by d among the shown fields.
+func (l *loginScreen) step(d int) {
+	f := l.shown()
+	at := 0
+	for i, v := range f {
+		if v == l.focus {
+			at = i
+		}
+	}
+	l.focusField(f[(at+d+len(f))%len(f)])
 }
 
 func (l *loginScreen) focusField(i int) {
@@ -121,10 +147,10 @@ func (l *loginScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.LostCredentials):
 			return l.lostCredentials()
 		case key.Matches(msg, k.NextField):
-			l.focusField((l.focus + 1) % l.fields())
+			l.step(1)
 			return nil
 		case key.Matches(msg, k.PrevField):
-			l.focusField((l.focus + l.fields() - 1) % l.fields())
+			l.step(-1)
 			return nil
 		}
 		var cmd tea.Cmd
@@ -190,6 +216,10 @@ func (l *loginScreen) submit() tea.Cmd {
 	}
 	l.busy = true
 	l.msg, l.msgErr = "Connexion…", false
+	if l.enroll != nil {
+		return enrollCmd(l.b, req, backend.EnrollKey{Fingerprint: l.enroll.Fingerprint, PublicKey: l.enroll.PublicKey,
+			Name: strings.TrimSpace(l.inputs[fieldKeyName].Value())})
+	}
 	return loginCmd(l.b, req)
 }
 
@@ -215,9 +245,20 @@ func (l *loginScreen) View() string {
 	inner := w - 4
 	labelW := 24
 	var lines []string
-	lines = append(lines, st.Muted.Render("Pilotez votre Serveur PRONOTE hébergé."), "")
-	labels := [fieldCount]string{"Numéro d'hébergement", "Mot de passe", "Numéro de facture"}
-	for i := 0; i < l.fields(); i++ {
+	title := "Console d'hébergement PRONOTE"
+	if l.enroll != nil {
+		title = "Enregistrer votre clé SSH"
+		for _, s := range wrap("Cette clé n'est pas encore enregistrée. Identifiez-vous une fois avec vos identifiants "+
+			"d'hébergement : elle sera enregistrée comme clé du responsable de l'hébergement (SPR), puis vous entrerez "+
+			"directement.", inner) {
+			lines = append(lines, st.Muted.Render(s))
+		}
+		lines = append(lines, st.Muted.Render("Empreinte ")+fit(l.enroll.Fingerprint, inner-10), "")
+	} else {
+		lines = append(lines, st.Muted.Render("Pilotez votre Serveur PRONOTE hébergé."), "")
+	}
+	labels := [fieldCount]string{"Numéro d'hébergement", "Mot de passe", "Numéro de facture", "Nom de la clé"}
+	for _, i := range l.shown() {
 		lab := st.Label
 		marker := "  "
 		if i == l.focus {
@@ -250,7 +291,7 @@ func (l *loginScreen) View() string {
 			lines = append(lines, ms.Render(s))
 		}
 	}
-	b := box(st, "Console d'hébergement PRONOTE", lines, w, len(lines)+2, true)
+	b := box(st, title, lines, w, len(lines)+2, true)
 	return lipgloss.Place(l.width, l.height, lipgloss.Center, lipgloss.Center, b)
 }
 

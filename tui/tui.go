@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/sanitize"
 )
 
 // Options tune a console. The zero value is a local console with an empty
@@ -33,6 +34,27 @@ type Options struct {
 	StartDir string
 	// Now tells the time shown in messages; time.Now when nil.
 	Now func() time.Time
+	// Session, when set, opens the console already logged in (an enrolled
+	// SSH key): no login screen.
+	Session *backend.Session
+	// Enroll, when set, turns the login screen into the enrollment screen of
+	// an SSH key that is not enrolled yet.
+	Enroll *Enroll
+}
+
+// Enroll is the SSH key the enrollment screen enrolls.
+type Enroll struct {
+	Fingerprint string
+	PublicKey   string
+	// Name is the key's proposed name (editable on screen).
+	Name string
+}
+
+// Notice is a message from outside the console (the SSH server: idle
+// warning, shutdown) shown in the status line.
+type Notice struct {
+	Text    string
+	Warning bool
 }
 
 // statusKind colours the status line.
@@ -128,6 +150,9 @@ func New(b *backend.Backend, opts Options) tea.Model {
 }
 
 func (m *model) Init() tea.Cmd {
+	if m.opts.Session != nil {
+		return tea.Batch(tea.RequestBackgroundColor, sessionCmd(m.opts.Session))
+	}
 	return tea.RequestBackgroundColor
 }
 
@@ -179,7 +204,21 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		if !m.loggedIn() {
 			return nil
 		}
+		if msg.notice != "" {
+			kind := statusErr
+			if msg.ok {
+				kind = statusOK
+			}
+			m.c.setStatus(sanitize.Line(msg.notice), kind)
+		}
 		return tea.Batch(m.reload(), waitEvent(m.eventsCh))
+	case Notice:
+		kind := statusInfo
+		if msg.Warning {
+			kind = statusErr
+		}
+		m.c.setStatus(sanitize.Line(msg.Text), kind)
+		return nil
 	case eventsClosedMsg:
 		return nil
 	case dataMsg:

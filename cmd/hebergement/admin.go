@@ -39,7 +39,7 @@ func newAdmin(g *globals) *cobra.Command {
 			return nil
 		},
 	})
-	admin.AddCommand(est, creds)
+	admin.AddCommand(est, creds, newKeys(g))
 	return admin
 }
 

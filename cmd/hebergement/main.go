@@ -57,7 +57,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.data, "data", os.Getenv("HEBERGEMENT_DATA"), "data folder (env HEBERGEMENT_DATA; default: the OS's application data folder)")
 	root.PersistentFlags().StringVar(&g.now, "now", os.Getenv("HEBERGEMENT_NOW"), "start a simulated clock at this instant, e.g. 2026-08-21T09:00:00+02:00 (env HEBERGEMENT_NOW)")
 	root.Flags().BoolVar(&demoMode, "demo", false, "run on a fresh demo data set (a temporary folder unless --data names an empty one)")
-	root.AddCommand(newAdmin(g), newGenerate())
+	root.AddCommand(newAdmin(g), newGenerate(), newServe(g))
 	return root
 }
 

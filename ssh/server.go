@@ -1,0 +1,234 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/log/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	bm "charm.land/wish/v2/bubbletea"
+	"charm.land/wish/v2/recover"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hebergement/console/backend"
+)
+
+// Config sets the server's address and the limits that OpenSSH has by
+// default and charm ssh does not.
+type Config struct {
+	// Listen is the TCP address, 127.0.0.1:2222 by default.
+	Listen string
+	// HostKeyPath is the ed25519 host key, created once and reused.
+	HostKeyPath string
+	// LoginGrace bounds the handshake and authentication (OpenSSH
+	// LoginGraceTime), 30 s by default.
+	LoginGrace time.Duration
+	// MaxAuthTries per connection (OpenSSH MaxAuthTries), 6 by default.
+	MaxAuthTries int
+	// MaxUnauthenticated connections overall, 100 by default, and per client
+	// address, 10 by default (OpenSSH MaxStartups).
+	MaxUnauthenticated        int
+	MaxUnauthenticatedPerAddr int
+	// MaxSessionsPerKey open at once with one key, 10 by default.
+	MaxSessionsPerKey int
+	// IdleTimeout ends a console nobody typed in for that long, after a
+	// warning; 30 min by default.
+	IdleTimeout time.Duration
+	// ConnRate is how many new connections one address may open per minute,
+	// 60 by default, with bursts of ConnBurst (20).
+	ConnRate  int
+	ConnBurst int
+	// ShutdownGrace is how long Shutdown lets uploads finish, 30 s by default.
+	ShutdownGrace time.Duration
+	Logger        *log.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:2222"
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxAuthTries, 6)
+	def(&c.MaxUnauthenticated, 100)
+	def(&c.MaxUnauthenticatedPerAddr, 10)
+	def(&c.MaxSessionsPerKey, 10)
+	def(&c.ConnRate, 60)
+	def(&c.ConnBurst, 20)
+	defd(&c.LoginGrace, 30*time.Second)
+	defd(&c.IdleTimeout, 30*time.Minute)
+	defd(&c.ShutdownGrace, 30*time.Second)
+	if c.Logger == nil {
+		c.Logger = log.NewWithOptions(os.Stderr, log.Options{Prefix: "ssh"})
+	}
+}
+
+// Server is the SSH front of the hosting console.
+type Server struct {
+	b    *backend.Backend
+	cfg  Config
+	srv  *ssh.Server
+	fp   string
+	lim  *limiter
+	log  *log.Logger
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	live map[*liveSession]struct{}
+	// closing is closed when Shutdown starts.
+	closing chan struct{}
+}
+
+// New builds the server; the host key is created on first use.
+func New(b *backend.Backend, cfg Config) (*Server, error) {
+	cfg.defaults()
+	if cfg.HostKeyPath == "" {
+		return nil, errors.New("ssh: no host key path")
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
+		return nil, fmt.Errorf("ssh: %w", err)
+	}
+	s := &Server{b: b, cfg: cfg, log: cfg.Logger, live: map[*liveSession]struct{}{}, closing: make(chan struct{})}
+	s.lim = newLimiter(cfg)
+	srv, err := wish.NewServer(
+		wish.WithAddress(cfg.Listen),
+		wish.WithHostKeyPath(cfg.HostKeyPath),
+		// Any key that proves possession is let in: who it belongs to is
+		// decided afterwards from the key that signed (ssh.Session.PublicKey),
+		// which gets the console, the enrollment screen, or a refusal.
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithSubsystem("sftp", s.sftpSubsystem),
+		wish.WithMiddleware(
+			recover.MiddlewareWithLogger(s.log,
+				bm.MiddlewareWithProgramHandler(s.program),
+				s.dispatch,
+			),
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("ssh: %w", err)
+	}
+	srv.HandshakeTimeout = cfg.LoginGrace
+	srv.MaxTimeout = 0
+	// The console has its own idle rule, announced before it disconnects;
+	// this one only ends connections where nothing at all moves.
+	srv.IdleTimeout = cfg.IdleTimeout + 2*time.Minute
+	srv.ConnCallback = s.lim.conn
+	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries}
+	}
+	if len(srv.HostSigners) > 0 {
+		s.fp = gossh.FingerprintSHA256(srv.HostSigners[0].PublicKey())
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// Fingerprint is the SHA-256 fingerprint of the host key, printed at start so
+// users can check it on their first connection.
+func (s *Server) Fingerprint() string { return s.fp }
+
+// Serve accepts connections on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.srv.Serve(l)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// ListenAndServe listens on the configured address.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("ssh: %w", err)
+	}
+	return s.Serve(l)
+}
+
+// Shutdown tells every console that the server stops, lets uploads in flight
+// finish within the grace period, then closes what is left (an unfinished
+// upload leaves nothing behind).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
+	live := make([]*liveSession, 0, len(s.live))
+	for l := range s.live {
+		live = append(live, l)
+	}
+	s.mu.Unlock()
+	for _, l := range live {
+		l.stop("Le serveur de la console s'arrête : la session est fermée. Reconnectez-vous dans quelques instants.")
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownGrace)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		s.srv.Close()
+	}
+	s.wg.Wait()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
+// fingerprint is the fingerprint of the key that signed this connection's
+// authentication.
+func fingerprint(sess ssh.Session) string {
+	if k := sess.PublicKey(); k != nil {
+		return gossh.FingerprintSHA256(k)
+	}
+	return ""
+}
+
+func addrOf(sess ssh.Session) string {
+	if a, ok := sess.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return sess.RemoteAddr().String()
+}
+
+// liveSession is one open console, so the server can warn it and end it.
+type liveSession struct {
+	program *tea.Program
+	once    sync.Once
+	end     func()
+}
+
+func (l *liveSession) stop(msg string) {
+	l.once.Do(func() {
+		l.program.Send(noticeMsg(msg))
+		time.AfterFunc(300*time.Millisecond, l.end)
+	})
+}
+
+func (s *Server) track(l *liveSession) func() {
+	s.mu.Lock()
+	s.live[l] = struct{}{}
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		delete(s.live, l)
+		s.mu.Unlock()
+	}
+}
