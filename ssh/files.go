@@ -5,7 +5,8 @@ package ssh
 //
 //	/              read-only
 //	/depot/        writable: hosting files to load; they are consumed by the
-//	               upload, so a listing never shows anything
+//	               upload, so a listing shows only the session's uploads in
+//	               progress
 //	/sauvegardes/  read-only, empty for now
 //	/factures/     read-only, empty for now
 //
@@ -113,7 +114,9 @@ func NewSFTPHandlers(ctx context.Context, s *backend.Session, notify FileNotifie
 //
 // The channel is left open: closing it before the SSH layer sends the exit
 // status makes OpenSSH scp report a failure. Uploads still open when the
-// client goes are dropped, and nothing of them is stored.
+// client goes are dropped, and nothing of them is stored. It returns nil when
+// the client ends the session, io.ErrUnexpectedEOF when it went with files
+// still open (pkg/sftp's way of saying so), or the error of the channel.
 func ServeSFTP(ctx context.Context, ch io.ReadWriteCloser, s *backend.Session, notify FileNotifier) error {
 	t := newFileTree(ctx, s, notify)
 	rs := sftp.NewRequestServer(ch, t.handlers(), sftp.WithStartDirectory(depotDir))
@@ -338,6 +341,18 @@ func (t *fileTree) pending(name string) *sftpUpload {
 	return t.uploads[name]
 }
 
+// pendingNames lists the uploads in progress, sorted.
+func (t *fileTree) pendingNames() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names := make([]string, 0, len(t.uploads))
+	for n := range t.uploads {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // abortAll drops every upload still open (the session is over).
 func (t *fileTree) abortAll(cause error) {
 	t.mu.Lock()
@@ -454,9 +469,16 @@ func (h *sftpTree) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 			return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : dossier introuvable.", shown(p))
 		}
 		var out treeLister
-		if p == "/" {
+		switch p {
+		case "/":
 			for _, c := range rootChildren {
 				out = append(out, h.t.stat("/"+c))
+			}
+		case depotDir: // only this session's uploads in progress
+			for _, name := range h.t.pendingNames() {
+				if fi := h.t.stat(depotDir + "/" + name); fi != nil {
+					out = append(out, fi)
+				}
 			}
 		}
 		return out, nil
@@ -591,12 +613,12 @@ func (u *sftpUpload) report(ok bool, msg string) {
 
 // failLocked records the first refusal of the upload and returns it with the
 // sentence to report (empty when an earlier refusal was already recorded).
-func (u *sftpUpload) failLocked(msg string) (error, string) {
+func (u *sftpUpload) failLocked(msg string) (string, error) {
 	if u.failed != nil {
-		return u.failed, ""
+		return "", u.failed
 	}
 	u.failed = &refusal{msg: msg, code: sftp.ErrSSHFxFailure}
-	return u.failed, msg
+	return msg, u.failed
 }
 
 // abort makes the back end give up: nothing will be stored.
@@ -623,7 +645,7 @@ func (u *sftpUpload) WriteAt(p []byte, off int64) (int, error) {
 		u.mu.Unlock()
 		return len(p), nil
 	}
-	err, msg := u.failLocked(u.explain(werr))
+	msg, err := u.failLocked(u.explain(werr))
 	u.mu.Unlock()
 	if msg != "" {
 		u.abort(errAborted)
@@ -683,7 +705,7 @@ func (u *sftpUpload) TransferError(err error) {
 	u.mu.Lock()
 	var msg string
 	if !u.closed {
-		_, msg = u.failLocked(fmt.Sprintf("Transfert de « %s » interrompu : rien n'a été enregistré.", shown(u.name)))
+		msg, _ = u.failLocked(fmt.Sprintf("Transfert de « %s » interrompu : rien n'a été enregistré.", shown(u.name)))
 	}
 	u.mu.Unlock()
 	if msg != "" {
@@ -705,9 +727,9 @@ func (u *sftpUpload) Close() error {
 	if u.failed == nil {
 		switch {
 		case u.re.held > 0:
-			_, msg = u.failLocked(fmt.Sprintf("Transfert de « %s » incomplet : des parties du fichier manquent ; rien n'a été enregistré.", shown(u.name)))
+			msg, _ = u.failLocked(fmt.Sprintf("Transfert de « %s » incomplet : des parties du fichier manquent ; rien n'a été enregistré.", shown(u.name)))
 		case u.announced >= 0 && u.announced != u.re.frontier:
-			_, msg = u.failLocked(fmt.Sprintf("Transfert de « %s » incomplet : %d octets reçus sur %d annoncés ; rien n'a été enregistré.",
+			msg, _ = u.failLocked(fmt.Sprintf("Transfert de « %s » incomplet : %d octets reçus sur %d annoncés ; rien n'a été enregistré.",
 				shown(u.name), u.re.frontier, u.announced))
 		}
 	}
@@ -906,6 +928,11 @@ type scpTree struct{ t *fileTree }
 
 var _ scp.Handler = (*scpTree)(nil)
 
+// scpError is err for wish, which prints it on stderr without a line end.
+func scpError(err error) error {
+	return errors.New(err.Error() + "\n")
+}
+
 // Write loads one file sent by `scp -t`. e.Filepath is Join(target, name):
 // when Dir(Filepath) is not a folder, the target was a file name.
 func (h *scpTree) Write(s ssh.Session, e *scp.FileEntry) (int64, error) {
@@ -915,7 +942,7 @@ func (h *scpTree) Write(s ssh.Session, e *scp.FileEntry) (int64, error) {
 	}
 	name, kind, err := h.t.uploadTarget(p)
 	if err != nil {
-		return 0, err
+		return 0, scpError(err)
 	}
 	ctx := context.Context(h.t.ctx)
 	if s != nil && s.Context() != nil {
@@ -926,7 +953,7 @@ func (h *scpTree) Write(s ssh.Session, e *scp.FileEntry) (int64, error) {
 	if err != nil {
 		msg := refusedMessage(name, err)
 		h.t.tell(false, msg)
-		return r.n, errors.New(msg)
+		return r.n, errors.New(msg + "\n")
 	}
 	h.t.tell(true, msg)
 	return r.n, nil
@@ -939,8 +966,8 @@ func (h *scpTree) Mkdir(_ ssh.Session, e *scp.DirEntry) error {
 	if p == depotDir {
 		return nil
 	}
-	return h.t.refuse(sftp.ErrSSHFxPermissionDenied,
-		"Impossible de créer le dossier « %s » : déposez les fichiers directement dans depot/, sans sous-dossier.", shown(p))
+	return scpError(h.t.refuse(sftp.ErrSSHFxPermissionDenied,
+		"Impossible de créer le dossier « %s » : déposez les fichiers directement dans depot/, sans sous-dossier.", shown(p)))
 }
 
 // Glob does no globbing.
@@ -991,14 +1018,20 @@ func (h *scpTree) NewDirEntry(_ ssh.Session, p string) (*scp.DirEntry, error) {
 func (h *scpTree) NewFileEntry(_ ssh.Session, p string) (*scp.FileEntry, func() error, error) {
 	p = resolve(p)
 	if isTreeDir(p) {
-		return nil, nil, fmt.Errorf("« %s » est un dossier : utilisez scp -r.", shown(p))
+		return nil, nil, fmt.Errorf("« %s » est un dossier : utilisez scp -r.\n", shown(p))
 	}
 	return nil, nil, notFound(p)
 }
 
+// notFound is the scp download error for p.
 func notFound(p string) error {
-	return quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+	return fmt.Errorf("« %s » : fichier introuvable.\n", shown(p))
 }
+
+// errShortFile ends an scp upload whose stream stopped before the announced
+// size. It is not io.ErrUnexpectedEOF, which the back end's reader takes for
+// the end of the file.
+var errShortFile = errors.New("the scp stream ended before the announced size")
 
 // exactReader reads exactly left bytes from r: an early end of r is an error,
 // so a connection lost mid-file never looks like a complete file.
@@ -1019,7 +1052,7 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	e.n += int64(n)
 	e.left -= int64(n)
 	if err == io.EOF && e.left > 0 {
-		err = io.ErrUnexpectedEOF
+		err = errShortFile
 	}
 	return n, err
 }

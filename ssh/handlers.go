@@ -75,7 +75,12 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 				return
 			}
 			h := NewSCPHandler(bs, s.notifier(sess, bs))
-			scp.Middleware(h, h)(func(ssh.Session) {})(sess)
+			run := scp.Middleware(h, h)(func(ssh.Session) {})
+			if scp.GetInfo(cmd).Op == scp.OpCopyToClient {
+				run(&ackingSession{Session: sess})
+			} else {
+				run(sess)
+			}
 		case len(cmd) > 0:
 			s.command(sess, cmd)
 		case !hasPTY:
