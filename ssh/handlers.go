@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -120,6 +121,14 @@ func (s *Server) notifier(sess ssh.Session, bs *backend.Session) FileNotifier {
 
 // sftpSubsystem serves the drop folder to an enrolled key.
 func (s *Server) sftpSubsystem(sess ssh.Session) {
+	// Subsystems run outside the middleware chain and its recover: a panic
+	// here must end this session only, not the server.
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in sftp session", "panic", r, "stack", string(debug.Stack()))
+			sess.Exit(1) //nolint:errcheck
+		}
+	}()
 	done, ok := s.begin(sess)
 	if !ok {
 		return
