@@ -150,15 +150,7 @@ func (s *Session) Status(ctx context.Context) (Status, error) {
 // been in service is in the first list; every other base, loaded or created,
 // in the second.
 func (s *Session) Bases(ctx context.Context) (BaseLists, error) {
-	var all []Base
-	err := s.read(ctx, func(tx store.Tx) error {
-		e, err := tx.Establishment(s.estID)
-		if err != nil {
-			return err
-		}
-		all, err = loadBases(tx, e)
-		return err
-	})
+	all, err := s.allBases(ctx)
 	var l BaseLists
 	for _, b := range all {
 		if b.PreviouslyInService() {
@@ -182,15 +174,7 @@ func sortByLastService(bases []Base) {
 
 // Base returns one base of the establishment.
 func (s *Session) Base(ctx context.Context, id int64) (Base, error) {
-	var all []Base
-	err := s.read(ctx, func(tx store.Tx) error {
-		e, err := tx.Establishment(s.estID)
-		if err != nil {
-			return err
-		}
-		all, err = loadBases(tx, e)
-		return err
-	})
+	all, err := s.allBases(ctx)
 	if err != nil {
 		return Base{}, err
 	}
@@ -200,6 +184,21 @@ func (s *Session) Base(ctx context.Context, id int64) (Base, error) {
 		}
 	}
 	return Base{}, ErrNotFound
+}
+
+// allBases reads every base of the establishment with its annexes and
+// service periods.
+func (s *Session) allBases(ctx context.Context) ([]Base, error) {
+	var all []Base
+	err := s.read(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		all, err = loadBases(tx, e)
+		return err
+	})
+	return all, err
 }
 
 func loadBases(tx store.Tx, e store.Establishment) ([]Base, error) {

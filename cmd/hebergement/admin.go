@@ -27,16 +27,13 @@ func newAdmin(g *globals) *cobra.Command {
 		Example: "  hebergement admin credentials reset 482913570264",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.open(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			if err := b.ResetCredentials(cmd.Context(), args[0], "operator"); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "New credentials sent for %s: hosting and invoice numbers by e-mail, password by SMS.\n", args[0])
-			return nil
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				if err := b.ResetCredentials(cmd.Context(), args[0], "operator"); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "New credentials sent for %s: hosting and invoice numbers by e-mail, password by SMS.\n", args[0])
+				return nil
+			})
 		},
 	})
 	admin.AddCommand(est, creds, newKeys(g))
@@ -62,20 +59,17 @@ func newEstablishmentCreate(g *globals) *cobra.Command {
 					return fmt.Errorf("--quota: %q is not a size (use 20GB, 500MB)", quota)
 				}
 			}
-			b, err := g.open(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			e, _, err := b.CreateEstablishment(cmd.Context(), n) // the password goes out by SMS only
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Establishment created: %s\n", sanitize.Line(e.Name))
-			fmt.Fprintf(out, "Hosting number: %s\n", e.HostingNumber)
-			fmt.Fprintf(out, "Credentials sent through the outbox: hosting and invoice numbers by e-mail to %s, password by SMS to %s.\n", e.Email, e.Phone)
-			return nil
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				e, _, err := b.CreateEstablishment(cmd.Context(), n) // the password goes out by SMS only
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "Establishment created: %s\n", sanitize.Line(e.Name))
+				fmt.Fprintf(out, "Hosting number: %s\n", e.HostingNumber)
+				fmt.Fprintf(out, "Credentials sent through the outbox: hosting and invoice numbers by e-mail to %s, password by SMS to %s.\n", e.Email, e.Phone)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -111,26 +105,23 @@ func newEstablishmentList(g *globals) *cobra.Command {
 		Example: "  hebergement admin establishment list",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := g.open(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			list, err := b.Establishments(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "No establishment yet: create one with `hebergement admin establishment create`.")
-				return nil
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "NUMBER\tUAI\tNAME\tADMIN\tTEACHER\tCREATED")
-			for _, e := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", e.HostingNumber, e.UAI, sanitize.Line(e.Name), e.AdminSeats,
-					teacherSeats(e.TeacherSeats), e.CreatedAt.Format("2006-01-02"))
-			}
-			return w.Flush()
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				list, err := b.Establishments(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if len(list) == 0 {
+					fmt.Fprintln(cmd.OutOrStdout(), "No establishment yet: create one with `hebergement admin establishment create`.")
+					return nil
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+				fmt.Fprintln(w, "NUMBER\tUAI\tNAME\tADMIN\tTEACHER\tCREATED")
+				for _, e := range list {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", e.HostingNumber, e.UAI, sanitize.Line(e.Name), e.AdminSeats,
+						teacherSeats(e.TeacherSeats), e.CreatedAt.Format("2006-01-02"))
+				}
+				return w.Flush()
+			})
 		},
 	}
 }
@@ -149,29 +140,26 @@ func newEstablishmentShow(g *globals) *cobra.Command {
 		Example: "  hebergement admin establishment show 482913570264",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.open(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			e, err := b.EstablishmentByNumber(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			first := "done"
-			if !e.FirstLoginDone {
-				first = "not yet (the invoice number will be asked)"
-			}
-			for _, row := range [][2]string{
-				{"Hosting number", e.HostingNumber}, {"Name", sanitize.Line(e.Name)}, {"UAI", e.UAI},
-				{"E-mail", e.Email}, {"Phone", e.Phone}, {"Admin seats", strconv.Itoa(e.AdminSeats)},
-				{"Teacher seats", teacherSeats(e.TeacherSeats)}, {"Storage quota", humanBytes(e.QuotaBytes)},
-				{"Latest invoice", e.Invoice}, {"First login", first}, {"Created", e.CreatedAt.Format("2006-01-02 15:04 MST")},
-			} {
-				fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
-			}
-			return w.Flush()
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				e, err := b.EstablishmentByNumber(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+				first := "done"
+				if !e.FirstLoginDone {
+					first = "not yet (the invoice number will be asked)"
+				}
+				for _, row := range [][2]string{
+					{"Hosting number", e.HostingNumber}, {"Name", sanitize.Line(e.Name)}, {"UAI", e.UAI},
+					{"E-mail", e.Email}, {"Phone", e.Phone}, {"Admin seats", strconv.Itoa(e.AdminSeats)},
+					{"Teacher seats", teacherSeats(e.TeacherSeats)}, {"Storage quota", humanBytes(e.QuotaBytes)},
+					{"Latest invoice", e.Invoice}, {"First login", first}, {"Created", e.CreatedAt.Format("2006-01-02 15:04 MST")},
+				} {
+					fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
+				}
+				return w.Flush()
+			})
 		},
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hebergement/console/backend"
+
 	"github.com/hebergement/console/backend/sanitize"
 )
 
@@ -17,32 +19,29 @@ func newKeys(g *globals) *cobra.Command {
 		Example: "  hebergement admin keys list 482913570264",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.open(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			list, err := b.Keys(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "No SSH key enrolled yet: the first `ssh -t` connection enrolls one.")
-				return nil
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "FINGERPRINT\tNAME\tROLE\tADDED\tLAST USED\tSTATE")
-			for _, k := range list {
-				last, state := "never", "valid"
-				if !k.LastUsedAt.IsZero() {
-					last = k.LastUsedAt.Format("2006-01-02 15:04")
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				list, err := b.Keys(cmd.Context(), args[0])
+				if err != nil {
+					return err
 				}
-				if !k.RevokedAt.IsZero() {
-					state = "revoked " + k.RevokedAt.Format("2006-01-02")
+				if len(list) == 0 {
+					fmt.Fprintln(cmd.OutOrStdout(), "No SSH key enrolled yet: the first `ssh -t` connection enrolls one.")
+					return nil
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Fingerprint, sanitize.Line(k.Name), k.Role, k.AddedAt.Format("2006-01-02 15:04"), last, state)
-			}
-			return w.Flush()
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+				fmt.Fprintln(w, "FINGERPRINT\tNAME\tROLE\tADDED\tLAST USED\tSTATE")
+				for _, k := range list {
+					last, state := "never", "valid"
+					if !k.LastUsedAt.IsZero() {
+						last = k.LastUsedAt.Format("2006-01-02 15:04")
+					}
+					if !k.RevokedAt.IsZero() {
+						state = "revoked " + k.RevokedAt.Format("2006-01-02")
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Fingerprint, sanitize.Line(k.Name), k.Role, k.AddedAt.Format("2006-01-02 15:04"), last, state)
+				}
+				return w.Flush()
+			})
 		},
 	}, &cobra.Command{
 		Use:     "revoke FINGERPRINT",
@@ -50,16 +49,13 @@ func newKeys(g *globals) *cobra.Command {
 		Example: "  hebergement admin keys revoke SHA256:3sAbq0oJ6Cj3vR2m7vQpX0oF4gV9yH1kL2mN5pQ8rT4",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.open(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			if err := b.RevokeKey(cmd.Context(), args[0], "operator"); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Key %s revoked.\n", args[0])
-			return nil
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				if err := b.RevokeKey(cmd.Context(), args[0], "operator"); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Key %s revoked.\n", args[0])
+				return nil
+			})
 		},
 	})
 	return keys

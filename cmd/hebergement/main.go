@@ -105,6 +105,16 @@ func defaultDataDir() (string, error) {
 	return filepath.Join(home, ".local", "share", "hebergement"), nil
 }
 
+// withBackend runs fn on the back end of the data folder and closes it.
+func (g *globals) withBackend(cmd *cobra.Command, fn func(*backend.Backend) error) error {
+	b, err := g.open(cmd.Context(), "")
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return fn(b)
+}
+
 // open builds the one back end of this process.
 func (g *globals) open(ctx context.Context, dir string) (*backend.Backend, error) {
 	c, err := g.clock()

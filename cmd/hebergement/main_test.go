@@ -154,3 +154,23 @@ func TestDemoNeedsAnEmptyFolder(t *testing.T) {
 		t.Error("the folder was touched")
 	}
 }
+
+func TestKeysListAndRevoke(t *testing.T) {
+	data := t.TempDir()
+	out, err := run(t, data, "admin", "establishment", "create", "--name", "Collège Jean Moulin", "--uai", "0691234B",
+		"--email", "ce.0691234b@ac-lyon.fr", "--phone", "07 11 22 33 44")
+	if err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	number := regexp.MustCompile(`Hosting number: ([0-9]{12})`).FindStringSubmatch(out)[1]
+	out, err = run(t, data, "admin", "keys", "list", number)
+	if err != nil || !strings.Contains(out, "No SSH key enrolled yet") {
+		t.Fatalf("list with no key: %v\n%s", err, out)
+	}
+	if _, err := run(t, data, "admin", "keys", "revoke", "SHA256:unknown"); err == nil || !strings.Contains(err.Error(), "no key has the fingerprint") {
+		t.Errorf("revoking an unknown key: %v", err)
+	}
+	if _, err := run(t, data, "admin", "keys", "list", "12"); err == nil {
+		t.Error("a malformed number was accepted")
+	}
+}
