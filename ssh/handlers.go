@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -88,9 +89,66 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 			fmt.Fprintln(sess, noPTY)
 			sess.Exit(1) //nolint:errcheck
 		default:
-			next(sess)
+			ws, stop := coalesceWindows(sess)
+			defer stop()
+			next(ws)
 		}
 	}
+}
+
+// windowSession is a session whose window changes come through a channel
+// that coalesceWindows feeds.
+type windowSession struct {
+	ssh.Session
+	windows chan ssh.Window
+}
+
+func (w *windowSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
+	p, _, ok := w.Session.Pty()
+	return p, w.windows, ok
+}
+
+// coalesceWindows drains the session's window changes as they arrive and
+// keeps only the latest one for the console. The bubbletea middleware hands
+// each change to the program with a blocking Send from the only reader of
+// charm's window channel (buffer 1): while the console's event loop waits (on
+// a renderer write that waits for SSH window space), charm's request loop and
+// then x/crypto's connection loop block behind it, the client's window
+// adjustments are never read, and the session is wedged for good (a client
+// that resizes fast while the console redraws did it every time). Only the
+// last size matters, so nothing is lost. stop ends the drain.
+func coalesceWindows(sess ssh.Session) (ssh.Session, func()) {
+	_, in, ok := sess.Pty()
+	if !ok {
+		return sess, func() {}
+	}
+	out := make(chan ssh.Window, 1)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-sess.Context().Done():
+				return
+			case w, ok := <-in:
+				if !ok {
+					return
+				}
+				select {
+				case out <- w:
+				default: // replace the size not taken yet; only this goroutine sends
+					select {
+					case <-out:
+					default:
+					}
+					out <- w
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return &windowSession{Session: sess, windows: out}, func() { once.Do(func() { close(done) }) }
 }
 
 // keySession is the back-end session of an enrolled key; an unknown key gets
@@ -167,7 +225,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	in := newInputGuard(sess)
-	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler())
+	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler(), tea.WithFilter(filterMsg))
 	p := tea.NewProgram(tui.New(s.b, opts), popts...)
 	live := &liveSession{program: p, end: func() { p.Quit() }}
 	untrack := s.track(live)
@@ -175,18 +233,45 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	return p
 }
 
+// filterMsg keeps the rule of bm.MakeOptions' filter, which WithFilter
+// replaces (a suspend resumes at once: there is no shell to go back to), and
+// reads a window of 0 columns or rows as 80 or 24 (RFC 4254 §6.2: zero means
+// unknown). Clients without a terminal of their own send 0×0, ssh -tt in a
+// script for one, and the console would stay blank.
+func filterMsg(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch m := msg.(type) {
+	case tea.SuspendMsg:
+		return tea.ResumeMsg{}
+	case tea.WindowSizeMsg:
+		if m.Width <= 0 {
+			m.Width = 80
+		}
+		if m.Height <= 0 {
+			m.Height = 24
+		}
+		return m
+	}
+	return msg
+}
+
 // watchIdle warns a console a minute (or a tenth of the timeout) before it
-// is closed for inactivity, then closes it.
+// is closed for inactivity, then closes it. It also ends the console when the
+// client's input ends, and stops watching then.
 func (s *Server) watchIdle(ctx context.Context, in *inputGuard, live *liveSession, untrack func()) {
 	defer untrack()
 	timeout := s.cfg.IdleTimeout
 	warnBefore := min(time.Minute, timeout/10)
-	tick := time.NewTicker(min(timeout/20, 5*time.Second))
+	tick := time.NewTicker(max(min(timeout/20, 5*time.Second), time.Millisecond)) // NewTicker panics on 0
 	defer tick.Stop()
 	warned := false
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-in.ended:
+			// The client closed the channel but maybe not the connection
+			// (ctx is the connection's): end the console, free its slot.
+			live.end()
 			return
 		case <-tick.C:
 		}

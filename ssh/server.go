@@ -179,13 +179,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, l := range live {
 		l.stop("Le serveur de la console s'arrête : la session est fermée. Reconnectez-vous dans quelques instants.")
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownGrace)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		s.srv.Close()
+		// A console still blocked on a client that does not read: Kill
+		// cancels its program, so that its goroutines unwind.
+		for _, l := range live {
+			go l.program.Kill()
+		}
 	}
-	s.wg.Wait()
+	// The handlers end once their connection is closed; the caller's
+	// context still bounds the wait, should one of them be stuck.
+	handlers := make(chan struct{})
+	go func() { s.wg.Wait(); close(handlers) }()
+	select {
+	case <-handlers:
+	case <-parent.Done():
+		return parent.Err()
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
@@ -217,7 +231,10 @@ type liveSession struct {
 
 func (l *liveSession) stop(msg string) {
 	l.once.Do(func() {
-		l.program.Send(noticeMsg(msg))
+		// Send waits for the console's event loop, which a client that no
+		// longer reads can hold (its renderer waits for SSH window space):
+		// never make Shutdown or the idle watcher wait on it.
+		go l.program.Send(noticeMsg(msg))
 		time.AfterFunc(300*time.Millisecond, l.end)
 	})
 }

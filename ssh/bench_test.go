@@ -1,0 +1,259 @@
+package ssh_test
+
+// Benchmarks of the SSH console over loopback, client and server in the same
+// process (so memory figures include the client side of each connection).
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pkg/sftp"
+	gossh "golang.org/x/crypto/ssh"
+
+	hssh "github.com/hebergement/console/ssh"
+)
+
+// benchConfig lifts the limits a benchmark would hit from one address.
+func benchConfig() hssh.Config {
+	return hssh.Config{
+		MaxUnauthenticated: 10000, MaxUnauthenticatedPerAddr: 10000,
+		MaxSessionsPerKey: 10000, ConnRate: 1 << 30, ConnBurst: 1 << 30,
+	}
+}
+
+// BenchmarkConnectToFirstScreen: TCP connect, handshake, authentication, PTY,
+// shell, until the console's header is on screen, for an enrolled key.
+func BenchmarkConnectToFirstScreen(b *testing.B) {
+	e := newEnv(b, benchConfig())
+	est, key := e.enrolledKey("Lycée du Parc")
+	b.ResetTimer()
+	for range b.N {
+		c, err := e.dial(est.HostingNumber, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := openTermOn(b, c, 80, 24)
+		t.waitText(est.Name, "Autres bases", "Serveur")
+		b.StopTimer()
+		t.sess.Close()
+		c.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkKeyToFrame: with N consoles open and idle, the time from a key
+// (? toggles the full help) to the new frame on the measured console.
+func BenchmarkKeyToFrame(b *testing.B) {
+	for _, n := range []int{1, 200} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			e := newEnv(b, benchConfig())
+			est, key := e.enrolledKey("Lycée Henri IV")
+			openIdle(b, e, key, est.HostingNumber, n-1)
+			t := e.console(key, est, 80, 24)
+			t.quiet(100 * time.Millisecond)
+			shown := false
+			b.ResetTimer()
+			for range b.N {
+				t.send("?")
+				shown = !shown
+				if shown {
+					t.waitFor("the full help", func(s string) bool { return containsAll(s, "masquer l'aide") })
+				} else {
+					t.waitFor("the short help", func(s string) bool { return !containsAll(s, "masquer l'aide") })
+				}
+			}
+		})
+	}
+}
+
+// headerWatch is a session's stdout that only notes when the console's tab
+// title went by: no emulator, so that memory figures stay the server's.
+type headerWatch struct {
+	mu   sync.Mutex
+	tail []byte
+	seen chan struct{}
+	once sync.Once
+	n    atomic.Int64 // bytes written
+}
+
+func (h *headerWatch) Write(p []byte) (int, error) {
+	h.n.Add(int64(len(p)))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.tail = append(h.tail, p...)
+	if bytes.Contains(h.tail, []byte("Autres bases")) {
+		h.once.Do(func() { close(h.seen) })
+	}
+	if len(h.tail) > 64 {
+		h.tail = append(h.tail[:0], h.tail[len(h.tail)-64:]...)
+	}
+	return len(p), nil
+}
+
+type idleConsole struct {
+	c    *gossh.Client
+	sess *gossh.Session
+}
+
+// openIdle opens n consoles of 80×24 with light clients (16 at a time) and
+// waits until each shows its console.
+func openIdle(b *testing.B, e *env, key gossh.Signer, user string, n int) []idleConsole {
+	b.Helper()
+	out := make([]idleConsole, n)
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := e.dial(user, key)
+			if err != nil {
+				errs <- err
+				return
+			}
+			sess, err := c.NewSession()
+			if err != nil {
+				errs <- err
+				return
+			}
+			h := &headerWatch{seen: make(chan struct{})}
+			sess.Stdout = h
+			if _, err := sess.StdinPipe(); err != nil {
+				errs <- err
+				return
+			}
+			if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+				errs <- err
+				return
+			}
+			if err := sess.Shell(); err != nil {
+				errs <- err
+				return
+			}
+			select {
+			case <-h.seen:
+			case <-time.After(30 * time.Second):
+				errs <- fmt.Errorf("console %d never showed", i)
+				return
+			}
+			out[i] = idleConsole{c: c, sess: sess}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { closeIdle(out) })
+	return out
+}
+
+func closeIdle(l []idleConsole) {
+	for _, s := range l {
+		if s.c != nil {
+			s.sess.Close()
+			s.c.Close()
+		}
+	}
+}
+
+// BenchmarkIdleSessionMemory: heap in use per idle console (server and the
+// light client of this process together), and goroutines per console.
+func BenchmarkIdleSessionMemory(b *testing.B) {
+	const n = 100
+	e := newEnv(b, benchConfig())
+	est, key := e.enrolledKey("Lycée Montaigne")
+	closeIdle(openIdle(b, e, key, est.HostingNumber, 2)) // warm up
+	var perSession, goroutines, sys float64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		settle(runtime.NumGoroutine())
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		g0 := runtime.NumGoroutine()
+		b.StartTimer()
+		l := openIdle(b, e, key, est.HostingNumber, n)
+		b.StopTimer()
+		time.Sleep(200 * time.Millisecond) // let the first frames go out
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perSession += (float64(after.HeapInuse) - float64(before.HeapInuse)) / n
+		sys += (float64(after.Sys) - float64(before.Sys)) / n
+		goroutines += float64(runtime.NumGoroutine()-g0) / n
+		closeIdle(l)
+		settle(g0)
+		b.StartTimer()
+	}
+	b.ReportMetric(perSession/float64(b.N), "heap-bytes/session")
+	b.ReportMetric(sys/float64(b.N), "sys-bytes/session")
+	b.ReportMetric(goroutines/float64(b.N), "goroutines/session")
+}
+
+// settle waits (up to 10 s) for the goroutine count to come back near want.
+func settle(want int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > want+5 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkSFTPUpload256MB: a 256 MiB .HNOT through the pkg/sftp client over
+// loopback, validated and stored; the base is deleted between iterations.
+func BenchmarkSFTPUpload256MB(b *testing.B) {
+	e := newEnv(b, benchConfig())
+	est, key := e.enrolledKey("Lycée Janson de Sailly")
+	path := generate(b, est, "Grosse base 2025", 256<<20)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := e.mustDial(est.HostingNumber, key)
+	sc, err := sftp.NewClient(c, sftp.UseConcurrentWrites(true), sftp.MaxConcurrentRequestsPerFile(64))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	bs := e.keySession(key)
+	remote := "depot/" + filepath.Base(path)
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	for range b.N {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rf, err := sc.Create(remote)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rf.ReadFrom(f); err != nil {
+			b.Fatal(err)
+		}
+		if err := rf.Close(); err != nil {
+			b.Fatalf("upload refused: %v", err)
+		}
+		f.Close()
+		b.StopTimer()
+		l, err := bs.Bases(context.Background())
+		if err != nil || len(l.Uploaded) != 1 || l.Uploaded[0].Size != st.Size() {
+			b.Fatalf("after the upload: %+v %v", l.Uploaded, err)
+		}
+		if err := bs.DeleteBase(context.Background(), l.Uploaded[0].ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
