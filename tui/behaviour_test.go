@@ -181,7 +181,9 @@ func TestLoadOpenPutInService(t *testing.T) {
 	s.key("c")
 	s.waitText(t, "Rentrée.HNOT")
 	s.key("enter")
-	s.waitText(t, "Base « Rentrée » chargée")
+	// The lists reload after the message: wait for the new base in them
+	// (its details) before acting on it.
+	s.waitText(t, "Base « Rentrée » chargée", "jamais mise en service")
 	s.key("o")
 	s.waitText(t, "La base « Rentrée » est ouverte.")
 	s.key("s")
