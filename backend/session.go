@@ -129,17 +129,17 @@ func (s *Session) Status(ctx context.Context) (Status, error) {
 		if e.OpenedBaseID == 0 {
 			return nil
 		}
-		bases, err := loadBases(tx, e)
+		row, err := tx.Base(s.estID, e.OpenedBaseID)
 		if err != nil {
 			return err
 		}
-		for i := range bases {
-			if bases[i].ID == e.OpenedBaseID {
-				st.Opened = &bases[i]
-				if st.State == ServerRunning {
-					st.InService = &bases[i]
-				}
-			}
+		bases, err := completeBases(tx, e, []store.Base{row})
+		if err != nil {
+			return err
+		}
+		st.Opened = &bases[0]
+		if st.State == ServerRunning {
+			st.InService = &bases[0]
 		}
 		return nil
 	})
@@ -206,6 +206,11 @@ func loadBases(tx store.Tx, e store.Establishment) ([]Base, error) {
 	if err != nil {
 		return nil, err
 	}
+	return completeBases(tx, e, rows)
+}
+
+// completeBases turns rows into bases with their annexes and service periods.
+func completeBases(tx store.Tx, e store.Establishment, rows []store.Base) ([]Base, error) {
 	annexes, err := tx.Annexes(e.ID)
 	if err != nil {
 		return nil, err
