@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // ErrCorrupt is returned at the end of a read whose content no longer matches
@@ -29,8 +28,11 @@ type Store struct {
 	dir string
 }
 
-// Open prepares the store under dir and removes temporary files left behind
-// by a crash more than an hour ago.
+// Open prepares the store under dir and removes the temporary files of
+// uploads whose writer is gone (a crash, a kill -9), whatever their age. The
+// temporary file of an upload still being written by this or another process
+// (the CLI, another server on the same data folder) is kept: its writer holds
+// a lock on it (see Create).
 func Open(dir string) (*Store, error) {
 	for _, sub := range []string{"objects", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
@@ -38,18 +40,20 @@ func Open(dir string) (*Store, error) {
 		}
 	}
 	s := &Store{dir: dir}
-	s.sweep(time.Hour)
+	s.sweep()
 	return s, nil
 }
 
-func (s *Store) sweep(age time.Duration) {
-	entries, err := os.ReadDir(filepath.Join(s.dir, "tmp"))
+// sweep removes every temporary file no live writer holds.
+func (s *Store) sweep() {
+	tmp := filepath.Join(s.dir, "tmp")
+	entries, err := os.ReadDir(tmp)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
-			os.Remove(filepath.Join(s.dir, "tmp", e.Name()))
+		if e.Type().IsRegular() {
+			removeAbandoned(filepath.Join(tmp, e.Name()))
 		}
 	}
 }
@@ -76,29 +80,75 @@ func ValidSum(sum string) bool {
 	return true
 }
 
-// Pending is a file being written. Write to it, then Commit or Abort.
+// Pending is a file being written. Write to it, then either CommitSum (or
+// Commit), or Seal it and Publish it later, for example inside the database
+// transaction that records it; Abort drops it. Until it is published its
+// temporary file stays open and locked, so that a sweep by another Open (in
+// this process or another one sharing the data folder) leaves it alone. A
+// Pending is not safe for concurrent use.
 type Pending struct {
-	s    *Store
-	f    *os.File
-	h    hash.Hash // nil when the caller supplies the sum
-	n    int64
-	done bool
+	s     *Store
+	f     *os.File
+	h     hash.Hash // nil when the caller supplies the sum
+	n     int64
+	state pendingState
+	sum   [32]byte // set by Seal
 	// flushed is how much of the file writeback was started for.
 	flushed int64
 }
+
+type pendingState int
+
+const (
+	writing pendingState = iota
+	sealed
+	finished // published or aborted
+)
+
+// ErrFinished is returned by the methods of a Pending that was already
+// published or aborted.
+var ErrFinished = errors.New("filestore: pending file already finished")
 
 // writebackEvery is how often a large pending file asks the kernel to start
 // writing it out.
 const writebackEvery = 8 << 20
 
+// createAttempts bounds the retries of Create when a sweep removes the new
+// temporary file before its lock is taken.
+const createAttempts = 10
+
+// afterCreate runs between creating a temporary file and locking it; tests
+// use it to sweep in that window.
+var afterCreate func()
+
 // Create starts a file whose SHA-256 the caller computes itself (for example
-// a validator that already hashes every byte), given to CommitSum.
+// a validator that already hashes every byte), given to Seal or CommitSum.
+// The temporary file is locked before Create returns; a sweep that removed it
+// in between (it took the lock first) is detected and a new file is made.
 func (s *Store) Create() (*Pending, error) {
-	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "up-*")
-	if err != nil {
-		return nil, fmt.Errorf("filestore: %w", err)
+	dir := filepath.Join(s.dir, "tmp")
+	for range createAttempts {
+		f, err := os.CreateTemp(dir, "up-*")
+		if err != nil {
+			return nil, fmt.Errorf("filestore: %w", err)
+		}
+		if afterCreate != nil {
+			afterCreate()
+		}
+		ok, err := lockOwn(f)
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, fmt.Errorf("filestore: lock: %w", err)
+		}
+		if ok {
+			return &Pending{s: s, f: f}, nil
+		}
+		// A sweep holds or held the lock and removes (or removed) the path:
+		// the file is not ours to remove.
+		f.Close()
 	}
-	return &Pending{s: s, f: f}, nil
+	return nil, errors.New("filestore: could not create a temporary file: swept repeatedly")
 }
 
 // CreateHashed starts a file that hashes its own content, for Commit.
@@ -110,8 +160,11 @@ func (s *Store) CreateHashed() (*Pending, error) {
 	return p, err
 }
 
-// Write appends to the pending file.
+// Write appends to the pending file; it fails once the file is sealed.
 func (p *Pending) Write(b []byte) (int, error) {
+	if p.state != writing {
+		return 0, errors.New("filestore: write to a sealed or finished file")
+	}
 	n, err := p.f.Write(b)
 	p.n += int64(n)
 	if p.h != nil {
@@ -127,37 +180,74 @@ func (p *Pending) Write(b []byte) (int, error) {
 // Size is the number of bytes written so far.
 func (p *Pending) Size() int64 { return p.n }
 
-// Commit stores a file created by CreateHashed and returns its name.
-func (p *Pending) Commit() (string, error) {
-	if p.h == nil {
-		p.Abort()
-		return "", errors.New("filestore: Commit on a file created without hashing")
+// Sum is the hex SHA-256 the file will be published under, known once it is
+// sealed; it is empty before.
+func (p *Pending) Sum() string {
+	if p.state == writing {
+		return ""
 	}
-	var sum [32]byte
-	copy(sum[:], p.h.Sum(nil))
-	return p.CommitSum(sum)
+	return hex.EncodeToString(p.sum[:])
 }
 
-// CommitSum syncs the file and moves it to its content address. The caller
-// vouches that sum is the SHA-256 of exactly the bytes written; reads verify
-// it. If the same content is already stored the new copy is dropped.
-func (p *Pending) CommitSum(sum [32]byte) (string, error) {
-	if p.done {
-		return "", errors.New("filestore: pending file already finished")
+// Seal makes the written bytes durable (fsync) and fixes the name the file
+// will be published under. The caller vouches that sum is the SHA-256 of
+// exactly the bytes written (reads verify it); a file created by
+// CreateHashed checks it. The temporary file stays open and locked until
+// Publish or Abort. On failure other than misuse the file is dropped.
+func (p *Pending) Seal(sum [32]byte) error {
+	switch p.state {
+	case sealed:
+		return errors.New("filestore: pending file already sealed")
+	case finished:
+		return ErrFinished
 	}
-	p.done = true
-	name := hex.EncodeToString(sum[:])
-	tmp := p.f.Name()
+	if p.h != nil {
+		var got [32]byte
+		copy(got[:], p.h.Sum(nil))
+		if got != sum {
+			p.Abort()
+			return errors.New("filestore: seal: the given SHA-256 is not the content's")
+		}
+	}
 	if err := p.f.Sync(); err != nil {
-		p.f.Close()
-		os.Remove(tmp)
-		return "", fmt.Errorf("filestore: sync: %w", err)
+		p.Abort()
+		return fmt.Errorf("filestore: sync: %w", err)
 	}
-	if err := p.f.Close(); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("filestore: close: %w", err)
+	p.sum = sum
+	p.state = sealed
+	return nil
+}
+
+// Publish moves a sealed file to its content address, or drops it when the
+// same content is already stored, syncs the folder and returns the hex name.
+// Publish does not guard against a concurrent Remove of the same content (a
+// collection of unreferenced files): the delete could fall between "already
+// stored" and the reference being recorded, losing the file. Where such a
+// delete is possible, call Publish while holding the store's write
+// transaction that records the reference, and delete only under a write
+// transaction that finds no reference. After a failure nothing is left in
+// tmp/ and the Pending is finished.
+func (p *Pending) Publish() (string, error) {
+	switch p.state {
+	case writing:
+		return "", errors.New("filestore: publish before seal")
+	case finished:
+		return "", ErrFinished
 	}
+	p.state = finished
+	name := hex.EncodeToString(p.sum[:])
+	tmp := p.f.Name()
 	dst, _ := p.s.Path(name)
+	// On Unix the lock is kept until the file has left tmp/, so no sweep can
+	// remove it in between; Windows cannot rename or remove an open file.
+	if closeBeforeRename {
+		if err := p.f.Close(); err != nil {
+			os.Remove(tmp)
+			return "", fmt.Errorf("filestore: close: %w", err)
+		}
+	} else {
+		defer p.f.Close() // synced already: a close error loses nothing
+	}
 	if _, err := os.Stat(dst); err == nil {
 		os.Remove(tmp)
 		return name, nil
@@ -174,13 +264,36 @@ func (p *Pending) CommitSum(sum [32]byte) (string, error) {
 	return name, nil
 }
 
-// Abort drops the pending file; nothing is left behind. Safe to call twice
-// and after a Commit.
+// Commit stores a file created by CreateHashed and returns its name.
+func (p *Pending) Commit() (string, error) {
+	if p.state == finished {
+		return "", ErrFinished
+	}
+	if p.h == nil {
+		p.Abort()
+		return "", errors.New("filestore: Commit on a file created without hashing")
+	}
+	var sum [32]byte
+	copy(sum[:], p.h.Sum(nil))
+	return p.CommitSum(sum)
+}
+
+// CommitSum seals the file and publishes it at once (Seal, then Publish):
+// for callers with no transaction to publish in.
+func (p *Pending) CommitSum(sum [32]byte) (string, error) {
+	if err := p.Seal(sum); err != nil {
+		return "", err
+	}
+	return p.Publish()
+}
+
+// Abort drops the pending file, sealed or not; nothing is left behind. Safe
+// to call twice, and a no-op after Publish.
 func (p *Pending) Abort() {
-	if p.done {
+	if p.state == finished {
 		return
 	}
-	p.done = true
+	p.state = finished
 	p.f.Close()
 	os.Remove(p.f.Name())
 }

@@ -1,14 +1,19 @@
 package filestore_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,8 +215,9 @@ func TestRemoveAndBadNames(t *testing.T) {
 	}
 }
 
-func TestOpenSweepsOldTemporaryFiles(t *testing.T) {
+func TestOpenSweepsAbandonedTemporaryFilesWhateverTheirAge(t *testing.T) {
 	_, dir := open(t)
+	// Files no writer holds: left by a crash two hours ago, or a second ago.
 	old := filepath.Join(dir, "tmp", "up-old")
 	fresh := filepath.Join(dir, "tmp", "up-fresh")
 	for _, p := range []string{old, fresh} {
@@ -226,10 +232,266 @@ func TestOpenSweepsOldTemporaryFiles(t *testing.T) {
 	if _, err := filestore.Open(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
-		t.Error("a temporary file left by a crash two hours ago is still there")
+	if tmp := entries(t, filepath.Join(dir, "tmp")); len(tmp) != 0 {
+		t.Errorf("temporary files of dead writers survived Open: %v", tmp)
 	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Error("a temporary file of an upload in progress was removed")
+}
+
+func TestLivePendingSurvivesASweep(t *testing.T) {
+	s, dir := open(t)
+	content := bytes.Repeat([]byte("HNOT"), 1000)
+	for _, seal := range []bool{false, true} {
+		p, err := s.Create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Write(content); err != nil {
+			t.Fatal(err)
+		}
+		if seal {
+			if err := p.Seal(sha256.Sum256(content)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Another Open (another server, the CLI) sweeps tmp/ meanwhile. The
+		// lock belongs to the open file description, so this process's sweep
+		// meets it as another process's would.
+		if _, err := filestore.Open(dir); err != nil {
+			t.Fatal(err)
+		}
+		if tmp := entries(t, filepath.Join(dir, "tmp")); len(tmp) != 1 {
+			t.Fatalf("sealed=%v: a sweep removed the file of a live upload: tmp holds %v", seal, tmp)
+		}
+		var name string
+		if seal {
+			name, err = p.Publish()
+		} else {
+			name, err = p.CommitSum(sha256.Sum256(content))
+		}
+		if err != nil || name != sum(content) {
+			t.Fatalf("sealed=%v: publishing after a sweep = %s, %v", seal, name, err)
+		}
+		if err := s.Remove(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDeadWriterHelper is the child process of TestKilledWriterLeavesNothing:
+// it starts an upload, says so, and waits to be killed.
+func TestDeadWriterHelper(t *testing.T) {
+	dir := os.Getenv("FILESTORE_DEAD_WRITER_DIR")
+	if dir == "" {
+		t.Skip("child process of TestKilledWriterLeavesNothing")
+	}
+	s, err := filestore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Write(bytes.Repeat([]byte("x"), 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout.WriteString("writing\n")
+	time.Sleep(time.Minute)
+}
+
+func TestKilledWriterLeavesNothing(t *testing.T) {
+	_, dir := open(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDeadWriterHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "FILESTORE_DEAD_WRITER_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "writing\n" {
+		t.Fatalf("child: %q, %v", line, err)
+	}
+	tmp := filepath.Join(dir, "tmp")
+	// While the other process writes, a sweep leaves its file alone.
+	if _, err := filestore.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if left := entries(t, tmp); len(left) != 1 {
+		t.Fatalf("a sweep removed the file of another process's live upload: tmp holds %v", left)
+	}
+	// kill -9, then a restart: nothing of the upload is left.
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if _, err := filestore.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if left := entries(t, tmp); len(left) != 0 {
+		t.Errorf("a restart after kill -9 left the upload's temporary file: %v", left)
+	}
+}
+
+func TestCreateSurvivesASweepBeforeItsLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("on Windows the creator's open handle protects the file from its creation")
+	}
+	s, dir := open(t)
+	swept := 0
+	restore := filestore.SetAfterCreate(func() {
+		// The new file exists but is not locked yet: the first time, a sweep
+		// of another Open takes its lock and removes it.
+		if swept++; swept == 1 {
+			if _, err := filestore.Open(dir); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	defer restore()
+	p, err := s.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if swept < 2 {
+		t.Fatalf("Create did not retry after its file was swept (%d attempts)", swept)
+	}
+	p.Write([]byte("abc"))
+	if _, err := filestore.Open(dir); err != nil { // the new file is locked
+		t.Fatal(err)
+	}
+	if name, err := p.CommitSum(sha256.Sum256([]byte("abc"))); err != nil || name != sum([]byte("abc")) {
+		t.Fatalf("CommitSum = %s, %v", name, err)
+	}
+	if tmp := entries(t, filepath.Join(dir, "tmp")); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+func TestCreateAndSweepConcurrently(t *testing.T) {
+	s, dir := open(t)
+	stop := make(chan struct{})
+	var sweeps sync.WaitGroup
+	for range 2 {
+		sweeps.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := filestore.Open(dir); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	var writers sync.WaitGroup
+	for w := range 4 {
+		writers.Go(func() {
+			for i := range 50 {
+				content := fmt.Appendf(nil, "writer %d file %d", w, i)
+				name, _, err := s.Put(bytes.NewReader(content))
+				if err != nil || name != sum(content) {
+					t.Errorf("Put during sweeps = %s, %v", name, err)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(stop)
+	sweeps.Wait()
+	if tmp := entries(t, filepath.Join(dir, "tmp")); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+func TestSealPublishAbort(t *testing.T) {
+	s, dir := open(t)
+	tmp := filepath.Join(dir, "tmp")
+	abc := sha256.Sum256([]byte("abc"))
+
+	// Seal syncs and names the file but leaves it in tmp/ until Publish.
+	p, _ := s.Create()
+	p.Write([]byte("abc"))
+	if p.Sum() != "" {
+		t.Errorf("Sum before Seal = %q", p.Sum())
+	}
+	if _, err := p.Publish(); err == nil {
+		t.Error("Publish before Seal succeeded")
+	}
+	if err := p.Seal(abc); err != nil {
+		t.Fatal(err)
+	}
+	if p.Sum() != sum([]byte("abc")) {
+		t.Errorf("Sum after Seal = %q", p.Sum())
+	}
+	if _, err := p.Write([]byte("more")); err == nil {
+		t.Error("Write after Seal succeeded")
+	}
+	if err := p.Seal(abc); err == nil {
+		t.Error("a second Seal succeeded")
+	}
+	if _, err := s.Stat(p.Sum()); err == nil {
+		t.Error("the file is published before Publish")
+	}
+	if left := entries(t, tmp); len(left) != 1 {
+		t.Errorf("after Seal tmp holds %v, want the sealed file", left)
+	}
+	name, err := p.Publish()
+	if err != nil || name != sum([]byte("abc")) {
+		t.Fatalf("Publish = %s, %v", name, err)
+	}
+	if _, err := p.Publish(); !errors.Is(err, filestore.ErrFinished) {
+		t.Errorf("a second Publish: err = %v, want ErrFinished", err)
+	}
+	p.Abort() // after Publish: keeps the file
+	if _, err := s.Stat(name); err != nil {
+		t.Errorf("Abort after Publish removed the file: %v", err)
+	}
+
+	// The same content again: Publish drops the new copy.
+	p2, _ := s.Create()
+	p2.Write([]byte("abc"))
+	if err := p2.Seal(abc); err != nil {
+		t.Fatal(err)
+	}
+	if name2, err := p2.Publish(); err != nil || name2 != name {
+		t.Errorf("publishing stored content again = %s, %v", name2, err)
+	}
+
+	// Abort after Seal drops the temporary file; nothing can follow.
+	p3, _ := s.Create()
+	p3.Write([]byte("xyz"))
+	if err := p3.Seal(sha256.Sum256([]byte("xyz"))); err != nil {
+		t.Fatal(err)
+	}
+	p3.Abort()
+	if _, err := p3.Publish(); !errors.Is(err, filestore.ErrFinished) {
+		t.Errorf("Publish after Abort: err = %v, want ErrFinished", err)
+	}
+	if err := p3.Seal(abc); !errors.Is(err, filestore.ErrFinished) {
+		t.Errorf("Seal after Abort: err = %v, want ErrFinished", err)
+	}
+	if _, err := s.Stat(sum([]byte("xyz"))); err == nil {
+		t.Error("an aborted file was published")
+	}
+
+	// A hashed file refuses a sum that is not its content's.
+	p4, _ := s.CreateHashed()
+	p4.Write([]byte("abc"))
+	if err := p4.Seal(sha256.Sum256([]byte("abd"))); err == nil {
+		t.Error("Seal of a hashed file with a wrong sum succeeded")
+	}
+	if left := entries(t, tmp); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	if got := entries(t, filepath.Join(dir, "objects")); len(got) != 1 {
+		t.Errorf("objects: %v, want only abc", got)
 	}
 }
