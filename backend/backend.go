@@ -52,6 +52,7 @@ type Backend struct {
 	hashing password.Params
 	bus     *bus
 	guard   *guard
+	keys    *keyWatch
 
 	stop chan struct{}
 	done chan struct{}
@@ -83,6 +84,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		outbox:  opts.Outbox,
 		hashing: opts.Hashing,
 		bus:     newBus(),
+		keys:    newKeyWatch(),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -123,7 +125,8 @@ func (b *Backend) Close() error {
 func (b *Backend) Clock() clock.Clock { return b.clock }
 
 // watch publishes changes that other processes committed to the store, so
-// that a console sees what the CLI or another server did without a key press.
+// that a console sees what the CLI or another server did without a key press,
+// and ends the key sessions whose key was revoked.
 func (b *Backend) watch(interval time.Duration) {
 	defer close(b.done)
 	t := time.NewTicker(interval)
@@ -133,8 +136,9 @@ func (b *Backend) watch(interval time.Duration) {
 		case <-b.stop:
 			return
 		case <-t.C:
+		case <-b.keys.kick:
 		}
-		if !b.bus.hasSubscribers() {
+		if !b.bus.hasSubscribers() && !b.keys.active() {
 			continue
 		}
 		var revs map[int64]int64
@@ -150,6 +154,7 @@ func (b *Backend) watch(interval time.Duration) {
 		for id, rev := range revs {
 			b.bus.observe(id, rev, "")
 		}
+		b.checkKeys(revs)
 	}
 }
 

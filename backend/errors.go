@@ -46,4 +46,9 @@ var (
 	// ErrUnknownKey is returned for an SSH key that is not enrolled, or
 	// revoked: the console shows the enrollment screen.
 	ErrUnknownKey = errors.New("this SSH key is not enrolled")
+	// ErrKeyRevoked refuses every call of a session whose SSH key was
+	// revoked (or enrolled again with another role) after it opened.
+	ErrKeyRevoked = errors.New("this SSH key was revoked")
+	// ErrAlreadyRevoked is RevokeKey on a key already revoked.
+	ErrAlreadyRevoked = errors.New("this SSH key is already revoked")
 )

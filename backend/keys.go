@@ -46,6 +46,7 @@ func roleFromStore(s string) Role {
 // get ErrUnknownKey.
 func (b *Backend) KeySession(ctx context.Context, fingerprint, addr string) (*Session, error) {
 	var k store.Key
+	var rev int64
 	err := b.store.Write(ctx, func(tx store.Tx) error {
 		var err error
 		if k, err = tx.KeyByFingerprint(fingerprint); err != nil {
@@ -54,6 +55,11 @@ func (b *Backend) KeySession(ctx context.Context, fingerprint, addr string) (*Se
 		if !k.RevokedAt.IsZero() {
 			return store.ErrNotFound
 		}
+		e, err := tx.Establishment(k.EstablishmentID)
+		if err != nil {
+			return err
+		}
+		rev = e.Revision
 		return tx.TouchKey(k.ID, b.clock.Now())
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -63,7 +69,23 @@ func (b *Backend) KeySession(ctx context.Context, fingerprint, addr string) (*Se
 		return nil, err
 	}
 	b.journal(ctx, k.EstablishmentID, k.Name, "login.key", fmt.Sprintf("%s from %s", fingerprint, addr), nil)
-	return &Session{b: b, estID: k.EstablishmentID, role: roleFromStore(k.Role), actor: k.Name, addr: addr}, nil
+	return b.keySession(k, addr, rev), nil
+}
+
+// KnownKey reports whether fingerprint is an enrolled, valid key; the SSH
+// server asks it as soon as a key is authenticated, to tell the connections
+// of enrolled keys from those that will get the enrollment screen.
+func (b *Backend) KnownKey(ctx context.Context, fingerprint string) (bool, error) {
+	var k store.Key
+	err := b.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		k, err = tx.KeyByFingerprint(fingerprint)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && k.RevokedAt.IsZero(), err
 }
 
 // Enroll checks the hosting credentials exactly as Login does (same lockout,
@@ -80,15 +102,23 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 	if utf8.RuneCountInString(name) > MaxKeyName {
 		name = string([]rune(name)[:MaxKeyName])
 	}
+	var row store.Key
 	est, addr, err := b.authenticate(ctx, req, "key.enroll", func(tx store.Tx, est store.Establishment) error {
-		return tx.PutKey(&store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
+		err := tx.PutKey(&store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
 			Name: name, Role: "spr", AddedAt: b.clock.Now()})
+		if err != nil {
+			return err
+		}
+		row, err = tx.KeyByFingerprint(key.Fingerprint) // as stored, to compare with later
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	b.journal(ctx, est.ID, name, "key.enroll", fmt.Sprintf("%s enrolled as SPR from %s", key.Fingerprint, addr), nil)
-	return &Session{b: b, estID: est.ID, role: RoleSPR, actor: name, addr: addr}, nil
+	// est.Revision was read before the key was written: a check at a later
+	// revision costs nothing, a missed one would keep a revoked session.
+	return b.keySession(row, addr, est.Revision), nil
 }
 
 func shortFingerprint(fp string) string {
@@ -120,17 +150,20 @@ func (b *Backend) Keys(ctx context.Context, hostingNumber string) ([]Key, error)
 	return out, err
 }
 
-// RevokeKey revokes a key: its next connection gets the enrollment screen.
-// Sessions already open go on until they end.
+// RevokeKey revokes a key: its open sessions (console, sftp, commands) end
+// within a second, every call they make from now on is refused, and its next
+// connection gets the enrollment screen.
 func (b *Backend) RevokeKey(ctx context.Context, fingerprint, actor string) error {
-	var k store.Key
 	err := b.store.Write(ctx, func(tx store.Tx) error {
-		var err error
-		if k, err = tx.KeyByFingerprint(fingerprint); err != nil {
+		k, err := tx.KeyByFingerprint(fingerprint)
+		if err != nil {
 			return err
 		}
+		if !k.RevokedAt.IsZero() {
+			return ErrAlreadyRevoked
+		}
 		if err := tx.RevokeKey(fingerprint, b.clock.Now()); err != nil {
-			return fmt.Errorf("%w: already revoked", ErrInvalidInput)
+			return err
 		}
 		if _, err := tx.BumpRevision(k.EstablishmentID); err != nil {
 			return err
@@ -140,6 +173,9 @@ func (b *Backend) RevokeKey(ctx context.Context, fingerprint, actor string) erro
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: no key has the fingerprint %s", ErrNotFound, fingerprint)
+	}
+	if err == nil {
+		b.keys.poke()
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package backend_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +81,113 @@ func TestEnrollSharesTheLockout(t *testing.T) {
 	if _, err := e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice, Addr: "192.0.2.9"}, key); err != nil {
 		t.Fatalf("enroll after the lock: %v", err)
 	}
+}
+
+// waitRevoked waits for a session's Revoked channel, at most a second: the
+// limit the SSH server promises for ending a revoked key's sessions.
+func waitRevoked(t *testing.T, s *backend.Session, what string) {
+	t.Helper()
+	select {
+	case <-s.Revoked():
+	case <-time.After(time.Second):
+		t.Fatalf("%s: the session was not told of the revocation within a second", what)
+	}
+}
+
+// A revoked key's open sessions can do nothing more, and are told so within
+// a second, whether the revocation comes from this process or another one on
+// the same data folder (the operator's CLI).
+func TestRevokedKeySessionsEnd(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	est, pw := e.establish(t, school("Lycée Condorcet"))
+	req := backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice, Addr: "192.0.2.7"}
+	key := backend.EnrollKey{Fingerprint: "SHA256:revokeme", PublicKey: "ssh-ed25519 AAAA r", Name: "secrétariat"}
+	enrolled, err := e.b.Enroll(ctx, req, key)
+	ok(t, err)
+	other := backend.EnrollKey{Fingerprint: "SHA256:staysvalid", PublicKey: "ssh-ed25519 AAAA s", Name: "direction"}
+	_, err = e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Addr: "192.0.2.7"}, other)
+	ok(t, err)
+	keySess, err := e.b.KeySession(ctx, key.Fingerprint, "192.0.2.8")
+	ok(t, err)
+	otherSess, err := e.b.KeySession(ctx, other.Fingerprint, "192.0.2.8")
+	ok(t, err)
+	defer otherSess.Close()
+	_, err = keySess.CreateBase(ctx, keySess.DefaultCreateBase())
+	ok(t, err)
+	base := mustStatus(t, keySess).Opened
+
+	// Revoked by the operator's CLI: another back end on the same folder.
+	cli := openEnv(t, e.dir, e.clock)
+	ok(t, cli.b.RevokeKey(ctx, key.Fingerprint, "operator"))
+	waitRevoked(t, keySess, "session opened by KeySession")
+	waitRevoked(t, enrolled, "session opened by Enroll")
+	select {
+	case <-otherSess.Revoked():
+		t.Fatal("revoking one key ended the session of another")
+	default:
+	}
+
+	// Nothing more goes through, even if the front end ignores the signal.
+	if err := keySess.DeleteBase(ctx, base.ID); !errors.Is(err, backend.ErrKeyRevoked) {
+		t.Errorf("DeleteBase after revocation: %v, want ErrKeyRevoked", err)
+	}
+	if err := keySess.StopServer(ctx); !errors.Is(err, backend.ErrKeyRevoked) {
+		t.Errorf("StopServer after revocation: %v", err)
+	}
+	if _, err := keySess.Bases(ctx); !errors.Is(err, backend.ErrKeyRevoked) {
+		t.Errorf("Bases after revocation: %v", err)
+	}
+	path := generate(t, est.HostingNumber, "APRES-REVOCATION", 1<<20)[0]
+	if _, err := loadErr(keySess, "APRES-REVOCATION.HNOT", path); !errors.Is(err, backend.ErrKeyRevoked) {
+		t.Errorf("LoadBase after revocation: %v", err)
+	}
+	if got := backend.Message(backend.ErrKeyRevoked); !strings.Contains(got, "révoquée") {
+		t.Errorf("message %q", got)
+	}
+	if names := baseNames(t, otherSess); len(names) != 1 {
+		t.Errorf("bases after the refused calls: %v, want the created one only", names)
+	}
+	for _, j := range e.journal(t, est.ID) {
+		if j.Actor == "secrétariat" && j.OK && j.At.After(start) && (j.Action == "base.delete" || j.Action == "base.load") {
+			t.Errorf("journal records a success of the revoked key: %+v", j)
+		}
+	}
+
+	// Enrolled again: a new key; the old sessions stay ended.
+	again, err := e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Addr: "192.0.2.7"}, key)
+	ok(t, err)
+	if _, err := again.Bases(ctx); err != nil {
+		t.Errorf("session of the re-enrolled key: %v", err)
+	}
+	if _, err := keySess.Bases(ctx); !errors.Is(err, backend.ErrKeyRevoked) {
+		t.Errorf("old session after re-enrollment: %v", err)
+	}
+	// Revoked from this process too.
+	ok(t, e.b.RevokeKey(ctx, key.Fingerprint, "operator"))
+	waitRevoked(t, again, "in-process revocation")
+}
+
+// A session opened with the hosting credentials has no key to lose.
+func TestPasswordSessionNeverRevoked(t *testing.T) {
+	e := newEnv(t)
+	s, _ := e.session(t, "Collège Pasteur")
+	select {
+	case <-s.Revoked():
+		t.Fatal("a password session reads as revoked")
+	default:
+	}
+	s.Close()
+	if _, err := s.Bases(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func baseNames(t *testing.T, s *backend.Session) []string {
+	t.Helper()
+	var out []string
+	for _, b := range allBases(mustBases(t, s)) {
+		out = append(out, b.Name)
+	}
+	return out
 }

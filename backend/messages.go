@@ -36,6 +36,8 @@ var messages = []struct {
 	{ErrReadFailed, "La lecture du fichier a échoué ; rien n'a été enregistré."},
 	{ErrFileMissing, "Le fichier de cette base est introuvable sur le serveur ; contactez l'hébergeur."},
 	{ErrUnknownKey, "Cette clé SSH n'est pas enregistrée : connectez-vous avec vos identifiants d'hébergement pour l'enregistrer."},
+	{ErrKeyRevoked, "Cette clé SSH a été révoquée : la session est fermée."},
+	{ErrAlreadyRevoked, "Cette clé SSH est déjà révoquée."},
 	{ErrNotFound, "Cette base n'existe plus : elle a peut-être été supprimée depuis une autre session."},
 	{hostfile.ErrNotHostingFile, "Ce fichier n'est pas un fichier d'hébergement PRONOTE : générez-le avec la commande « Générer les fichiers pour l'hébergement » du Serveur local."},
 	{hostfile.ErrUnsupportedVersion, "Ce fichier est dans une version de format que la console ne sait pas lire."},

@@ -39,6 +39,8 @@ var sentinels = map[string]error{
 	"ErrReadFailed":      backend.ErrReadFailed,
 	"ErrFileMissing":     backend.ErrFileMissing,
 	"ErrUnknownKey":      backend.ErrUnknownKey,
+	"ErrKeyRevoked":      backend.ErrKeyRevoked,
+	"ErrAlreadyRevoked":  backend.ErrAlreadyRevoked,
 
 	"hostfile.ErrNotHostingFile":     hostfile.ErrNotHostingFile,
 	"hostfile.ErrUnsupportedVersion": hostfile.ErrUnsupportedVersion,

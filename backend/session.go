@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/filestore"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/store"
 )
@@ -26,6 +29,15 @@ type Session struct {
 	role  Role
 	actor string
 	addr  string
+	// key is the SSH key of a key session, nil for the hosting
+	// credentials; revoked is closed once that key is no longer valid.
+	key        *sessionKey
+	revoked    chan struct{}
+	revokeOnce sync.Once
+
+	mu     sync.Mutex
+	subs   []func() // the subscriptions Close ends
+	closed bool
 }
 
 // EstablishmentID is the establishment the session belongs to.
@@ -38,8 +50,9 @@ func (s *Session) Role() Role { return s.role }
 func (s *Session) Actor() string { return s.actor }
 
 // Subscribe returns the events of the session's establishment and a function
-// that ends the subscription. The channel is closed when either is called or
-// the back end closes.
+// that ends the subscription. The channel is closed when that function is
+// called, when the session is closed, or when the back end closes; after
+// Close it is closed from the start.
 func (s *Session) Subscribe() (<-chan Event, func()) {
 	var rev int64
 	err := s.b.store.Read(context.Background(), func(tx store.Tx) error {
@@ -47,7 +60,15 @@ func (s *Session) Subscribe() (<-chan Event, func()) {
 		rev = e.Revision
 		return err
 	})
-	return s.b.bus.subscribe(s.estID, rev, err == nil)
+	ch, stop := s.b.bus.subscribe(s.estID, rev, err == nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		stop()
+	} else {
+		s.subs = append(s.subs, stop)
+	}
+	return ch, stop
 }
 
 // Announce shows a French sentence in every console of the establishment,
@@ -74,6 +95,9 @@ func (s *Session) act(ctx context.Context, action, detail string, fn func(tx sto
 	err := s.allow(RoleSPR, RoleAdmin)
 	if err == nil {
 		err = s.b.store.Write(ctx, func(tx store.Tx) error {
+			if err := s.checkKey(tx); err != nil {
+				return err
+			}
 			e, err := tx.Establishment(s.estID)
 			if err != nil {
 				return err
@@ -105,7 +129,12 @@ func (s *Session) read(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
 		return err
 	}
-	return mapStoreErr(s.b.store.Read(ctx, fn))
+	return mapStoreErr(s.b.store.Read(ctx, func(tx store.Tx) error {
+		if err := s.checkKey(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	}))
 }
 
 // Status is what the header shows: establishment, server state, version and
@@ -269,11 +298,13 @@ func splitFileName(name string) (string, hostfile.Kind, error) {
 // ingest streams r into the file store through a validator: one pass reads,
 // checks, hashes and writes. Reading, hashing and writing run on three
 // goroutines, a few chunks apart, so the source, the CPU and the disk work at
-// the same time. On any refusal the temporary file is removed.
-func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect hostfile.Expect) (hostfile.Header, string, int64, error) {
+// the same time. The file comes back synced but not yet published: the
+// caller publishes it in the transaction that records it (see publish), or
+// aborts it. On any refusal the temporary file is removed.
+func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect hostfile.Expect) (hostfile.Header, *filestore.Pending, int64, error) {
 	pending, err := s.b.files.Create()
 	if err != nil {
-		return hostfile.Header{}, "", 0, err
+		return hostfile.Header{}, nil, 0, err
 	}
 	const chunkSize, depth = 1 << 20, 6
 	// A chunk goes back to the reader once both the validator and the writer
@@ -336,10 +367,10 @@ func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect ho
 		close(work)
 		return <-written
 	}
-	fail := func(err error) (hostfile.Header, string, int64, error) {
+	fail := func(err error) (hostfile.Header, *filestore.Pending, int64, error) {
 		finish()
 		pending.Abort()
-		return hostfile.Header{}, "", 0, err
+		return hostfile.Header{}, nil, 0, err
 	}
 	v := hostfile.NewValidator(expect)
 	var done int64
@@ -368,13 +399,12 @@ func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect ho
 	}
 	if err := finish(); err != nil {
 		pending.Abort()
-		return hostfile.Header{}, "", 0, fmt.Errorf("store file: %w", err)
+		return hostfile.Header{}, nil, 0, fmt.Errorf("store file: %w", err)
 	}
-	sum, err := pending.CommitSum(v.Sum())
-	if err != nil {
-		return hostfile.Header{}, "", 0, err
+	if err := pending.Seal(v.Sum()); err != nil {
+		return hostfile.Header{}, nil, 0, err
 	}
-	return h, sum, done, nil
+	return h, pending, done, nil
 }
 
 // quotaLeft reads how many bytes the establishment may still store.
@@ -392,18 +422,41 @@ func (s *Session) quotaLeft(ctx context.Context) (store.Establishment, int64, er
 	return e, e.QuotaBytes - used, err
 }
 
+// Stored files and the rows that refer to them. A file is shared by every
+// row with the same content, so deleting one row must not remove the file
+// under a row another session is recording. Both sides run in the store's
+// write transaction, which one writer at a time holds (across processes:
+// SQLite's immediate transactions): publish puts the file in place in the
+// transaction that inserts its row, and dropUnreferenced looks for a
+// reference and removes the file in one. Either the drop comes first and the
+// publish puts the file back, or the publish comes first and the drop sees
+// its row.
+
+// publish moves a sealed upload into the file store; it is called in the
+// write transaction that records the row referring to it.
+func publish(p *filestore.Pending) error {
+	_, err := p.Publish()
+	return err
+}
+
+// dropHook, when set by a test, runs between finding a file unreferenced
+// and removing it.
+var dropHook func(sum string)
+
 // dropUnreferenced removes a stored file nothing refers to any more.
 func (b *Backend) dropUnreferenced(sum string) {
-	var used bool
-	err := b.store.Read(context.Background(), func(tx store.Tx) error {
-		var err error
-		used, err = tx.ObjectReferenced(sum)
-		return err
-	})
-	if err == nil && !used {
-		if err := b.files.Remove(sum); err != nil {
-			b.log.Warn("remove stored file", "err", err)
+	err := b.store.Write(context.Background(), func(tx store.Tx) error {
+		used, err := tx.ObjectReferenced(sum)
+		if err != nil || used {
+			return err
 		}
+		if dropHook != nil {
+			dropHook(sum)
+		}
+		return b.files.Remove(sum)
+	})
+	if err != nil {
+		b.log.Warn("remove stored file", "err", err)
 	}
 }
 
@@ -432,11 +485,13 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 		s.b.journal(ctx, s.estID, s.actor, action, stem, hostfile.ErrOverQuota)
 		return Base{}, hostfile.ErrOverQuota
 	}
-	h, sum, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: hostfile.KindBase, HostingNumber: e.HostingNumber, MaxSize: left})
+	h, pending, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: hostfile.KindBase, HostingNumber: e.HostingNumber, MaxSize: left})
 	if err != nil {
 		s.b.journal(ctx, s.estID, s.actor, action, stem, err)
 		return Base{}, err
 	}
+	defer pending.Abort() // nothing once published
+	sum := pending.Sum()
 	row := store.Base{EstablishmentID: s.estID, Name: stem, SchoolYear: int(h.Year), Origin: string(OriginUploaded), SHA256: sum,
 		Size: size, BaseUID: h.BaseID, Students: h.Students, Teachers: h.Teachers, Classes: h.Classes, Grid: h.Grid.String(),
 		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
@@ -452,6 +507,9 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 		}
 		if used+size > e.QuotaBytes { // another upload won the race
 			return "", hostfile.ErrOverQuota
+		}
+		if err := publish(pending); err != nil {
+			return "", err
 		}
 		return fmt.Sprintf("%s (%s, %d bytes)", stem, h.Year, size), tx.InsertBase(&row)
 	})
@@ -497,18 +555,23 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 		s.b.journal(ctx, s.estID, s.actor, action, stem, hostfile.ErrOverQuota)
 		return Annex{}, hostfile.ErrOverQuota
 	}
-	_, sum, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: kind, HostingNumber: st.Establishment.HostingNumber,
+	_, pending, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: kind, HostingNumber: st.Establishment.HostingNumber,
 		BaseID: target.BaseUID, MaxSize: left})
 	if err != nil {
 		s.b.journal(ctx, s.estID, s.actor, action, stem, err)
 		return Annex{}, err
 	}
+	defer pending.Abort() // nothing once published
+	sum := pending.Sum()
 	row := store.Annex{BaseID: target.ID, Kind: string(kind), Name: stem + "." + string(kind), SHA256: sum, Size: size,
 		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
 	var replaced string
 	err = s.act(ctx, action, row.Name, func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState != string(ServerRunning) || e.OpenedBaseID != target.ID {
 			return "", ErrNoBaseInService // the base changed while the file was loading
+		}
+		if err := publish(pending); err != nil {
+			return "", err
 		}
 		var err error
 		replaced, err = tx.PutAnnex(&row)
@@ -602,16 +665,28 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 	if _, err := hostfile.Write(&file, h, bytes.NewReader(nil)); err != nil {
 		return Base{}, err
 	}
-	sum, size, err := s.b.files.Put(&file)
+	pending, err := s.b.files.Create()
 	if err != nil {
 		return Base{}, err
 	}
+	defer pending.Abort() // nothing once published
+	size := int64(file.Len())
+	if _, err := pending.Write(file.Bytes()); err != nil {
+		return Base{}, err
+	}
+	if err := pending.Seal(sha256.Sum256(file.Bytes())); err != nil {
+		return Base{}, err
+	}
+	sum := pending.Sum()
 	name := "Nouvelle base " + req.Year.String()
 	row := store.Base{EstablishmentID: s.estID, Name: name, SchoolYear: int(req.Year), Origin: string(OriginCreated), SHA256: sum,
 		Size: size, BaseUID: id, Grid: req.Grid.String(), LoadedBy: s.actor, LoadedAt: now}
 	err = s.act(ctx, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState == string(ServerRunning) {
 			return "", ErrServerRunning
+		}
+		if err := publish(pending); err != nil {
+			return "", err
 		}
 		if err := tx.InsertBase(&row); err != nil {
 			return "", err
