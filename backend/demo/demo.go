@@ -40,7 +40,7 @@ func Seed(ctx context.Context, b *backend.Backend, dir string) (Result, error) {
 		return Result{}, fmt.Errorf("demo login: %w", err)
 	}
 	files := filepath.Join(dir, "fichiers-hebergement")
-	if err := os.MkdirAll(files, 0o755); err != nil {
+	if err := os.MkdirAll(files, 0o700); err != nil {
 		return Result{}, err
 	}
 	now := b.Clock().Now()

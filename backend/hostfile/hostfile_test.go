@@ -262,15 +262,19 @@ func TestGenerateRefusals(t *testing.T) {
 }
 
 func TestKind(t *testing.T) {
+	// PRONOTE writes NAME.HNOT, but any case is accepted on purpose: schools
+	// copy files through Windows and macOS file systems, which ignore case,
+	// and the kind that counts is the header's, which is verified.
 	for name, want := range map[string]hostfile.Kind{
 		"a.hnot": hostfile.KindBase, "B.HNOT": hostfile.KindBase, "dir/x.HCourriers": hostfile.KindLetters,
 		"x.hdocjoints": hostfile.KindAttachments, "x.y.HPHOTOS": hostfile.KindPhotos,
+		"lycee.hnot": hostfile.KindBase, "X.HnOt": hostfile.KindBase, "X.hphotos": hostfile.KindPhotos,
 	} {
 		if got, ok := hostfile.KindFromName(name); !ok || got != want {
 			t.Errorf("KindFromName(%q) = %q, %v", name, got, ok)
 		}
 	}
-	for _, name := range []string{"", "hnot", "a.hnot.bak", "a.zip", "a."} {
+	for _, name := range []string{"", "hnot", "a.hnot.bak", "a.zip", "a.", "X.HNOT.txt", "X.HNO", "X.HNOTE", "X HNOT"} {
 		if got, ok := hostfile.KindFromName(name); ok {
 			t.Errorf("KindFromName(%q) = %q", name, got)
 		}

@@ -54,9 +54,9 @@ func newEstablishmentCreate(g *globals) *cobra.Command {
 			if n.TeacherSeats, err = parseTeacherSeats(teacher); err != nil {
 				return err
 			}
-			if quota != "" {
-				if n.QuotaBytes, err = hostfile.ParseSize(quota); err != nil {
-					return fmt.Errorf("--quota: %q is not a size (use 20GB, 500MB)", quota)
+			if cmd.Flags().Changed("quota") {
+				if n.QuotaBytes, err = parseQuota(quota); err != nil {
+					return err
 				}
 			}
 			return g.withBackend(cmd, func(b *backend.Backend) error {
@@ -84,6 +84,23 @@ func newEstablishmentCreate(g *globals) *cobra.Command {
 		cmd.MarkFlagRequired(name) //nolint:errcheck
 	}
 	return cmd
+}
+
+// minQuota is the smallest quota the CLI accepts. The back end reads a zero
+// quota as "the default", so an explicit 0 must never reach it.
+const minQuota = 1 << 20
+
+// parseQuota reads an explicit --quota. Zero, or a size that rounds down to
+// less than 1 MB, is refused rather than silently becoming the 20 GB default.
+func parseQuota(s string) (int64, error) {
+	n, err := hostfile.ParseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("--quota: %q is not a size (use 20GB, 500MB)", s)
+	}
+	if n < minQuota {
+		return 0, fmt.Errorf("--quota must be at least 1MB (got %q); leave it out for the default 20GB", s)
+	}
+	return n, nil
 }
 
 func parseTeacherSeats(s string) (int, error) {

@@ -99,6 +99,14 @@ func TestCLIRefusesBadInput(t *testing.T) {
 		{"hostile name", []string{"generate", "--number", "123456789012", "--name", "../evil", "--year", "2026-2027", "--out", t.TempDir()}, "name"},
 		{"absurd size", []string{"generate", "--number", "123456789012", "--name", "B", "--year", "2026-2027", "--size", "-3MB", "--out", t.TempDir()}, "--size"},
 		{"bad --now", []string{"admin", "establishment", "list", "--now", "hier"}, "--now"},
+		// The back end reads a zero quota as the default: an explicit one
+		// must not become 20GB silently.
+		{"zero quota", withQuota("0"), "--quota must be at least 1MB"},
+		{"zero quota with a unit", withQuota("0GB"), "--quota must be at least 1MB"},
+		{"quota rounding down to zero", withQuota("0.0001KB"), "--quota must be at least 1MB"},
+		{"quota under 1MB", withQuota("512KB"), "--quota must be at least 1MB"},
+		{"empty quota", withQuota(""), "--quota"},
+		{"bad quota", withQuota("beaucoup"), "--quota"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,6 +122,33 @@ func TestCLIRefusesBadInput(t *testing.T) {
 	out, err := run(t, data, "admin", "establishment", "list")
 	if err != nil || !strings.Contains(out, "No establishment yet") {
 		t.Errorf("a refused command changed something: %v %s", err, out)
+	}
+}
+
+// withQuota is a valid establishment create command with --quota q.
+func withQuota(q string) []string {
+	return []string{"admin", "establishment", "create", "--name", "X", "--uai", "0751234A", "--email", "a@b.fr",
+		"--phone", "0612345678", "--quota=" + q}
+}
+
+func TestQuotaFlag(t *testing.T) {
+	for _, c := range []struct{ quota, want string }{
+		{"1MB", "1.0 MiB"},
+		{"1.5GB", "1.5 GiB"},
+	} {
+		data := t.TempDir()
+		out, err := run(t, data, withQuota(c.quota)...)
+		if err != nil {
+			t.Fatalf("--quota %s: %v\n%s", c.quota, err, out)
+		}
+		number := regexp.MustCompile(`Hosting number: ([0-9]{12})`).FindStringSubmatch(out)
+		if number == nil {
+			t.Fatalf("no hosting number in %q", out)
+		}
+		out, err = run(t, data, "admin", "establishment", "show", number[1])
+		if !regexp.MustCompile(`Storage quota: +`+regexp.QuoteMeta(c.want)+"\n").MatchString(out) || err != nil {
+			t.Errorf("--quota %s: show does not say %q: %v\n%s", c.quota, c.want, err, out)
+		}
 	}
 }
 
