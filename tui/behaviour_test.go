@@ -346,3 +346,17 @@ func TestNoLineWiderThanTheScreen(t *testing.T) {
 		}
 	}
 }
+
+// A notice from the SSH server (an enrollment time limit, a shutdown) shows
+// on the login screen too, which has no status line, and before login it
+// may not hold anything a user types.
+func TestNoticeShowsOnTheLoginScreen(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.options()
+	opts.Enroll = &Enroll{Fingerprint: "SHA256:notice", PublicKey: "ssh-ed25519 AAAA n"}
+	s := f.start(t, 80, 24, opts)
+	s.waitText(t, "Enregistrer votre clé SSH")
+	s.tm.Send(Notice{Text: "Délai d'enregistrement dépassé\x1b[31m : la session est fermée.", Warning: true})
+	s.waitText(t, "Délai d'enregistrement dépassé : la session est fermée.")
+}

@@ -78,12 +78,16 @@ func loginCmd(b *backend.Backend, req backend.LoginRequest) tea.Cmd {
 }
 
 // enrollCmd enrolls an SSH key with the hosting credentials and opens its
-// session.
-func enrollCmd(b *backend.Backend, req backend.LoginRequest, key backend.EnrollKey) tea.Cmd {
+// session; enrolled, when set, hears of the new session first (see
+// Enroll.Enrolled).
+func enrollCmd(b *backend.Backend, req backend.LoginRequest, key backend.EnrollKey, enrolled func(*backend.Session)) tea.Cmd {
 	return func() tea.Msg {
 		s, err := b.Enroll(context.Background(), req, key)
 		if err != nil {
 			return loginFailedMsg{err}
+		}
+		if enrolled != nil {
+			enrolled(s)
 		}
 		events, stop := s.Subscribe()
 		return loggedInMsg{sess: s, events: events, stop: stop}

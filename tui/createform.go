@@ -146,10 +146,8 @@ func (f *createForm) Update(msg tea.Msg) (modal, tea.Cmd) {
 		id := msg.base.ID
 		return nil, func() tea.Msg { return actionDoneMsg{ok: ok, selectID: id} }
 	case tea.PasteMsg:
-		if f.focus < cfDays {
-			var cmd tea.Cmd
-			f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
-			return f, cmd
+		if f.focus < cfDays && !f.busy {
+			return f, paste(&f.inputs[f.focus], msg)
 		}
 	case tea.KeyPressMsg:
 		if f.busy {
@@ -189,9 +187,7 @@ func (f *createForm) Update(msg tea.Msg) (modal, tea.Cmd) {
 			}
 			return f, nil
 		}
-		var cmd tea.Cmd
-		f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
-		return f, cmd
+		return f, typeKey(&f.inputs[f.focus], msg)
 	}
 	return f, nil
 }

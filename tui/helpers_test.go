@@ -37,7 +37,7 @@ type fixture struct {
 	files string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(start)
@@ -271,7 +271,9 @@ func (s *screen) final(t *testing.T) string {
 			}
 		}
 	}
-	return s.fix.normalize(ansi.Strip(fm.View().Content))
+	// Render the final model now: View would return the last frame drawn,
+	// which may be a frame old and predates the hashes replaced above.
+	return s.fix.normalize(ansi.Strip(root.render()))
 }
 
 // normalize replaces the hosting number and the picker's folder by fixed

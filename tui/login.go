@@ -153,13 +153,9 @@ func (l *loginScreen) Update(msg tea.Msg) tea.Cmd {
 			l.step(-1)
 			return nil
 		}
-		var cmd tea.Cmd
-		l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
-		return cmd
+		return typeKey(&l.inputs[l.focus], msg)
 	case tea.PasteMsg:
-		var cmd tea.Cmd
-		l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
-		return cmd
+		return paste(&l.inputs[l.focus], msg)
 	case loginFailedMsg:
 		l.busy = false
 		switch {
@@ -186,6 +182,12 @@ func (l *loginScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	return nil
+}
+
+// notice shows a message from outside the console (the SSH server: a time
+// limit, a shutdown) where the screen says what happened.
+func (l *loginScreen) notice(text string) {
+	l.msg, l.msgErr = text, true
 }
 
 func (l *loginScreen) submit() tea.Cmd {
@@ -218,7 +220,7 @@ func (l *loginScreen) submit() tea.Cmd {
 	l.msg, l.msgErr = "Connexion…", false
 	if l.enroll != nil {
 		return enrollCmd(l.b, req, backend.EnrollKey{Fingerprint: l.enroll.Fingerprint, PublicKey: l.enroll.PublicKey,
-			Name: strings.TrimSpace(l.inputs[fieldKeyName].Value())})
+			Name: strings.TrimSpace(l.inputs[fieldKeyName].Value())}, l.enroll.Enrolled)
 	}
 	return loginCmd(l.b, req)
 }

@@ -240,8 +240,11 @@ func (p *filePicker) View(maxW, maxH int) string {
 		}
 		lines = append(lines, st.Muted.Render("Aucun dossier ni fichier "+kindList(p.kinds)+" ici."))
 	default:
-		end := min(p.offset+rows, len(p.entries))
-		for i := p.offset; i < end; i++ {
+		// The cursor stays in sight even if the box changed height since
+		// move scrolled (the dialog bounds are those of the last render).
+		off := min(max(p.offset, p.cursor-rows+1), p.cursor)
+		end := min(off+rows, len(p.entries))
+		for i := off; i < end; i++ {
 			e := p.entries[i]
 			cur := "  "
 			if i == p.cursor {

@@ -48,6 +48,11 @@ type Enroll struct {
 	PublicKey   string
 	// Name is the key's proposed name (editable on screen).
 	Name string
+	// Enrolled, when set, is called once, from the enrollment command's
+	// goroutine, when the key has just been enrolled, so that the SSH server
+	// can release the connection's enrollment slot and watch the new
+	// session's key.
+	Enrolled func(*backend.Session)
 }
 
 // Notice is a message from outside the console (the SSH server: idle
@@ -68,7 +73,8 @@ const (
 
 // common is what the root shares with its screens, tabs and dialogs: styles,
 // keys, the session and the latest status, the open dialog and the status
-// line. Only Update code touches it.
+// line. Only Update code touches it, but for the sizes, which the render
+// path sets (on the same goroutine).
 type common struct {
 	st       *Styles
 	keys     *KeyMap
@@ -80,7 +86,7 @@ type common struct {
 	now      func() time.Time
 	nextID   int
 	// dlgW and dlgH bound the dialogs: the screen less the help footer,
-	// which stays visible below them.
+	// which stays visible below them, as last drawn.
 	dlgW, dlgH int
 	// defaults of "Créer une base", read with the status.
 	defaults backend.CreateBaseRequest
@@ -130,15 +136,37 @@ type model struct {
 	width    int
 	height   int
 	// tabBarTop is the screen row of the tab bar, contentTop the first row
-	// of the active tab, both measured by layout.
+	// of the active tab, both measured by the last render, so that a click
+	// lands on what the user sees.
 	tabBarTop, contentTop int
+
+	// The screen is rendered at most once a frame (see View): screen is the
+	// last one rendered, drawnAt when, stale whether anything changed since,
+	// redrawing whether a redrawMsg is on its way.
+	screen    string
+	drawnAt   time.Time
+	stale     bool
+	redrawing bool
+	// renders counts full renders, for the tests.
+	renders int
 }
+
+// frameTime is the least time between two full renders. The renderer sends
+// at most 60 frames a second to the terminal anyway; rendering the screen
+// for every key of a burst (text pasted by a client without bracketed
+// paste arrives one key press per byte) would only burn CPU on frames
+// nobody sees.
+const frameTime = time.Second / 60
+
+// redrawMsg asks for the screen to be drawn when a frame has passed since
+// the last render: the last state of a burst is always drawn.
+type redrawMsg struct{}
 
 // New returns the console's root model for one user on back end b.
 func New(b *backend.Backend, opts Options) tea.Model {
 	// Neutral colours until the terminal tells its background: guessing dark
 	// would leave pale text on a white terminal that does not answer.
-	m := &model{b: b, opts: opts, styles: neutralStyles(), keys: DefaultKeyMap()}
+	m := &model{b: b, opts: opts, styles: neutralStyles(), keys: DefaultKeyMap(), stale: true}
 	if m.opts.Now == nil {
 		m.opts.Now = time.Now
 	}
@@ -158,13 +186,39 @@ func (m *model) Init() tea.Cmd {
 
 func (m *model) loggedIn() bool { return m.c.sess != nil }
 
-// Update hands msg to update, then lays the screen out again: any message
-// may change the height of the status line or of the help footer (an action
-// that ends, an error from a command), and the tab gets what they leave.
+// Update hands msg to update and marks the screen stale. It does not lay
+// the screen out: render does, once a frame at most, so that a burst of keys
+// costs one layout a frame rather than one a key.
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(redrawMsg); ok {
+		m.redrawing = false
+		return m, m.scheduleRedraw()
+	}
 	cmd := m.update(msg)
-	m.layout()
+	m.stale = true
+	if redraw := m.scheduleRedraw(); redraw != nil {
+		return m, tea.Batch(cmd, redraw)
+	}
 	return m, cmd
+}
+
+// scheduleRedraw returns, when the screen is stale and View will not draw
+// it now (the last render is less than a frame old), a tick for when it may;
+// one at a time.
+//
+// The throttle reads the wall clock (time.Now), not Options.Now: it is
+// about how often the terminal is drawn, not about the time the console
+// shows or the back end's clock.
+func (m *model) scheduleRedraw() tea.Cmd {
+	if !m.stale || m.redrawing {
+		return nil
+	}
+	wait := frameTime - time.Since(m.drawnAt)
+	if wait <= 0 {
+		return nil // View draws it now
+	}
+	m.redrawing = true
+	return tea.Tick(wait, func(time.Time) tea.Msg { return redrawMsg{} })
 }
 
 func (m *model) update(msg tea.Msg) tea.Cmd {
@@ -213,6 +267,10 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(m.reload(), waitEvent(m.eventsCh))
 	case Notice:
+		if !m.loggedIn() { // the login screen has no status line: its own message line
+			m.login.notice(sanitize.Line(msg.Text))
+			return nil
+		}
 		kind := statusInfo
 		if msg.Warning {
 			kind = statusErr
@@ -275,7 +333,6 @@ func (m *model) startSession(msg loggedInMsg) tea.Cmd {
 	m.active = 0
 	m.keys.NextTab.SetEnabled(len(m.tabs) > 1)
 	m.keys.PrevTab.SetEnabled(len(m.tabs) > 1)
-	m.layout()
 	return tea.Batch(m.reload(), waitEvent(msg.events))
 }
 
@@ -451,8 +508,9 @@ type frame struct {
 
 // frame renders header, tab bar, status line and footer and measures them
 // with lipgloss.Height, so that the tab gets exactly the rest of the window,
-// whatever the length of the status sentence or of the help. layout and
-// render both use it, so that the size given to the tab is the size drawn.
+// whatever the length of the status sentence or of the help. render computes
+// it once, sizes the parts with it and draws it, so that the size given to
+// the tab is the size drawn.
 func (m *model) frame() frame {
 	var f frame
 	if m.loggedIn() {
@@ -471,13 +529,10 @@ func (m *model) frame() frame {
 	return f
 }
 
-// layout gives each part its size after any message: a resize, a status
-// sentence that takes one line more or less, the help opened or closed.
-func (m *model) layout() {
-	if m.width == 0 || m.height == 0 {
-		return
-	}
-	f := m.frame()
+// layout gives each part the size frame f leaves it: after a resize, a
+// status sentence that takes one line more or less, the help opened or
+// closed.
+func (m *model) layout(f frame) {
 	foot := lipgloss.Height(f.footer)
 	m.c.dlgW, m.c.dlgH = m.width-2, max(m.height-foot, 3)
 	if !m.loggedIn() {
@@ -490,23 +545,38 @@ func (m *model) layout() {
 	}
 }
 
+// View draws the screen at most once a frame: within a frame of the last
+// render it returns that render, and the redrawMsg that Update scheduled
+// draws the latest state when the frame is over. The first change after a
+// quiet frame is drawn at once, so typing shows without delay. Like the
+// throttle in Update, this reads the wall clock, not Options.Now.
 func (m *model) View() tea.View {
-	v := tea.NewView(m.render())
+	if m.stale && time.Since(m.drawnAt) >= frameTime {
+		m.screen = m.render()
+		m.drawnAt = time.Now()
+		m.stale = false
+	}
+	v := tea.NewView(m.screen)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "Console d'hébergement PRONOTE"
 	return v
 }
 
+// render lays the screen out and draws it: one frame both sizes the parts
+// and is drawn. It is the only place that lays out, so that the sizes the
+// tabs, the dialogs and the mouse use are those of the screen last drawn.
 func (m *model) render() string {
+	m.renders++
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	f := m.frame()
+	m.layout(f)
 	if m.width < 40 || m.height < 12 {
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
 			m.styles.Muted.Render(fit("Agrandissez la fenêtre (80×24 au moins).", m.width)))
 	}
-	f := m.frame()
 	var parts []string
 	if !m.loggedIn() {
 		parts = []string{padLines(m.login.View(), m.width, f.content)}
@@ -529,7 +599,7 @@ func (m *model) render() string {
 	// Over the tab when it fits there, so the header stays in sight; else
 	// over everything but the help footer.
 	y := max((m.c.dlgH-lipgloss.Height(d))/2, 0)
-	if top, bottom := m.contentTop, m.c.dlgH-1; m.loggedIn() && lipgloss.Height(d) <= bottom-top {
+	if top, bottom := f.contentTop, m.c.dlgH-1; m.loggedIn() && lipgloss.Height(d) <= bottom-top {
 		y = top + (bottom-top-lipgloss.Height(d))/2
 	}
 	canvas := lipgloss.NewCanvas(m.width, m.height)

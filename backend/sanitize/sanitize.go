@@ -46,7 +46,7 @@ func clean(s string, keepNewlines bool) string {
 			b.WriteByte('\n')
 		case r == '\n' || r == '\t' || r == '\r':
 			b.WriteByte(' ')
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029:
+		case !Printable(r):
 			// dropped
 		default:
 			b.WriteString(s[i : i+size])
@@ -54,6 +54,13 @@ func clean(s string, keepNewlines bool) string {
 		i += size
 	}
 	return b.String()
+}
+
+// Printable reports whether r may be drawn as typed: not a control
+// character, not a format character (bidi overrides, zero-width), not a
+// line or paragraph separator. Text fields use it for what is typed in them.
+func Printable(r rune) bool {
+	return !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) && r != 0x2028 && r != 0x2029
 }
 
 // isPlain reports whether s is printable ASCII only, the common case.
