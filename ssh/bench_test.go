@@ -24,7 +24,7 @@ import (
 // benchConfig lifts the limits a benchmark would hit from one address.
 func benchConfig() hssh.Config {
 	return hssh.Config{
-		MaxUnauthenticated: 10000, MaxUnauthenticatedPerAddr: 10000,
+		MaxUnauthenticated: 10000, MaxUnauthenticatedPerAddr: 10000, MaxEnrolling: 10000, MaxEnrollingPerAddr: 10000,
 		MaxSessionsPerKey: 10000, ConnRate: 1 << 30, ConnBurst: 1 << 30,
 	}
 }

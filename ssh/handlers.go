@@ -40,10 +40,13 @@ const enrollHint = "This SSH key is not enrolled: connect once with `ssh -t cons
 
 func noticeMsg(text string) tea.Msg { return tui.Notice{Text: text} }
 
-// begin does what every session does first: frees the connection's
-// unauthenticated slot and takes one of the key's session slots.
+// begin does what every session does first: records that the connection
+// opened a session (which lifts its login grace) and takes one of the key's
+// session slots.
 func (s *Server) begin(sess ssh.Session) (func(), bool) {
-	s.lim.authenticated(sess.Context())
+	if st := stateOf(sess.Context()); st != nil {
+		s.lim.started(st)
+	}
 	select {
 	case <-s.closing:
 		wish.Fatalln(sess, "The console server is shutting down; try again in a moment.")
@@ -76,6 +79,8 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 			if !ok {
 				return
 			}
+			defer bs.Close()
+			defer s.endOnRevoke(sess, bs)()
 			h := NewSCPHandler(bs, s.notifier(sess, bs))
 			run := scp.Middleware(h, h)(func(ssh.Session) {})
 			if scp.GetInfo(cmd).Op == scp.OpCopyToClient {
@@ -89,66 +94,170 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 			fmt.Fprintln(sess, noPTY)
 			sess.Exit(1) //nolint:errcheck
 		default:
-			ws, stop := coalesceWindows(sess)
-			defer stop()
-			next(ws)
+			st := stateOf(sess.Context())
+			cs := newConsoleSession(sess, st != nil && s.lim.phase(st) == phaseEnrolling)
+			defer cs.end()
+			next(cs)
 		}
 	}
 }
 
-// windowSession is a session whose window changes come through a channel
-// that coalesceWindows feeds.
-type windowSession struct {
-	ssh.Session
-	windows chan ssh.Window
-}
+// revokedLine is what a session of a revoked key reads before it is closed.
+const revokedLine = "This SSH key was revoked: the session is closed."
 
-func (w *windowSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
-	p, _, ok := w.Session.Pty()
-	return p, w.windows, ok
-}
-
-// coalesceWindows drains the session's window changes as they arrive and
-// keeps only the latest one for the console. The bubbletea middleware hands
-// each change to the program with a blocking Send from the only reader of
-// charm's window channel (buffer 1): while the console's event loop waits (on
-// a renderer write that waits for SSH window space), charm's request loop and
-// then x/crypto's connection loop block behind it, the client's window
-// adjustments are never read, and the session is wedged for good (a client
-// that resizes fast while the console redraws did it every time). Only the
-// last size matters, so nothing is lost. stop ends the drain.
-func coalesceWindows(sess ssh.Session) (ssh.Session, func()) {
-	_, in, ok := sess.Pty()
-	if !ok {
-		return sess, func() {}
-	}
-	out := make(chan ssh.Window, 1)
-	done := make(chan struct{})
+// endOnRevoke closes a non-console session (sftp, scp, command) as soon as
+// its key is revoked, saying why on stderr; an upload in flight is dropped.
+// The returned function stops watching.
+func (s *Server) endOnRevoke(sess ssh.Session, bs *backend.Session) func() {
+	stop := make(chan struct{})
 	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-sess.Context().Done():
-				return
-			case w, ok := <-in:
-				if !ok {
-					return
-				}
-				select {
-				case out <- w:
-				default: // replace the size not taken yet; only this goroutine sends
-					select {
-					case <-out:
-					default:
-					}
-					out <- w
-				}
-			}
+		select {
+		case <-bs.Revoked():
+			s.log.Info("session ended: key revoked", "addr", addrOf(sess), "key", fingerprint(sess))
+			fmt.Fprintln(sess.Stderr(), revokedLine)
+			sess.Exit(1) //nolint:errcheck
+			sess.Close() //nolint:errcheck
+		case <-stop:
+		case <-sess.Context().Done():
 		}
 	}()
 	var once sync.Once
-	return &windowSession{Session: sess, windows: out}, func() { once.Do(func() { close(done) }) }
+	return func() { once.Do(func() { close(stop) }) }
+}
+
+// consoleSession is a PTY session as the console sees it: its window size
+// clamped, its window changes coalesced, and what to do when the console
+// ends. An enrollment screen is clamped to EnrollColumns × EnrollRows, any
+// other console to MaxColumns × MaxRows; lift raises the first to the second
+// once the key is enrolled.
+type consoleSession struct {
+	ssh.Session
+	windows chan ssh.Window
+	done    chan struct{}
+	once    sync.Once
+
+	mu         sync.Mutex
+	maxW, maxH int
+	last       ssh.Window // the client's latest window, unclamped
+	onEnd      []func()
+	ended      bool
+}
+
+// EnrollColumns × EnrollRows bound the enrollment screen, which an unknown
+// key reaches: its form is 72 columns wide, and what an unknown key may
+// cost the server stays small (MaxEnrolling of them at once).
+const (
+	EnrollColumns = 160
+	EnrollRows    = 60
+)
+
+func newConsoleSession(sess ssh.Session, enrolling bool) *consoleSession {
+	c := &consoleSession{Session: sess, windows: make(chan ssh.Window, 1), done: make(chan struct{}), maxW: MaxColumns, maxH: MaxRows}
+	if enrolling {
+		c.maxW, c.maxH = EnrollColumns, EnrollRows
+	}
+	p, in, ok := sess.Pty()
+	c.last = p.Window
+	if ok {
+		go c.coalesce(in)
+	}
+	return c
+}
+
+func (c *consoleSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
+	p, _, ok := c.Session.Pty()
+	c.mu.Lock()
+	p.Window = c.clamp(p.Window)
+	c.mu.Unlock()
+	return p, c.windows, ok
+}
+
+// clamp bounds a window to what the console renders at. Called with c.mu held.
+func (c *consoleSession) clamp(w ssh.Window) ssh.Window {
+	w.Width = min(w.Width, c.maxW)
+	w.Height = min(w.Height, c.maxH)
+	return w
+}
+
+// lift gives an enrolled key's console the full size: the client's current
+// window, up to MaxColumns × MaxRows.
+func (c *consoleSession) lift() {
+	c.mu.Lock()
+	grow := c.maxW < MaxColumns || c.maxH < MaxRows
+	c.maxW, c.maxH = MaxColumns, MaxRows
+	w := c.clamp(c.last)
+	c.mu.Unlock()
+	if grow {
+		c.offer(w)
+	}
+}
+
+// offer hands w to the console, replacing a size it did not take yet.
+func (c *consoleSession) offer(w ssh.Window) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case c.windows <- w:
+	default:
+		select {
+		case <-c.windows:
+		default:
+		}
+		c.windows <- w
+	}
+}
+
+// coalesce drains the session's window changes as they arrive and keeps
+// only the latest one, clamped, for the console. The bubbletea middleware
+// hands each change to the program with a blocking Send from the only reader
+// of charm's window channel (buffer 1): while the console's event loop waits
+// (on a renderer write that waits for SSH window space), charm's request
+// loop and then x/crypto's connection loop block behind it, the client's
+// window adjustments are never read, and the session is wedged for good (a
+// client that resizes fast while the console redraws did it every time).
+// Only the last size matters, so nothing is lost.
+func (c *consoleSession) coalesce(in <-chan ssh.Window) {
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.Context().Done():
+			return
+		case w, ok := <-in:
+			if !ok {
+				return
+			}
+			c.mu.Lock()
+			c.last = w
+			w = c.clamp(w)
+			c.mu.Unlock()
+			c.offer(w)
+		}
+	}
+}
+
+// atEnd registers f to run when the console has ended; at once if it has.
+func (c *consoleSession) atEnd(f func()) {
+	c.mu.Lock()
+	ended := c.ended
+	if !ended {
+		c.onEnd = append(c.onEnd, f)
+	}
+	c.mu.Unlock()
+	if ended {
+		f()
+	}
+}
+
+func (c *consoleSession) end() {
+	c.once.Do(func() { close(c.done) })
+	c.mu.Lock()
+	fs := c.onEnd
+	c.onEnd, c.ended = nil, true
+	c.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // keySession is the back-end session of an enrolled key; an unknown key gets
@@ -196,6 +305,8 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 	if !ok {
 		return
 	}
+	defer bs.Close()
+	defer s.endOnRevoke(sess, bs)()
 	if err := ServeSFTP(sess.Context(), sess, bs, s.notifier(sess, bs)); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Warn("sftp", "addr", addrOf(sess), "err", err)
 	}
@@ -204,40 +315,73 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 var hostingUser = regexp.MustCompile(`^[0-9]{12}$`)
 
 // program builds the console of a PTY session: straight in for an enrolled
-// key, the enrollment screen for any other.
+// key, the enrollment screen for any other (one per connection).
 func (s *Server) program(sess ssh.Session) *tea.Program {
+	cs, _ := sess.(*consoleSession)
+	if cs == nil { // dispatch always wraps PTY sessions
+		wish.Fatalln(sess, "The console could not open your session; try again.")
+		return nil
+	}
 	fp, addr := fingerprint(sess), addrOf(sess)
 	opts := tui.Options{Addr: addr}
+	w := &watch{in: nil, enrolled: make(chan *backend.Session, 1)}
 	bs, err := s.b.KeySession(sess.Context(), fp, addr)
 	switch {
 	case err == nil:
 		opts.Session = bs
+		w.session = bs
+		cs.atEnd(bs.Close)
+		cs.lift()
 	case errors.Is(err, backend.ErrUnknownKey):
-		opts.Enroll = &tui.Enroll{Fingerprint: fp, PublicKey: strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sess.PublicKey())))}
+		st := stateOf(sess.Context())
+		if st != nil {
+			release, ok := s.lim.enrollConsole(st)
+			if !ok {
+				wish.Fatalln(sess, "An enrollment screen is already open on this connection.")
+				return nil
+			}
+			cs.atEnd(release)
+		}
+		opts.Enroll = &tui.Enroll{Fingerprint: fp, PublicKey: strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sess.PublicKey()))),
+			Enrolled: func(bs *backend.Session) {
+				if st != nil {
+					s.lim.enrolled(st)
+				}
+				cs.atEnd(bs.Close)
+				cs.lift()
+				w.enrolled <- bs
+			}}
 		if user := sess.User(); hostingUser.MatchString(user) {
 			opts.Prefill.HostingNumber = user
 		} else if name := sanitize.Line(user); name != "" && len(name) <= backend.MaxKeyName {
 			opts.Enroll.Name = name
 		}
+		w.enrollBy = time.Now().Add(s.cfg.EnrollTimeout)
 	default:
 		s.log.Error("key session", "err", err)
 		wish.Fatalln(sess, "The console could not open your session; try again.")
 		return nil
 	}
 	in := newInputGuard(sess)
+	w.in = in
 	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler(), tea.WithFilter(filterMsg))
 	p := tea.NewProgram(tui.New(s.b, opts), popts...)
 	live := &liveSession{program: p, end: func() { p.Quit() }}
+	w.live = live
 	untrack := s.track(live)
-	go s.watchIdle(sess.Context(), in, live, untrack)
+	ended := make(chan struct{})
+	cs.atEnd(func() { close(ended) })
+	go s.watch(sess.Context(), ended, w, untrack)
 	return p
 }
 
 // filterMsg keeps the rule of bm.MakeOptions' filter, which WithFilter
-// replaces (a suspend resumes at once: there is no shell to go back to), and
+// replaces (a suspend resumes at once: there is no shell to go back to),
 // reads a window of 0 columns or rows as 80 or 24 (RFC 4254 §6.2: zero means
-// unknown). Clients without a terminal of their own send 0×0, ssh -tt in a
-// script for one, and the console would stay blank.
+// unknown; clients without a terminal of their own send 0×0, ssh -tt in a
+// script for one, and the console would stay blank), and clamps a window to
+// MaxColumns × MaxRows (coalesceWindows does already; this keeps the rule
+// whatever sends the size).
 func filterMsg(_ tea.Model, msg tea.Msg) tea.Msg {
 	switch m := msg.(type) {
 	case tea.SuspendMsg:
@@ -249,40 +393,86 @@ func filterMsg(_ tea.Model, msg tea.Msg) tea.Msg {
 		if m.Height <= 0 {
 			m.Height = 24
 		}
+		m.Width, m.Height = min(m.Width, MaxColumns), min(m.Height, MaxRows)
 		return m
 	}
 	return msg
 }
 
-// watchIdle warns a console a minute (or a tenth of the timeout) before it
-// is closed for inactivity, then closes it. It also ends the console when the
-// client's input ends, and stops watching then.
-func (s *Server) watchIdle(ctx context.Context, in *inputGuard, live *liveSession, untrack func()) {
+// watch is what the server keeps an eye on for one console.
+type watch struct {
+	in   *inputGuard
+	live *liveSession
+	// session is the back-end session whose key may be revoked; an
+	// enrollment console gets it on enrolled once the key is enrolled, and
+	// must be enrolled by enrollBy.
+	session  *backend.Session
+	enrolled chan *backend.Session
+	enrollBy time.Time
+}
+
+// watch ends a console when its client's input ends, when its key is
+// revoked, when an enrollment screen waits past EnrollTimeout, and after
+// IdleTimeout without a key press, warned a minute (or a tenth of the
+// timeout) before. It stops when the console or the connection ends, and
+// then closes the back-end session.
+func (s *Server) watch(ctx context.Context, ended <-chan struct{}, w *watch, untrack func()) {
 	defer untrack()
 	timeout := s.cfg.IdleTimeout
 	warnBefore := min(time.Minute, timeout/10)
 	tick := time.NewTicker(max(min(timeout/20, 5*time.Second), time.Millisecond)) // NewTicker panics on 0
 	defer tick.Stop()
+	var enrollTimer <-chan time.Time
+	if !w.enrollBy.IsZero() {
+		t := time.NewTimer(time.Until(w.enrollBy))
+		defer t.Stop()
+		enrollTimer = t.C
+	}
+	var revoked <-chan struct{}
+	if w.session != nil {
+		revoked = w.session.Revoked()
+	}
 	warned := false
 	for {
 		select {
 		case <-ctx.Done():
+			// The connection is gone: the middleware quits the program;
+			// should its event loop be stuck, nothing may keep rendering.
+			go func() {
+				select {
+				case <-ended:
+				case <-time.After(time.Second):
+					w.live.program.Kill()
+				}
+			}()
 			return
-		case <-in.ended:
+		case <-ended:
+			return
+		case <-w.in.ended:
 			// The client closed the channel but maybe not the connection
 			// (ctx is the connection's): end the console, free its slot.
-			live.end()
+			w.live.end()
+			return
+		case bs := <-w.enrolled:
+			w.session, revoked, enrollTimer = bs, bs.Revoked(), nil
+			continue
+		case <-revoked:
+			s.log.Info("console ended: key revoked", "key", w.session.Actor())
+			w.live.stop(backend.Message(backend.ErrKeyRevoked))
+			return
+		case <-enrollTimer:
+			w.live.stop(fmt.Sprintf("Délai d'enregistrement dépassé (%s) : la session est fermée. Reconnectez-vous pour enregistrer votre clé.", french(s.cfg.EnrollTimeout)))
 			return
 		case <-tick.C:
 		}
-		idle := in.idle()
+		idle := w.in.idle()
 		switch {
 		case idle >= timeout:
-			live.stop(fmt.Sprintf("Session fermée après %s d'inactivité.", french(timeout)))
+			w.live.stop(fmt.Sprintf("Session fermée après %s d'inactivité.", french(timeout)))
 			return
 		case idle >= timeout-warnBefore && !warned:
 			warned = true
-			live.program.Send(tui.Notice{Text: fmt.Sprintf("Sans activité, la session sera fermée dans %s.", french(timeout-idle)), Warning: true})
+			w.live.program.Send(tui.Notice{Text: fmt.Sprintf("Sans activité, la session sera fermée dans %s.", french(timeout-idle)), Warning: true})
 		case idle < timeout-warnBefore:
 			warned = false
 		}
@@ -317,6 +507,8 @@ func (s *Server) command(sess ssh.Session, args []string) {
 	if !ok {
 		return
 	}
+	defer bs.Close()
+	defer s.endOnRevoke(sess, bs)()
 	ctx := sess.Context()
 	var err error
 	switch rest[0] {

@@ -6,33 +6,72 @@ import (
 	"time"
 
 	"charm.land/ssh"
+	"golang.org/x/time/rate"
 )
 
-// limiter caps what a client can hold before and after authentication:
-// unauthenticated connections overall and per address, new connections per
-// address and minute, and sessions per key.
+// What a client can hold, phase by phase.
+//
+// Every key passes SSH authentication (an unknown key must reach the
+// enrollment screen), so "authenticated" says little: the limiter follows
+// each connection through three phases and caps each on its own.
+//
+//   - Pre-authentication, from the TCP accept until a key is proven: at most
+//     MaxUnauthenticated connections overall and MaxUnauthenticatedPerAddr
+//     per address, and LoginGrace to get through. When the overall cap is
+//     reached, a connection from an address that holds fewer of these slots
+//     than the busiest address takes the slot of that address's oldest
+//     connection, which is closed: a few addresses cannot lock everyone else
+//     out by holding slow handshakes.
+//   - An enrolled key: no cap but its sessions per key; it has LoginGrace to
+//     open its first session, or the connection is closed.
+//   - An unknown key (enrollment): at most MaxEnrolling such connections
+//     overall and MaxEnrollingPerAddr per address, refused at authentication
+//     past that with a banner saying why; one console per connection;
+//     LoginGrace to open it, EnrollTimeout to enroll.
+//
+// So idle connections of throwaway keys fill only the enrollment caps, and an
+// enrolled key gets in whatever they do, while the machine has room.
 type limiter struct {
 	cfg Config
 
-	mu       sync.Mutex
-	pending  int            // unauthenticated connections
-	perAddr  map[string]int // unauthenticated connections per address
-	buckets  map[string]*bucket
-	sessions map[string]int // open sessions per key fingerprint
+	mu           sync.Mutex
+	pre          map[*connState]struct{} // pre-authentication connections
+	preByAddr    map[string]int
+	enrolling    int
+	enrollByAddr map[string]int
+	rates        map[string]*rate.Limiter
+	sessions     map[string]int // open sessions per key fingerprint
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
+// Phases of a connection.
+const (
+	phasePre = iota
+	phaseMember
+	phaseEnrolling
+	phaseClosed
+)
+
+// connState is what the limiter knows of one connection.
+type connState struct {
+	host  string
+	conn  net.Conn
+	since time.Time
+	phase int
+	// started is set by the first session; consoles counts the enrollment
+	// consoles open on the connection.
+	started  bool
+	consoles int
+	grace    *time.Timer
 }
 
 func newLimiter(cfg Config) *limiter {
-	return &limiter{cfg: cfg, perAddr: map[string]int{}, buckets: map[string]*bucket{}, sessions: map[string]int{}}
+	return &limiter{cfg: cfg, pre: map[*connState]struct{}{}, preByAddr: map[string]int{}, enrollByAddr: map[string]int{},
+		rates: map[string]*rate.Limiter{}, sessions: map[string]int{}}
 }
 
 type ctxKey int
 
-const releaseKey ctxKey = iota
+const stateKey ctxKey = iota
 
 func hostOf(a net.Addr) string {
 	if t, ok := a.(*net.TCPAddr); ok {
@@ -45,55 +84,188 @@ func hostOf(a net.Addr) string {
 	return host
 }
 
-// conn admits or drops a new TCP connection (nil drops it). An admitted one
-// holds an unauthenticated slot until its first session starts or it closes.
+// stateOf is the limiter's record of the session's connection (nil for a
+// connection that did not go through conn, which does not happen in serve).
+func stateOf(ctx ssh.Context) *connState {
+	st, _ := ctx.Value(stateKey).(*connState)
+	return st
+}
+
+// conn admits or drops a new TCP connection (nil drops it).
 func (l *limiter) conn(ctx ssh.Context, c net.Conn) net.Conn {
 	host := hostOf(c.RemoteAddr())
 	now := time.Now()
 	l.mu.Lock()
-	b := l.buckets[host]
-	if b == nil {
-		b = &bucket{tokens: float64(l.cfg.ConnBurst), at: now}
-		l.buckets[host] = b
+	lim := l.rates[host]
+	if lim == nil {
+		if len(l.rates) >= 10000 {
+			l.forgetRates(now)
+		}
+		lim = rate.NewLimiter(rate.Limit(float64(l.cfg.ConnRate)/60), l.cfg.ConnBurst)
+		l.rates[host] = lim
 	}
-	b.tokens = min(float64(l.cfg.ConnBurst), b.tokens+now.Sub(b.at).Minutes()*float64(l.cfg.ConnRate))
-	b.at = now
-	if b.tokens < 1 || l.pending >= l.cfg.MaxUnauthenticated || l.perAddr[host] >= l.cfg.MaxUnauthenticatedPerAddr {
-		l.mu.Unlock()
-		l.cfg.Logger.Warn("connection refused by limits", "addr", host)
-		return nil
-	}
-	b.tokens--
-	l.pending++
-	l.perAddr[host]++
-	if len(l.buckets) > 10000 { // forget full buckets so the map stays small
-		for h, bk := range l.buckets {
-			if bk.tokens+now.Sub(bk.at).Minutes()*float64(l.cfg.ConnRate) >= float64(l.cfg.ConnBurst) {
-				delete(l.buckets, h)
-			}
+	var victim *connState
+	refused := ""
+	switch {
+	case !lim.AllowN(now, 1):
+		refused = "rate"
+	case l.preByAddr[host] >= l.cfg.MaxUnauthenticatedPerAddr:
+		refused = "unauthenticated per address"
+	case len(l.pre) >= l.cfg.MaxUnauthenticated:
+		if victim = l.evictable(host); victim == nil {
+			refused = "unauthenticated overall"
+		} else {
+			l.leave(victim)
+			victim.phase = phaseClosed
 		}
 	}
-	l.mu.Unlock()
-	var once sync.Once
-	release := func() {
-		once.Do(func() {
-			l.mu.Lock()
-			l.pending--
-			if l.perAddr[host]--; l.perAddr[host] <= 0 {
-				delete(l.perAddr, host)
-			}
-			l.mu.Unlock()
-		})
+	if refused != "" {
+		l.mu.Unlock()
+		l.cfg.Logger.Warn("connection refused by limits", "addr", host, "limit", refused)
+		return nil
 	}
-	ctx.SetValue(releaseKey, release)
-	return &trackedConn{Conn: c, release: release}
+	st := &connState{host: host, conn: c, since: now, phase: phasePre}
+	l.pre[st] = struct{}{}
+	l.preByAddr[host]++
+	st.grace = time.AfterFunc(l.cfg.LoginGrace, func() { l.expire(st) })
+	l.mu.Unlock()
+	if victim != nil {
+		l.cfg.Logger.Warn("unauthenticated connection closed to make room", "addr", victim.host, "for", host)
+		victim.conn.Close()
+	}
+	ctx.SetValue(stateKey, st)
+	return &trackedConn{Conn: c, close: func() { l.closed(st) }}
 }
 
-// authenticated frees the unauthenticated slot of the session's connection.
-func (l *limiter) authenticated(ctx ssh.Context) {
-	if f, ok := ctx.Value(releaseKey).(func()); ok {
-		f()
+// evictable picks, when the pre-authentication slots are full, the oldest
+// connection of the address holding the most of them, provided it holds
+// more than host does; nil when host is itself among the busiest.
+func (l *limiter) evictable(host string) *connState {
+	busiest, most := "", 0
+	for a, n := range l.preByAddr {
+		if n > most || n == most && a < busiest {
+			busiest, most = a, n
+		}
 	}
+	if most <= l.preByAddr[host] {
+		return nil
+	}
+	var oldest *connState
+	for st := range l.pre {
+		if st.host == busiest && (oldest == nil || st.since.Before(oldest.since)) {
+			oldest = st
+		}
+	}
+	return oldest
+}
+
+// forgetRates drops the rate limiters that are full again (the same as new),
+// so the map stays small.
+func (l *limiter) forgetRates(now time.Time) {
+	for h, lim := range l.rates {
+		if lim.TokensAt(now) >= float64(l.cfg.ConnBurst) {
+			delete(l.rates, h)
+		}
+	}
+}
+
+// leave takes st out of the slots of its phase. Called with l.mu held.
+func (l *limiter) leave(st *connState) {
+	switch st.phase {
+	case phasePre:
+		delete(l.pre, st)
+		if l.preByAddr[st.host]--; l.preByAddr[st.host] <= 0 {
+			delete(l.preByAddr, st.host)
+		}
+	case phaseEnrolling:
+		l.enrolling--
+		if l.enrollByAddr[st.host]--; l.enrollByAddr[st.host] <= 0 {
+			delete(l.enrollByAddr, st.host)
+		}
+	}
+}
+
+// authenticated moves a connection whose key was just proven out of the
+// pre-authentication slots: to no cap for an enrolled key, to the enrollment
+// slots for an unknown one. It reports false when those are full.
+func (l *limiter) authenticated(st *connState, enrolled bool) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.phase != phasePre {
+		return st.phase != phaseClosed
+	}
+	if !enrolled && (l.enrolling >= l.cfg.MaxEnrolling || l.enrollByAddr[st.host] >= l.cfg.MaxEnrollingPerAddr) {
+		return false
+	}
+	l.leave(st)
+	if enrolled {
+		st.phase = phaseMember
+		return true
+	}
+	st.phase = phaseEnrolling
+	l.enrolling++
+	l.enrollByAddr[st.host]++
+	return true
+}
+
+// enrolled frees the enrollment slot of a connection whose key was just
+// enrolled on its console.
+func (l *limiter) enrolled(st *connState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.phase == phaseEnrolling {
+		l.leave(st)
+		st.phase = phaseMember
+	}
+}
+
+// started records that the connection opened a session, which lifts the
+// login grace.
+func (l *limiter) started(st *connState) {
+	l.mu.Lock()
+	st.started = true
+	l.mu.Unlock()
+	st.grace.Stop()
+}
+
+// enrollConsole takes the one enrollment console of a connection; release
+// gives it back.
+func (l *limiter) enrollConsole(st *connState) (release func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.consoles > 0 {
+		return nil, false
+	}
+	st.consoles++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			st.consoles--
+			l.mu.Unlock()
+		})
+	}, true
+}
+
+// expire closes a connection that opened no session within the login grace,
+// whatever its phase: an idle connection holds nothing for long.
+func (l *limiter) expire(st *connState) {
+	l.mu.Lock()
+	idle := !st.started && st.phase != phaseClosed
+	l.mu.Unlock()
+	if idle {
+		l.cfg.Logger.Warn("connection closed: no session within the login grace", "addr", st.host, "grace", l.cfg.LoginGrace)
+		st.conn.Close()
+	}
+}
+
+// closed frees whatever the connection held.
+func (l *limiter) closed(st *connState) {
+	l.mu.Lock()
+	l.leave(st)
+	st.phase = phaseClosed
+	l.mu.Unlock()
+	st.grace.Stop()
 }
 
 // session takes one of the key's session slots.
@@ -116,12 +288,19 @@ func (l *limiter) session(fp string) (func(), bool) {
 	}, true
 }
 
+// phase is the connection's phase now.
+func (l *limiter) phase(st *connState) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return st.phase
+}
+
 type trackedConn struct {
 	net.Conn
-	release func()
+	close func()
 }
 
 func (c *trackedConn) Close() error {
-	c.release()
+	c.close()
 	return c.Conn.Close()
 }

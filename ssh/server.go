@@ -21,35 +21,53 @@ import (
 	"github.com/hebergement/console/backend"
 )
 
-// Config sets the server's address and the limits that OpenSSH has by
-// default and charm ssh does not.
+// Config sets the server's address and its limits: those OpenSSH has by
+// default and charm ssh does not, and those of the enrollment of unknown
+// keys. Zero values take the defaults.
 type Config struct {
 	// Listen is the TCP address, 127.0.0.1:2222 by default.
 	Listen string
 	// HostKeyPath is the ed25519 host key, created once and reused.
 	HostKeyPath string
 	// LoginGrace bounds the handshake and authentication (OpenSSH
-	// LoginGraceTime), 30 s by default.
+	// LoginGraceTime), and the time an authenticated connection has to open
+	// its first session; 30 s by default.
 	LoginGrace time.Duration
 	// MaxAuthTries per connection (OpenSSH MaxAuthTries), 6 by default.
 	MaxAuthTries int
-	// MaxUnauthenticated connections overall, 100 by default, and per client
-	// address, 10 by default (OpenSSH MaxStartups).
+	// MaxUnauthenticated connections (handshake not done, key not proven)
+	// overall, 200 by default, and per client address, 20 by default.
 	MaxUnauthenticated        int
 	MaxUnauthenticatedPerAddr int
+	// MaxEnrolling connections of keys that are not enrolled (the
+	// enrollment screen) overall, 50 by default, and per address, 10.
+	MaxEnrolling        int
+	MaxEnrollingPerAddr int
+	// EnrollTimeout is how long the enrollment screen waits for the
+	// credentials, 10 min by default.
+	EnrollTimeout time.Duration
 	// MaxSessionsPerKey open at once with one key, 10 by default.
 	MaxSessionsPerKey int
 	// IdleTimeout ends a console nobody typed in for that long, after a
 	// warning; 30 min by default.
 	IdleTimeout time.Duration
 	// ConnRate is how many new connections one address may open per minute,
-	// 60 by default, with bursts of ConnBurst (20).
+	// 120 by default, with bursts of ConnBurst (40).
 	ConnRate  int
 	ConnBurst int
 	// ShutdownGrace is how long Shutdown lets uploads finish, 30 s by default.
 	ShutdownGrace time.Duration
 	Logger        *log.Logger
 }
+
+// The console renders at most MaxColumns × MaxRows, whatever size the client
+// claims: the renderer's buffers grow with the window, and a PTY request of
+// 10000×10000 would otherwise cost gigabytes. A larger terminal shows the
+// console in its top-left corner.
+const (
+	MaxColumns = 500
+	MaxRows    = 200
+)
 
 func (c *Config) defaults() {
 	if c.Listen == "" {
@@ -66,12 +84,15 @@ func (c *Config) defaults() {
 		}
 	}
 	def(&c.MaxAuthTries, 6)
-	def(&c.MaxUnauthenticated, 100)
-	def(&c.MaxUnauthenticatedPerAddr, 10)
+	def(&c.MaxUnauthenticated, 200)
+	def(&c.MaxUnauthenticatedPerAddr, 20)
+	def(&c.MaxEnrolling, 50)
+	def(&c.MaxEnrollingPerAddr, 10)
 	def(&c.MaxSessionsPerKey, 10)
-	def(&c.ConnRate, 60)
-	def(&c.ConnBurst, 20)
+	def(&c.ConnRate, 120)
+	def(&c.ConnBurst, 40)
 	defd(&c.LoginGrace, 30*time.Second)
+	defd(&c.EnrollTimeout, 10*time.Minute)
 	defd(&c.IdleTimeout, 30*time.Minute)
 	defd(&c.ShutdownGrace, 30*time.Second)
 	if c.Logger == nil {
@@ -129,14 +150,40 @@ func New(b *backend.Backend, cfg Config) (*Server, error) {
 	// this one only ends connections where nothing at all moves.
 	srv.IdleTimeout = cfg.IdleTimeout + 2*time.Minute
 	srv.ConnCallback = s.lim.conn
-	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
-		return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries}
+	srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries, VerifiedPublicKeyCallback: s.keyProven(ctx)}
 	}
 	if len(srv.HostSigners) > 0 {
 		s.fp = gossh.FingerprintSHA256(srv.HostSigners[0].PublicKey())
 	}
 	s.srv = srv
 	return s, nil
+}
+
+// tooManyEnrolling is the banner of a key refused because the enrollment
+// slots are full; OpenSSH prints it before "Permission denied".
+const tooManyEnrolling = "This SSH key is not enrolled, and too many enrollments are in progress from your address or overall: try again in a few minutes.\n"
+
+// keyProven runs once the client proved it holds a key (its signature
+// checked): the connection leaves the pre-authentication slots, for the
+// enrollment slots when the key is unknown, or is refused when they are full.
+func (s *Server) keyProven(ctx ssh.Context) func(gossh.ConnMetadata, gossh.PublicKey, *gossh.Permissions, string) (*gossh.Permissions, error) {
+	return func(_ gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+		st := stateOf(ctx)
+		if st == nil {
+			return perms, nil
+		}
+		known, err := s.b.KnownKey(ctx, gossh.FingerprintSHA256(key))
+		if err != nil {
+			s.log.Error("key lookup", "err", err)
+		}
+		if !s.lim.authenticated(st, known) {
+			s.log.Warn("unknown key refused: enrollment slots full", "addr", st.host)
+			return nil, &gossh.BannerError{Err: errors.New("enrollment slots full"), Message: tooManyEnrolling}
+		}
+		// charm ssh keeps the proven key in these permissions: hand them on.
+		return perms, nil
+	}
 }
 
 // Fingerprint is the SHA-256 fingerprint of the host key, printed at start so

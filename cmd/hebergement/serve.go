@@ -88,6 +88,13 @@ func newServe(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "close consoles nobody typed in for that long (announced before)")
 	f.DurationVar(&cfg.LoginGrace, "login-grace", 30*time.Second, "time allowed for the handshake and authentication")
 	f.IntVar(&cfg.MaxSessionsPerKey, "max-sessions-per-key", 10, "sessions open at once with one key")
+	f.IntVar(&cfg.ConnRate, "conn-rate", 120, "new connections one client address may open per minute")
+	f.IntVar(&cfg.ConnBurst, "conn-burst", 40, "new connections one client address may open at once")
+	f.IntVar(&cfg.MaxUnauthenticated, "max-unauthenticated", 200, "connections still in their handshake, overall")
+	f.IntVar(&cfg.MaxUnauthenticatedPerAddr, "max-unauthenticated-per-addr", 20, "connections still in their handshake, per client address")
+	f.IntVar(&cfg.MaxEnrolling, "max-enrolling", 50, "connections of keys not enrolled yet (enrollment screen), overall")
+	f.IntVar(&cfg.MaxEnrollingPerAddr, "max-enrolling-per-addr", 10, "connections of keys not enrolled yet, per client address")
+	f.DurationVar(&cfg.EnrollTimeout, "enroll-timeout", 10*time.Minute, "time the enrollment screen waits for the credentials")
 	return cmd
 }
 
