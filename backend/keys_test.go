@@ -191,3 +191,25 @@ func baseNames(t *testing.T, s *backend.Session) []string {
 	}
 	return out
 }
+
+// A revoked key's session gets no more events: its subscription is closed
+// from the start.
+func TestRevokedKeySubscription(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	est, pw := e.establish(t, school("Lycée Lavoisier"))
+	s, err := e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice, Addr: "x"},
+		backend.EnrollKey{Fingerprint: "SHA256:subscriber", PublicKey: "ssh-ed25519 AAAA s", Name: "poste"})
+	ok(t, err)
+	ok(t, e.b.RevokeKey(ctx, "SHA256:subscriber", "operator"))
+	events, stop := s.Subscribe()
+	defer stop()
+	select {
+	case _, open := <-events:
+		if open {
+			t.Fatal("an event for a revoked key's session")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("a revoked key's subscription stays open")
+	}
+}

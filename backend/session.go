@@ -52,10 +52,13 @@ func (s *Session) Actor() string { return s.actor }
 // Subscribe returns the events of the session's establishment and a function
 // that ends the subscription. The channel is closed when that function is
 // called, when the session is closed, or when the back end closes; after
-// Close it is closed from the start.
+// Close, or once its key is revoked, it is closed from the start.
 func (s *Session) Subscribe() (<-chan Event, func()) {
 	var rev int64
 	err := s.b.store.Read(context.Background(), func(tx store.Tx) error {
+		if err := s.checkKey(tx); err != nil {
+			return err
+		}
 		e, err := tx.Establishment(s.estID)
 		rev = e.Revision
 		return err
@@ -63,7 +66,7 @@ func (s *Session) Subscribe() (<-chan Event, func()) {
 	ch, stop := s.b.bus.subscribe(s.estID, rev, err == nil)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed || errors.Is(err, ErrKeyRevoked) {
 		stop()
 	} else {
 		s.subs = append(s.subs, stop)
