@@ -2,8 +2,10 @@ package backend_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,5 +67,26 @@ func TestDeleteRacingALoadOfTheSameFile(t *testing.T) {
 	}
 	if err := s.OpenBase(ctx, b.ID); err != nil {
 		t.Fatalf("opening the base loaded again: %v", err)
+	}
+}
+
+// A stored file no row refers to (a load stopped by a crash between putting
+// its file in place and committing its row) is removed when a back end opens
+// the data folder; the files of the bases are kept.
+func TestOrphanFilesRemovedAtOpen(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.session(t, "Lycée Montesquieu")
+	kept := load(t, s, generate(t, est.HostingNumber, "GARDEE", 1<<20)[0])
+	orphan := strings.Repeat("ab", 32)
+	dir := filepath.Join(e.dir, "files", "objects", orphan[:2])
+	ok(t, os.MkdirAll(dir, 0o700))
+	ok(t, os.WriteFile(filepath.Join(dir, orphan), []byte("crash"), 0o600))
+
+	openEnv(t, e.dir, e.clock)
+	if _, err := os.Stat(filepath.Join(dir, orphan)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the orphan file is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "files", "objects", kept.SHA256[:2], kept.SHA256)); err != nil {
+		t.Errorf("the file of a base was removed: %v", err)
 	}
 }

@@ -49,6 +49,9 @@ var (
 	// ErrKeyRevoked refuses every call of a session whose SSH key was
 	// revoked (or enrolled again with another role) after it opened.
 	ErrKeyRevoked = errors.New("this SSH key was revoked")
+	// ErrKeyTaken refuses to enroll a key that is enrolled, and valid, for
+	// another establishment.
+	ErrKeyTaken = errors.New("this SSH key is enrolled for another establishment")
 	// ErrAlreadyRevoked is RevokeKey on a key already revoked.
 	ErrAlreadyRevoked = errors.New("this SSH key is already revoked")
 )

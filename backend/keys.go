@@ -104,17 +104,37 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 	}
 	var row store.Key
 	est, addr, err := b.authenticate(ctx, req, "key.enroll", func(tx store.Tx, est store.Establishment) error {
-		err := tx.PutKey(&store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
+		// The key may have been enrolled since its enrollment screen opened
+		// (another screen of the same key): a valid key stays as it is, so
+		// that its sessions go on; it cannot move to another establishment.
+		cur, err := tx.KeyByFingerprint(key.Fingerprint)
+		switch {
+		case err == nil && cur.RevokedAt.IsZero() && cur.EstablishmentID != est.ID:
+			return ErrKeyTaken
+		case err == nil && cur.RevokedAt.IsZero() && cur.Role == "spr":
+			row = cur
+			return nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		err = tx.PutKey(&store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
 			Name: name, Role: "spr", AddedAt: b.clock.Now()})
 		if err != nil {
+			return err
+		}
+		if _, err := tx.BumpRevision(est.ID); err != nil { // a role changed: its sessions are checked
 			return err
 		}
 		row, err = tx.KeyByFingerprint(key.Fingerprint) // as stored, to compare with later
 		return err
 	})
+	if errors.Is(err, ErrKeyTaken) {
+		b.journal(ctx, est.ID, name, "key.enroll", key.Fingerprint, err)
+	}
 	if err != nil {
 		return nil, err
 	}
+	b.keys.poke()
 	b.journal(ctx, est.ID, name, "key.enroll", fmt.Sprintf("%s enrolled as SPR from %s", key.Fingerprint, addr), nil)
 	// est.Revision was read before the key was written: a check at a later
 	// revision costs nothing, a missed one would keep a revoked session.

@@ -213,3 +213,32 @@ func TestRevokedKeySubscription(t *testing.T) {
 		t.Fatal("a revoked key's subscription stays open")
 	}
 }
+
+// A key enrolled twice (two enrollment screens of the same key) stays the
+// same key: the first session goes on; it cannot be taken to another
+// establishment while valid.
+func TestEnrollAnEnrolledKey(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	est, pw := e.establish(t, school("Lycée Molière"))
+	other, otherPW := e.establish(t, school("Collège Racine"))
+	key := backend.EnrollKey{Fingerprint: "SHA256:twice", PublicKey: "ssh-ed25519 AAAA t", Name: "poste"}
+	first, err := e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice, Addr: "x"}, key)
+	ok(t, err)
+	e.clock.Advance(time.Minute)
+	second, err := e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Addr: "x"}, key)
+	ok(t, err)
+	time.Sleep(100 * time.Millisecond) // a few ticks of the watcher
+	for name, s := range map[string]*backend.Session{"first": first, "second": second} {
+		if _, err := s.Bases(ctx); err != nil {
+			t.Errorf("%s session after the second enrollment: %v", name, err)
+		}
+	}
+	_, err = e.b.Enroll(ctx, backend.LoginRequest{HostingNumber: other.HostingNumber, Password: otherPW, Invoice: other.Invoice, Addr: "x"}, key)
+	if !errors.Is(err, backend.ErrKeyTaken) {
+		t.Fatalf("enrolling a valid key for another establishment: %v, want ErrKeyTaken", err)
+	}
+	if _, err := first.Bases(ctx); err != nil {
+		t.Errorf("the key's session after the refused move: %v", err)
+	}
+}

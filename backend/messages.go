@@ -38,6 +38,7 @@ var messages = []struct {
 	{ErrUnknownKey, "Cette clé SSH n'est pas enregistrée : connectez-vous avec vos identifiants d'hébergement pour l'enregistrer."},
 	{ErrKeyRevoked, "Cette clé SSH a été révoquée : la session est fermée."},
 	{ErrAlreadyRevoked, "Cette clé SSH est déjà révoquée."},
+	{ErrKeyTaken, "Cette clé SSH est déjà enregistrée pour un autre établissement : utilisez une autre clé."},
 	{ErrNotFound, "Cette base n'existe plus : elle a peut-être été supprimée depuis une autre session."},
 	{hostfile.ErrNotHostingFile, "Ce fichier n'est pas un fichier d'hébergement PRONOTE : générez-le avec la commande « Générer les fichiers pour l'hébergement » du Serveur local."},
 	{hostfile.ErrUnsupportedVersion, "Ce fichier est dans une version de format que la console ne sait pas lire."},

@@ -41,6 +41,7 @@ var sentinels = map[string]error{
 	"ErrUnknownKey":      backend.ErrUnknownKey,
 	"ErrKeyRevoked":      backend.ErrKeyRevoked,
 	"ErrAlreadyRevoked":  backend.ErrAlreadyRevoked,
+	"ErrKeyTaken":        backend.ErrKeyTaken,
 
 	"hostfile.ErrNotHostingFile":     hostfile.ErrNotHostingFile,
 	"hostfile.ErrUnsupportedVersion": hostfile.ErrUnsupportedVersion,

@@ -15,7 +15,7 @@ import (
 // BenchmarkWindowMemory: the heap one console costs once drawn, for a
 // client claiming 80×24 (the baseline), 500×200 (the largest the console
 // renders) and 10000×10000 (clamped to 500×200), with an enrolled key, and
-// 10000×10000 with unknown keys (the enrollment screen, clamped to 160×60).
+// 10000×10000 with unknown keys (the enrollment screen, clamped to 120×200).
 // Three consoles each time, as in the hostile test that found the hole.
 func BenchmarkWindowMemory(b *testing.B) {
 	for _, sz := range []struct {

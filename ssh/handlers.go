@@ -40,13 +40,10 @@ const enrollHint = "This SSH key is not enrolled: connect once with `ssh -t cons
 
 func noticeMsg(text string) tea.Msg { return tui.Notice{Text: text} }
 
-// begin does what every session does first: records that the connection
-// opened a session (which lifts its login grace) and takes one of the key's
-// session slots.
+// begin does what every session does first: takes one of the key's session
+// slots and records the session on its connection (which holds the
+// connection's login grace off until its last session ends).
 func (s *Server) begin(sess ssh.Session) (func(), bool) {
-	if st := stateOf(sess.Context()); st != nil {
-		s.lim.started(st)
-	}
 	select {
 	case <-s.closing:
 		wish.Fatalln(sess, "The console server is shutting down; try again in a moment.")
@@ -58,8 +55,20 @@ func (s *Server) begin(sess ssh.Session) (func(), bool) {
 		wish.Fatalln(sess, fmt.Sprintf("Too many sessions open with this key (at most %d).", s.cfg.MaxSessionsPerKey))
 		return nil, false
 	}
+	st := stateOf(sess.Context())
+	if st != nil && !s.lim.opened(st) {
+		release()
+		wish.Fatalln(sess, "This connection is closing; connect again.")
+		return nil, false
+	}
 	s.wg.Add(1)
-	return func() { release(); s.wg.Done() }, true
+	return func() {
+		if st != nil {
+			s.lim.ended(st)
+		}
+		release()
+		s.wg.Done()
+	}, true
 }
 
 // dispatch routes a session: legacy scp, a script command, one line for a
@@ -80,7 +89,7 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 				return
 			}
 			defer bs.Close()
-			defer s.endOnRevoke(sess, bs)()
+			defer s.endOnRevoke(sess, bs, true)()
 			h := NewSCPHandler(bs, s.notifier(sess, bs))
 			run := scp.Middleware(h, h)(func(ssh.Session) {})
 			if scp.GetInfo(cmd).Op == scp.OpCopyToClient {
@@ -102,19 +111,30 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 	}
 }
 
+// closeConn closes the whole connection of a session: closing the channel
+// alone does not free a write that waits for the client's window.
+func closeConn(sess ssh.Session) {
+	if c, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+		c.Close() //nolint:errcheck
+	}
+}
+
 // revokedLine is what a session of a revoked key reads before it is closed.
 const revokedLine = "This SSH key was revoked: the session is closed."
 
 // endOnRevoke closes a non-console session (sftp, scp, command) as soon as
-// its key is revoked, saying why on stderr; an upload in flight is dropped.
-// The returned function stops watching.
-func (s *Server) endOnRevoke(sess ssh.Session, bs *backend.Session) func() {
+// its key is revoked, saying why on stderr when say is set (a command says
+// it itself, in the back end's French sentence); an upload in flight is
+// dropped. The returned function stops watching.
+func (s *Server) endOnRevoke(sess ssh.Session, bs *backend.Session, say bool) func() {
 	stop := make(chan struct{})
 	go func() {
 		select {
 		case <-bs.Revoked():
 			s.log.Info("session ended: key revoked", "addr", addrOf(sess), "key", fingerprint(sess))
-			fmt.Fprintln(sess.Stderr(), revokedLine)
+			if say {
+				fmt.Fprintln(sess.Stderr(), revokedLine)
+			}
 			sess.Exit(1) //nolint:errcheck
 			sess.Close() //nolint:errcheck
 		case <-stop:
@@ -127,34 +147,35 @@ func (s *Server) endOnRevoke(sess ssh.Session, bs *backend.Session) func() {
 
 // consoleSession is a PTY session as the console sees it: its window size
 // clamped, its window changes coalesced, and what to do when the console
-// ends. An enrollment screen is clamped to EnrollColumns × EnrollRows, any
-// other console to MaxColumns × MaxRows; lift raises the first to the second
-// once the key is enrolled.
+// ends. An enrollment screen is clamped to EnrollColumns × MaxRows, any
+// other console to MaxColumns × MaxRows; lift widens the first once the key
+// is enrolled.
 type consoleSession struct {
 	ssh.Session
 	windows chan ssh.Window
 	done    chan struct{}
 	once    sync.Once
 
-	mu         sync.Mutex
-	maxW, maxH int
-	last       ssh.Window // the client's latest window, unclamped
-	onEnd      []func()
-	ended      bool
+	mu    sync.Mutex
+	maxW  int
+	last  ssh.Window // the client's latest window, unclamped
+	onEnd []func()
+	ended bool
 }
 
-// EnrollColumns × EnrollRows bound the enrollment screen, which an unknown
-// key reaches: its form is 72 columns wide, and what an unknown key may
-// cost the server stays small (MaxEnrolling of them at once).
-const (
-	EnrollColumns = 160
-	EnrollRows    = 60
-)
+// EnrollColumns bounds the width of the enrollment screen, which an unknown
+// key reaches: its form is 72 columns wide, and what an unknown key may cost
+// the server stays small (MaxEnrolling of them at once). Only the width: the
+// renderer sets scroll regions for the height it is given, and a terminal
+// resets them when it is resized, but lift changes the size the console is
+// given while the client's terminal stays as it is, so a height that grew
+// there would leave lines scrolling within the old one.
+const EnrollColumns = 120
 
 func newConsoleSession(sess ssh.Session, enrolling bool) *consoleSession {
-	c := &consoleSession{Session: sess, windows: make(chan ssh.Window, 1), done: make(chan struct{}), maxW: MaxColumns, maxH: MaxRows}
+	c := &consoleSession{Session: sess, windows: make(chan ssh.Window, 1), done: make(chan struct{}), maxW: MaxColumns}
 	if enrolling {
-		c.maxW, c.maxH = EnrollColumns, EnrollRows
+		c.maxW = EnrollColumns
 	}
 	p, in, ok := sess.Pty()
 	c.last = p.Window
@@ -175,7 +196,7 @@ func (c *consoleSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
 // clamp bounds a window to what the console renders at. Called with c.mu held.
 func (c *consoleSession) clamp(w ssh.Window) ssh.Window {
 	w.Width = min(w.Width, c.maxW)
-	w.Height = min(w.Height, c.maxH)
+	w.Height = min(w.Height, MaxRows)
 	return w
 }
 
@@ -183,13 +204,22 @@ func (c *consoleSession) clamp(w ssh.Window) ssh.Window {
 // window, up to MaxColumns × MaxRows.
 func (c *consoleSession) lift() {
 	c.mu.Lock()
-	grow := c.maxW < MaxColumns || c.maxH < MaxRows
-	c.maxW, c.maxH = MaxColumns, MaxRows
+	grow := c.maxW < MaxColumns
+	c.maxW = MaxColumns
 	w := c.clamp(c.last)
 	c.mu.Unlock()
 	if grow {
 		c.offer(w)
 	}
+}
+
+// shrink clamps the console to the enrollment screen's size (a key revoked
+// between its authentication and its console). Called before the console
+// starts.
+func (c *consoleSession) shrink() {
+	c.mu.Lock()
+	c.maxW = EnrollColumns
+	c.mu.Unlock()
 }
 
 // offer hands w to the console, replacing a size it did not take yet.
@@ -306,7 +336,7 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 		return
 	}
 	defer bs.Close()
-	defer s.endOnRevoke(sess, bs)()
+	defer s.endOnRevoke(sess, bs, true)()
 	if err := ServeSFTP(sess.Context(), sess, bs, s.notifier(sess, bs)); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Warn("sftp", "addr", addrOf(sess), "err", err)
 	}
@@ -323,6 +353,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	fp, addr := fingerprint(sess), addrOf(sess)
+	st := stateOf(sess.Context())
 	opts := tui.Options{Addr: addr}
 	w := &watch{in: nil, enrolled: make(chan *backend.Session, 1)}
 	bs, err := s.b.KeySession(sess.Context(), fp, addr)
@@ -331,10 +362,18 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		opts.Session = bs
 		w.session = bs
 		cs.atEnd(bs.Close)
+		if st != nil {
+			s.lim.enrolled(st) // enrolled from another connection meanwhile
+		}
 		cs.lift()
 	case errors.Is(err, backend.ErrUnknownKey):
-		st := stateOf(sess.Context())
 		if st != nil {
+			// Revoked since it authenticated: an enrollment like any other.
+			if !s.lim.demote(st) {
+				wish.Fatalln(sess, strings.TrimSpace(tooManyEnrolling))
+				return nil
+			}
+			cs.shrink()
 			release, ok := s.lim.enrollConsole(st)
 			if !ok {
 				wish.Fatalln(sess, "An enrollment screen is already open on this connection.")
@@ -366,11 +405,14 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	w.in = in
 	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler(), tea.WithFilter(filterMsg))
 	p := tea.NewProgram(tui.New(s.b, opts), popts...)
-	live := &liveSession{program: p, end: func() { p.Quit() }}
-	w.live = live
-	untrack := s.track(live)
 	ended := make(chan struct{})
 	cs.atEnd(func() { close(ended) })
+	live := &liveSession{program: p, ended: ended, drop: func() {
+		s.log.Warn("connection closed: its console did not end (client not reading)", "addr", addr)
+		closeConn(sess)
+	}}
+	w.live = live
+	untrack := s.track(live)
 	go s.watch(sess.Context(), ended, w, untrack)
 	return p
 }
@@ -468,11 +510,13 @@ func (s *Server) watch(ctx context.Context, ended <-chan struct{}, w *watch, unt
 		idle := w.in.idle()
 		switch {
 		case idle >= timeout:
+			s.log.Info("console closed: idle", "idle", idle.Round(time.Second))
 			w.live.stop(fmt.Sprintf("Session fermée après %s d'inactivité.", french(timeout)))
 			return
 		case idle >= timeout-warnBefore && !warned:
 			warned = true
-			w.live.program.Send(tui.Notice{Text: fmt.Sprintf("Sans activité, la session sera fermée dans %s.", french(timeout-idle)), Warning: true})
+			// Send waits for the event loop: never hold the watch on it.
+			go w.live.program.Send(tui.Notice{Text: fmt.Sprintf("Sans activité, la session sera fermée dans %s.", french(timeout-idle)), Warning: true})
 		case idle < timeout-warnBefore:
 			warned = false
 		}
@@ -508,7 +552,7 @@ func (s *Server) command(sess ssh.Session, args []string) {
 		return
 	}
 	defer bs.Close()
-	defer s.endOnRevoke(sess, bs)()
+	defer s.endOnRevoke(sess, bs, false)()
 	ctx := sess.Context()
 	var err error
 	switch rest[0] {

@@ -191,8 +191,8 @@ func TestIdleConnectionsDoNotLockOut(t *testing.T) {
 			c.Close()
 		}
 	})
-	if len(held) == 0 || len(held) > 50 {
-		t.Fatalf("%d idle connections of unknown keys held (%d refused), want at most 50 (the enrollment slots)", len(held), refused)
+	if len(held) == 0 || len(held) > 30 {
+		t.Fatalf("%d idle connections of unknown keys held (%d refused), want at most 30 (the enrollment slots)", len(held), refused)
 	}
 
 	for _, from := range []string{"127.0.2.1", "127.0.1.1"} {
@@ -213,11 +213,11 @@ func TestIdleConnectionsDoNotLockOut(t *testing.T) {
 	}
 
 	// An unknown key past the enrollment caps is told why.
-	if len(held) == 50 {
+	if len(held) == 30 {
 		var banner lockedBuffer
 		_, err := e.dialFrom("127.0.2.2", "late", newKey(t), &banner)
 		if err == nil || !strings.Contains(banner.String(), "too many enrollments") {
-			t.Errorf("a 51st unknown key: err %v, banner %q", err, banner.String())
+			t.Errorf("a 31st unknown key: err %v, banner %q", err, banner.String())
 		}
 	}
 
@@ -360,7 +360,7 @@ func TestEndlessInputBounded(t *testing.T) {
 	}
 }
 
-// An enrollment screen is drawn at EnrollColumns × EnrollRows at most; once
+// An enrollment screen is drawn EnrollColumns wide at most; once
 // the key is enrolled, the console takes the whole window.
 func TestEnrollmentScreenGrowsOnceEnrolled(t *testing.T) {
 	t.Parallel()
@@ -375,6 +375,13 @@ func TestEnrollmentScreenGrowsOnceEnrolled(t *testing.T) {
 	s.send(pw + "\r")
 	s.waitText(est.Name, "Autres bases")
 	s.waitFor("the console across the whole window", func(string) bool { return s.scr.widest() > hssh.EnrollColumns })
+	// Drawn whole, in place: no line scrolled within the enrollment
+	// screen's old height (its scroll region is reset).
+	s.waitFor("the header on top, the help at the bottom", func(scr string) bool {
+		lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+		return len(lines) >= 3 && strings.Contains(lines[0], est.Name) && strings.Contains(lines[2], "Autres bases") &&
+			strings.Contains(scr, "q quitter") && strings.Count(scr, "Autres bases") == 1
+	})
 }
 
 // goroutineDump lists the live goroutines, for a failure message.
@@ -408,4 +415,114 @@ func TestVanishedClientLeavesNothing(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// waitClosed waits for the server to close a client connection.
+func waitClosed(t *testing.T, c *gossh.Client, within time.Duration, what string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }() //nolint:errcheck
+	select {
+	case <-done:
+		return time.Since(start)
+	case <-time.After(within):
+		t.Fatalf("%s: the connection is still open after %s", what, within)
+		return 0
+	}
+}
+
+// A connection that ran its sessions and sits idle is closed after the login
+// grace, for an unknown key (which would otherwise keep an enrollment slot)
+// as for an enrolled one (which would keep a file descriptor).
+func TestIdleAfterSessionsClosed(t *testing.T) {
+	t.Parallel()
+	const grace = time.Second
+	e := newEnv(t, hssh.Config{LoginGrace: grace, MaxEnrolling: 1})
+	est, key := e.enrolledKey("Lycée Saint-Louis")
+
+	unknown := e.mustDial("x", newKey(t))
+	if r := runOn(t, unknown, "statut"); r.code == 0 {
+		t.Fatalf("an unknown key ran statut: %+v", r)
+	}
+	// Its enrollment slot is taken while it stays: another unknown key is
+	// refused, until the idle connection is closed.
+	if _, err := e.dialFrom("127.0.3.1", "y", newKey(t), nil); err == nil {
+		t.Fatal("a second unknown key got in past MaxEnrolling 1")
+	}
+	waitClosed(t, unknown, grace+5*time.Second, "an unknown key's connection idle after its command")
+	c, err := e.dialFrom("127.0.3.1", "y", newKey(t), nil)
+	if err != nil {
+		t.Fatalf("an unknown key after the idle one was closed: %v", err)
+	}
+	c.Close()
+
+	member := e.mustDial(est.HostingNumber, key)
+	if r := runOn(t, member, "statut"); r.code != 0 {
+		t.Fatalf("statut: %+v", r)
+	}
+	s := openTermOn(t, member, 80, 24)
+	s.waitText(est.Name, "Autres bases")
+	s.send("q")
+	s.waitEnd(waitLimit)
+	waitClosed(t, member, grace+5*time.Second, "an enrolled key's connection idle after its console")
+}
+
+// stalled is a client's terminal that stops reading after its first bytes.
+type stalled struct {
+	once  sync.Once
+	first chan struct{}
+	block chan struct{}
+}
+
+func (s *stalled) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.first) })
+	<-s.block
+	return len(p), nil
+}
+
+// A client that stops reading (its terminal hangs; the server's writes wait
+// for window space once the client's 2 MB window is full) does not keep its
+// console past the idle timeout: the console is quit, and when it cannot
+// end because its writes wait, its connection is closed; either way the
+// connection goes (the login grace closes it once it has no session).
+func TestClientThatStopsReadingIsClosed(t *testing.T) {
+	t.Parallel()
+	const idle = 2 * time.Second
+	e := newEnv(t, hssh.Config{IdleTimeout: idle, LoginGrace: time.Second})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", e.logs.String())
+		}
+	})
+	est, key := e.enrolledKey("Lycée Pasteur")
+	c := e.mustDial(est.HostingNumber, key)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 200, 500, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out := &stalled{first: make(chan struct{}), block: make(chan struct{})}
+	defer close(out.block)
+	sess.Stdout = out
+	if _, err := sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	<-out.first
+	// Full redraws (some 4 KB each) the client never takes, past its 2 MB
+	// window.
+	for i := range 1200 {
+		if err := sess.WindowChange(200, 500-i%2); err != nil {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	took := waitClosed(t, c, idle+10*time.Second, "a console whose client stopped reading")
+	t.Logf("closed %s after the last resize (console quit on its own: %v)", took.Round(100*time.Millisecond),
+		!strings.Contains(e.logs.String(), "did not end"))
 }

@@ -22,12 +22,16 @@ import (
 //     than the busiest address takes the slot of that address's oldest
 //     connection, which is closed: a few addresses cannot lock everyone else
 //     out by holding slow handshakes.
-//   - An enrolled key: no cap but its sessions per key; it has LoginGrace to
-//     open its first session, or the connection is closed.
+//   - An enrolled key: no cap but its sessions per key.
 //   - An unknown key (enrollment): at most MaxEnrolling such connections
 //     overall and MaxEnrollingPerAddr per address, refused at authentication
-//     past that with a banner saying why; one console per connection;
-//     LoginGrace to open it, EnrollTimeout to enroll.
+//     past that with a banner saying why; one console per connection; the
+//     connection is closed EnrollTimeout after authentication unless the key
+//     got enrolled.
+//
+// In every phase a connection without an open session is closed after
+// LoginGrace: before its first session, and again after its last one ends,
+// so that no connection sits idle holding a slot or a file descriptor.
 //
 // So idle connections of throwaway keys fill only the enrollment caps, and an
 // enrolled key gets in whatever they do, while the machine has room.
@@ -57,11 +61,14 @@ type connState struct {
 	conn  net.Conn
 	since time.Time
 	phase int
-	// started is set by the first session; consoles counts the enrollment
-	// consoles open on the connection.
-	started  bool
+	// sessions counts the sessions open on the connection, consoles its
+	// enrollment consoles; idle is when it last had none.
+	sessions int
 	consoles int
+	// grace closes the connection when it has had no session for
+	// LoginGrace; enrollBy closes an enrolling connection at EnrollTimeout.
 	grace    *time.Timer
+	enrollBy *time.Timer
 }
 
 func newLimiter(cfg Config) *limiter {
@@ -187,45 +194,105 @@ func (l *limiter) leave(st *connState) {
 
 // authenticated moves a connection whose key was just proven out of the
 // pre-authentication slots: to no cap for an enrolled key, to the enrollment
-// slots for an unknown one. It reports false when those are full.
-func (l *limiter) authenticated(st *connState, enrolled bool) bool {
+// slots for an unknown one. It says why not when the enrollment slots are
+// full (full) or the connection was closed meanwhile (evicted, expired).
+func (l *limiter) authenticated(st *connState, enrolled bool) (ok, full bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if st.phase != phasePre {
-		return st.phase != phaseClosed
-	}
-	if !enrolled && (l.enrolling >= l.cfg.MaxEnrolling || l.enrollByAddr[st.host] >= l.cfg.MaxEnrollingPerAddr) {
-		return false
+	switch {
+	case st.phase == phaseClosed:
+		return false, false
+	case st.phase != phasePre:
+		return true, false
+	case !enrolled && (l.enrolling >= l.cfg.MaxEnrolling || l.enrollByAddr[st.host] >= l.cfg.MaxEnrollingPerAddr):
+		return false, true
 	}
 	l.leave(st)
 	if enrolled {
 		st.phase = phaseMember
-		return true
+		return true, false
 	}
+	l.enroll(st)
+	return true, false
+}
+
+// enroll puts a connection in the enrollment slots, with its deadline.
+// Called with l.mu held.
+func (l *limiter) enroll(st *connState) {
 	st.phase = phaseEnrolling
 	l.enrolling++
 	l.enrollByAddr[st.host]++
+	// The console says so at EnrollTimeout after it opened; the connection
+	// goes at the latest LoginGrace after that.
+	st.enrollBy = time.AfterFunc(l.cfg.EnrollTimeout+l.cfg.LoginGrace, func() { l.enrollExpired(st) })
+}
+
+// demote moves the connection of a key revoked since it authenticated to the
+// enrollment slots; false when they are full.
+func (l *limiter) demote(st *connState) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case st.phase == phaseEnrolling:
+		return true
+	case st.phase != phaseMember:
+		return false
+	case l.enrolling >= l.cfg.MaxEnrolling || l.enrollByAddr[st.host] >= l.cfg.MaxEnrollingPerAddr:
+		return false
+	}
+	l.enroll(st)
 	return true
 }
 
 // enrolled frees the enrollment slot of a connection whose key was just
-// enrolled on its console.
+// enrolled, on its console or elsewhere.
 func (l *limiter) enrolled(st *connState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if st.phase == phaseEnrolling {
 		l.leave(st)
 		st.phase = phaseMember
+		st.enrollBy.Stop()
 	}
 }
 
-// started records that the connection opened a session, which lifts the
-// login grace.
-func (l *limiter) started(st *connState) {
+// enrollExpired closes an enrolling connection at EnrollTimeout.
+func (l *limiter) enrollExpired(st *connState) {
 	l.mu.Lock()
-	st.started = true
+	late := st.phase == phaseEnrolling
+	if late {
+		l.leave(st)
+		st.phase = phaseClosed
+	}
 	l.mu.Unlock()
+	if late {
+		l.cfg.Logger.Warn("connection closed: key not enrolled in time", "addr", st.host, "timeout", l.cfg.EnrollTimeout)
+		st.conn.Close()
+	}
+}
+
+// opened records a session opened on the connection, which holds the login
+// grace off until its last session ends; false when the connection is
+// already closing.
+func (l *limiter) opened(st *connState) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.phase == phaseClosed {
+		return false
+	}
+	st.sessions++
 	st.grace.Stop()
+	return true
+}
+
+// ended records the end of a session; the connection's last starts the
+// login grace again.
+func (l *limiter) ended(st *connState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.sessions--; st.sessions == 0 && st.phase != phaseClosed {
+		st.grace.Reset(l.cfg.LoginGrace)
+	}
 }
 
 // enrollConsole takes the one enrollment console of a connection; release
@@ -247,11 +314,17 @@ func (l *limiter) enrollConsole(st *connState) (release func(), ok bool) {
 	}, true
 }
 
-// expire closes a connection that opened no session within the login grace,
-// whatever its phase: an idle connection holds nothing for long.
+// expire closes a connection that has had no session for the login grace,
+// whatever its phase: an idle connection holds nothing for long. The
+// decision is taken under the lock, so a session cannot open on a
+// connection being closed (opened refuses it).
 func (l *limiter) expire(st *connState) {
 	l.mu.Lock()
-	idle := !st.started && st.phase != phaseClosed
+	idle := st.sessions == 0 && st.phase != phaseClosed
+	if idle {
+		l.leave(st)
+		st.phase = phaseClosed
+	}
 	l.mu.Unlock()
 	if idle {
 		l.cfg.Logger.Warn("connection closed: no session within the login grace", "addr", st.host, "grace", l.cfg.LoginGrace)
@@ -262,10 +335,13 @@ func (l *limiter) expire(st *connState) {
 // closed frees whatever the connection held.
 func (l *limiter) closed(st *connState) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.leave(st)
 	st.phase = phaseClosed
-	l.mu.Unlock()
 	st.grace.Stop()
+	if st.enrollBy != nil {
+		st.enrollBy.Stop()
+	}
 }
 
 // session takes one of the key's session slots.

@@ -40,7 +40,7 @@ type Config struct {
 	MaxUnauthenticated        int
 	MaxUnauthenticatedPerAddr int
 	// MaxEnrolling connections of keys that are not enrolled (the
-	// enrollment screen) overall, 50 by default, and per address, 10.
+	// enrollment screen) overall, 30 by default, and per address, 10.
 	MaxEnrolling        int
 	MaxEnrollingPerAddr int
 	// EnrollTimeout is how long the enrollment screen waits for the
@@ -86,7 +86,7 @@ func (c *Config) defaults() {
 	def(&c.MaxAuthTries, 6)
 	def(&c.MaxUnauthenticated, 200)
 	def(&c.MaxUnauthenticatedPerAddr, 20)
-	def(&c.MaxEnrolling, 50)
+	def(&c.MaxEnrolling, 30)
 	def(&c.MaxEnrollingPerAddr, 10)
 	def(&c.MaxSessionsPerKey, 10)
 	def(&c.ConnRate, 120)
@@ -177,9 +177,13 @@ func (s *Server) keyProven(ctx ssh.Context) func(gossh.ConnMetadata, gossh.Publi
 		if err != nil {
 			s.log.Error("key lookup", "err", err)
 		}
-		if !s.lim.authenticated(st, known) {
+		ok, full := s.lim.authenticated(st, known)
+		switch {
+		case full:
 			s.log.Warn("unknown key refused: enrollment slots full", "addr", st.host)
 			return nil, &gossh.BannerError{Err: errors.New("enrollment slots full"), Message: tooManyEnrolling}
+		case !ok:
+			return nil, errors.New("connection closing")
 		}
 		// charm ssh keeps the proven key in these permissions: hand them on.
 		return perms, nil
@@ -272,15 +276,32 @@ func addrOf(sess ssh.Session) string {
 // liveSession is one open console, so the server can warn it and end it.
 type liveSession struct {
 	program *tea.Program
-	once    sync.Once
-	end     func()
+	// ended is closed once the console has ended; drop closes its whole
+	// connection.
+	ended <-chan struct{}
+	drop  func()
+	once  sync.Once
 }
 
+// end quits the console. Quit waits for the console's event loop, which a
+// client that no longer reads can hold (its renderer waits for SSH window
+// space), so it is sent from a goroutine, and if the console has not ended
+// two seconds later its connection is closed, which frees the writes that
+// wait: nothing keeps a console alive by not reading.
+func (l *liveSession) end() {
+	go l.program.Quit()
+	go func() {
+		select {
+		case <-l.ended:
+		case <-time.After(2 * time.Second):
+			l.drop()
+		}
+	}()
+}
+
+// stop shows msg in the console, then ends it. It never waits.
 func (l *liveSession) stop(msg string) {
 	l.once.Do(func() {
-		// Send waits for the console's event loop, which a client that no
-		// longer reads can hold (its renderer waits for SSH window space):
-		// never make Shutdown or the idle watcher wait on it.
 		go l.program.Send(noticeMsg(msg))
 		time.AfterFunc(300*time.Millisecond, l.end)
 	})

@@ -312,6 +312,24 @@ func (s *Store) Put(r io.Reader) (string, int64, error) {
 	return name, p.n, err
 }
 
+// List returns the names of every stored file.
+func (s *Store) List() ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(filepath.Join(s.dir, "objects"), func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && ValidSum(d.Name()) {
+			out = append(out, d.Name())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("filestore: %w", err)
+	}
+	return out, nil
+}
+
 // Stat returns the size of a stored file.
 func (s *Store) Stat(sum string) (int64, error) {
 	path, err := s.Path(sum)

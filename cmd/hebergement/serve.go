@@ -92,7 +92,7 @@ func newServe(g *globals) *cobra.Command {
 	f.IntVar(&cfg.ConnBurst, "conn-burst", 40, "new connections one client address may open at once")
 	f.IntVar(&cfg.MaxUnauthenticated, "max-unauthenticated", 200, "connections still in their handshake, overall")
 	f.IntVar(&cfg.MaxUnauthenticatedPerAddr, "max-unauthenticated-per-addr", 20, "connections still in their handshake, per client address")
-	f.IntVar(&cfg.MaxEnrolling, "max-enrolling", 50, "connections of keys not enrolled yet (enrollment screen), overall")
+	f.IntVar(&cfg.MaxEnrolling, "max-enrolling", 30, "connections of keys not enrolled yet (enrollment screen), overall")
 	f.IntVar(&cfg.MaxEnrollingPerAddr, "max-enrolling-per-addr", 10, "connections of keys not enrolled yet, per client address")
 	f.DurationVar(&cfg.EnrollTimeout, "enroll-timeout", 10*time.Minute, "time the enrollment screen waits for the credentials")
 	return cmd
