@@ -256,17 +256,25 @@ func (l *limiter) enrolled(st *connState) {
 	}
 }
 
-// enrollExpired closes an enrolling connection at EnrollTimeout.
+// enrollExpired closes an enrolling connection at its deadline.
 func (l *limiter) enrollExpired(st *connState) {
+	l.shut(st, func() bool { return st.phase == phaseEnrolling },
+		"connection closed: key not enrolled in time", "timeout", l.cfg.EnrollTimeout)
+}
+
+// shut closes st when cond holds, deciding and freeing its slots under the
+// lock, so that nothing opens on a connection being closed (opened refuses
+// it).
+func (l *limiter) shut(st *connState, cond func() bool, why string, kv ...any) {
 	l.mu.Lock()
-	late := st.phase == phaseEnrolling
-	if late {
+	closing := st.phase != phaseClosed && cond()
+	if closing {
 		l.leave(st)
 		st.phase = phaseClosed
 	}
 	l.mu.Unlock()
-	if late {
-		l.cfg.Logger.Warn("connection closed: key not enrolled in time", "addr", st.host, "timeout", l.cfg.EnrollTimeout)
+	if closing {
+		l.cfg.Logger.Warn(why, append([]any{"addr", st.host}, kv...)...)
 		st.conn.Close()
 	}
 }
@@ -315,21 +323,10 @@ func (l *limiter) enrollConsole(st *connState) (release func(), ok bool) {
 }
 
 // expire closes a connection that has had no session for the login grace,
-// whatever its phase: an idle connection holds nothing for long. The
-// decision is taken under the lock, so a session cannot open on a
-// connection being closed (opened refuses it).
+// whatever its phase: an idle connection holds nothing for long.
 func (l *limiter) expire(st *connState) {
-	l.mu.Lock()
-	idle := st.sessions == 0 && st.phase != phaseClosed
-	if idle {
-		l.leave(st)
-		st.phase = phaseClosed
-	}
-	l.mu.Unlock()
-	if idle {
-		l.cfg.Logger.Warn("connection closed: no session within the login grace", "addr", st.host, "grace", l.cfg.LoginGrace)
-		st.conn.Close()
-	}
+	l.shut(st, func() bool { return st.sessions == 0 },
+		"connection closed: no session within the login grace", "grace", l.cfg.LoginGrace)
 }
 
 // closed frees whatever the connection held.
