@@ -110,39 +110,6 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	return b, nil
 }
 
-// sweepObjects removes the stored files nothing refers to: those of a load
-// that a crash (or a kill -9) stopped between putting its file in place and
-// committing its row. One read finds the candidates; each is then checked
-// again and removed in a write transaction (dropUnreferenced), so a load
-// committing meanwhile in another process keeps its file.
-func (b *Backend) sweepObjects(ctx context.Context) {
-	sums, err := b.files.List()
-	if err != nil {
-		b.log.Warn("list stored files", "err", err)
-		return
-	}
-	var orphans []string
-	err = b.store.Read(ctx, func(tx store.Tx) error {
-		for _, sum := range sums {
-			used, err := tx.ObjectReferenced(sum)
-			if err != nil {
-				return err
-			}
-			if !used {
-				orphans = append(orphans, sum)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.log.Warn("sweep stored files", "err", err)
-		return
-	}
-	for _, sum := range orphans {
-		b.dropUnreferenced(sum)
-	}
-}
-
 // Close stops the watcher, ends every subscription and closes the store.
 func (b *Backend) Close() error {
 	var err error

@@ -1,0 +1,239 @@
+package backend
+
+// Files as the back end stores them: names checked, content validated while
+// it is written, put in place in the transaction that records it, removed
+// once nothing refers to it.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/hebergement/console/backend/filestore"
+	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/store"
+)
+
+// MaxNameBytes bounds the name of a loaded file.
+const MaxNameBytes = 255
+
+// splitFileName returns the stem and kind of an uploaded file's name, from a
+// local path or a client-supplied name. Any printable or not text is kept (it
+// is sanitized where drawn); empty, oversized or invalid UTF-8 names are not.
+func splitFileName(name string) (string, hostfile.Kind, error) {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || name == ".." || len(name) > MaxNameBytes || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		return "", "", ErrInvalidFileName
+	}
+	kind, ok := hostfile.KindFromName(name)
+	if !ok {
+		return "", "", ErrWrongExtension
+	}
+	stem := name[:strings.LastIndexByte(name, '.')]
+	if strings.TrimSpace(stem) == "" {
+		return "", "", ErrInvalidFileName
+	}
+	return stem, kind, nil
+}
+
+// ingest streams r into the file store through a validator: one pass reads,
+// checks, hashes and writes. Reading, hashing and writing run on three
+// goroutines, a few chunks apart, so the source, the CPU and the disk work at
+// the same time. The file comes back synced but not yet published: the
+// caller publishes it in the transaction that records it (see publish), or
+// aborts it. On any refusal the temporary file is removed.
+func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect hostfile.Expect) (hostfile.Header, *filestore.Pending, int64, error) {
+	pending, err := s.b.files.Create()
+	if err != nil {
+		return hostfile.Header{}, nil, 0, err
+	}
+	const chunkSize, depth = 1 << 20, 6
+	// A chunk goes back to the reader once both the validator and the writer
+	// are done with it.
+	type chunk struct {
+		buf  []byte
+		n    int
+		err  error
+		refs atomic.Int32
+	}
+	free := make(chan *chunk, depth)
+	for range depth {
+		free <- &chunk{buf: make([]byte, chunkSize)}
+	}
+	release := func(c *chunk) {
+		if c.refs.Add(-1) == 0 {
+			free <- c
+		}
+	}
+	stop := make(chan struct{})
+	read := make(chan *chunk, depth)
+	go func() { // reader
+		defer close(read)
+		for {
+			var c *chunk
+			select {
+			case c = <-free:
+			case <-stop:
+				return
+			}
+			c.n, c.err = io.ReadFull(r, c.buf)
+			if c.err == io.ErrUnexpectedEOF {
+				c.err = io.EOF
+			}
+			c.refs.Store(2)
+			select {
+			case read <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
+	work := make(chan *chunk, depth)
+	written := make(chan error, 1)
+	go func() { // writer
+		var err error
+		for c := range work {
+			if err == nil {
+				_, err = pending.Write(c.buf[:c.n])
+			}
+			release(c)
+		}
+		written <- err
+	}()
+	finish := func() error {
+		close(stop)
+		close(work)
+		return <-written
+	}
+	fail := func(err error) (hostfile.Header, *filestore.Pending, int64, error) {
+		finish()
+		pending.Abort()
+		return hostfile.Header{}, nil, 0, err
+	}
+	v := hostfile.NewValidator(expect)
+	var done int64
+	for c := range read {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		work <- c
+		_, verr := v.Write(c.buf[:c.n])
+		n, cerr := c.n, c.err
+		release(c) // c belongs to the reader again: only n and cerr from here
+		done += int64(n)
+		if verr != nil {
+			return fail(verr)
+		}
+		if p != nil && n > 0 {
+			p(done)
+		}
+		if cerr != nil && cerr != io.EOF {
+			return fail(fmt.Errorf("%w: %w", ErrReadFailed, cerr))
+		}
+	}
+	h, err := v.Close()
+	if err != nil {
+		return fail(err)
+	}
+	if err := finish(); err != nil {
+		pending.Abort()
+		return hostfile.Header{}, nil, 0, fmt.Errorf("store file: %w", err)
+	}
+	if err := pending.Seal(v.Sum()); err != nil {
+		return hostfile.Header{}, nil, 0, err
+	}
+	return h, pending, done, nil
+}
+
+// quotaLeft reads how many bytes the establishment may still store.
+func (s *Session) quotaLeft(ctx context.Context) (store.Establishment, int64, error) {
+	var e store.Establishment
+	var used int64
+	err := s.read(ctx, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.Establishment(s.estID); err != nil {
+			return err
+		}
+		used, err = tx.UsedBytes(s.estID)
+		return err
+	})
+	return e, e.QuotaBytes - used, err
+}
+
+// Stored files and the rows that refer to them. A file is shared by every
+// row with the same content, so deleting one row must not remove the file
+// under a row another session is recording. Both sides run in the store's
+// write transaction, which one writer at a time holds (across processes:
+// SQLite's immediate transactions): publish puts the file in place in the
+// transaction that inserts its row, and dropUnreferenced looks for a
+// reference and removes the file in one. Either the drop comes first and the
+// publish puts the file back, or the publish comes first and the drop sees
+// its row.
+
+// publish moves a sealed upload into the file store; it is called in the
+// write transaction that records the row referring to it.
+func publish(p *filestore.Pending) error {
+	_, err := p.Publish()
+	return err
+}
+
+// dropHook, when set by a test, runs between finding a file unreferenced
+// and removing it.
+var dropHook func(sum string)
+
+// dropUnreferenced removes a stored file nothing refers to any more.
+func (b *Backend) dropUnreferenced(sum string) {
+	err := b.store.Write(context.Background(), func(tx store.Tx) error {
+		used, err := tx.ObjectReferenced(sum)
+		if err != nil || used {
+			return err
+		}
+		if dropHook != nil {
+			dropHook(sum)
+		}
+		return b.files.Remove(sum)
+	})
+	if err != nil {
+		b.log.Warn("remove stored file", "err", err)
+	}
+}
+
+// sweepObjects removes the stored files nothing refers to: those of a load
+// that a crash (or a kill -9) stopped between putting its file in place and
+// committing its row. One read finds the candidates; each is then checked
+// again and removed in a write transaction (dropUnreferenced), so a load
+// committing meanwhile in another process keeps its file.
+func (b *Backend) sweepObjects(ctx context.Context) {
+	sums, err := b.files.List()
+	if err != nil {
+		b.log.Warn("list stored files", "err", err)
+		return
+	}
+	var orphans []string
+	err = b.store.Read(ctx, func(tx store.Tx) error {
+		for _, sum := range sums {
+			used, err := tx.ObjectReferenced(sum)
+			if err != nil {
+				return err
+			}
+			if !used {
+				orphans = append(orphans, sum)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("sweep stored files", "err", err)
+		return
+	}
+	for _, sum := range orphans {
+		b.dropUnreferenced(sum)
+	}
+}
