@@ -103,6 +103,13 @@ func (w *keyWatch) due(revs map[int64]int64) map[int64][]*Session {
 	return out
 }
 
+// retry makes the next tick check the keys of est again.
+func (w *keyWatch) retry(est int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.checked, est)
+}
+
 // checkKeys re-reads the keys of the establishments whose revision moved and
 // ends the sessions whose key is no longer theirs.
 func (b *Backend) checkKeys(revs map[int64]int64) {
@@ -115,9 +122,7 @@ func (b *Backend) checkKeys(revs map[int64]int64) {
 		})
 		if err != nil {
 			b.log.Warn("check keys", "err", err)
-			b.keys.mu.Lock()
-			delete(b.keys.checked, est) // try again on the next tick
-			b.keys.mu.Unlock()
+			b.keys.retry(est)
 			continue
 		}
 		byFP := make(map[string]store.Key, len(rows))

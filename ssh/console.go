@@ -24,9 +24,9 @@ import (
 
 // consoleSession is a PTY session as the console sees it: its window size
 // clamped, its window changes coalesced, and what to do when the console
-// ends. An enrollment screen is clamped to EnrollColumns × MaxRows, any
-// other console to MaxColumns × MaxRows; lift widens the first once the key
-// is enrolled.
+// ends. It starts clamped to EnrollColumns × MaxRows, the enrollment
+// screen's size; lift widens it to MaxColumns once its key is known to be
+// enrolled (before the console starts, or once enrolled on it).
 type consoleSession struct {
 	ssh.Session
 	windows chan ssh.Window
@@ -49,11 +49,8 @@ type consoleSession struct {
 // there would leave lines scrolling within the old one.
 const EnrollColumns = 120
 
-func newConsoleSession(sess ssh.Session, enrolling bool) *consoleSession {
-	c := &consoleSession{Session: sess, windows: make(chan ssh.Window, 1), done: make(chan struct{}), maxW: MaxColumns}
-	if enrolling {
-		c.maxW = EnrollColumns
-	}
+func newConsoleSession(sess ssh.Session) *consoleSession {
+	c := &consoleSession{Session: sess, windows: make(chan ssh.Window, 1), done: make(chan struct{}), maxW: EnrollColumns}
 	p, in, ok := sess.Pty()
 	c.last = p.Window
 	if ok {
@@ -88,15 +85,6 @@ func (c *consoleSession) lift() {
 	if grow {
 		c.offer(w)
 	}
-}
-
-// shrink clamps the console to the enrollment screen's size (a key revoked
-// between its authentication and its console). Called before the console
-// starts.
-func (c *consoleSession) shrink() {
-	c.mu.Lock()
-	c.maxW = EnrollColumns
-	c.mu.Unlock()
 }
 
 // offer hands w to the console, replacing a size it did not take yet.
@@ -196,7 +184,6 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 				wish.Fatalln(sess, strings.TrimSpace(tooManyEnrolling))
 				return nil
 			}
-			cs.shrink()
 			release, ok := s.lim.enrollConsole(st)
 			if !ok {
 				wish.Fatalln(sess, "An enrollment screen is already open on this connection.")

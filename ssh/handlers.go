@@ -82,12 +82,11 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 		_, _, hasPTY := sess.Pty()
 		switch {
 		case scp.GetInfo(cmd).Ok:
-			bs, ok := s.keySession(sess)
+			bs, end, ok := s.keySession(sess, true)
 			if !ok {
 				return
 			}
-			defer bs.Close()
-			defer s.endOnRevoke(sess, bs, true)()
+			defer end()
 			h := NewSCPHandler(bs, s.notifier(sess, bs))
 			run := scp.Middleware(h, h)(func(ssh.Session) {})
 			if scp.GetInfo(cmd).Op == scp.OpCopyToClient {
@@ -101,8 +100,7 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 			fmt.Fprintln(sess, noPTY)
 			sess.Exit(1) //nolint:errcheck
 		default:
-			st := stateOf(sess.Context())
-			cs := newConsoleSession(sess, st != nil && s.lim.phase(st) == phaseEnrolling)
+			cs := newConsoleSession(sess)
 			defer cs.end()
 			next(cs)
 		}
@@ -143,9 +141,12 @@ func (s *Server) endOnRevoke(sess ssh.Session, bs *backend.Session, say bool) fu
 	return func() { once.Do(func() { close(stop) }) }
 }
 
-// keySession is the back-end session of an enrolled key; an unknown key gets
-// a line on how to enroll and the session ends.
-func (s *Server) keySession(sess ssh.Session) (*backend.Session, bool) {
+// keySession is the back-end session of an enrolled key for a session that
+// is not a console (scp, sftp, a command): it ends as soon as the key is
+// revoked (see endOnRevoke, with say), and end, deferred by the caller,
+// closes it. An unknown key gets a line on how to enroll and the session
+// ends.
+func (s *Server) keySession(sess ssh.Session, say bool) (bs *backend.Session, end func(), ok bool) {
 	bs, err := s.b.KeySession(sess.Context(), fingerprint(sess), addrOf(sess))
 	if err != nil {
 		if errors.Is(err, backend.ErrUnknownKey) {
@@ -154,9 +155,10 @@ func (s *Server) keySession(sess ssh.Session) (*backend.Session, bool) {
 			s.log.Error("key session", "err", err)
 			wish.Fatalln(sess, "The console could not open your session; try again.")
 		}
-		return nil, false
+		return nil, nil, false
 	}
-	return bs, true
+	stop := s.endOnRevoke(sess, bs, say)
+	return bs, func() { stop(); bs.Close() }, true
 }
 
 // notifier reports the outcome of an upload to the client (stderr, which
@@ -184,12 +186,11 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 		return
 	}
 	defer done()
-	bs, ok := s.keySession(sess)
+	bs, end, ok := s.keySession(sess, true)
 	if !ok {
 		return
 	}
-	defer bs.Close()
-	defer s.endOnRevoke(sess, bs, true)()
+	defer end()
 	if err := ServeSFTP(sess.Context(), sess, bs, s.notifier(sess, bs)); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Warn("sftp", "addr", addrOf(sess), "err", err)
 	}
@@ -221,12 +222,11 @@ func (s *Server) command(sess ssh.Session, args []string) {
 		sess.Exit(2) //nolint:errcheck
 		return
 	}
-	bs, ok := s.keySession(sess)
+	bs, end, ok := s.keySession(sess, false)
 	if !ok {
 		return
 	}
-	defer bs.Close()
-	defer s.endOnRevoke(sess, bs, false)()
+	defer end()
 	ctx := sess.Context()
 	var err error
 	switch rest[0] {

@@ -361,13 +361,6 @@ func (l *limiter) session(fp string) (func(), bool) {
 	}, true
 }
 
-// phase is the connection's phase now.
-func (l *limiter) phase(st *connState) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return st.phase
-}
-
 type trackedConn struct {
 	net.Conn
 	close func()
