@@ -303,7 +303,7 @@ func (b *Backend) ResetCredentials(ctx context.Context, hostingNumber, operator 
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: no establishment has the hosting number %s", ErrNotFound, number)
+		return fmt.Errorf("%w: no establishment has the hosting number %s", ErrEstablishmentNotFound, number)
 	}
 	if err != nil {
 		return err
@@ -535,7 +535,7 @@ func (b *Backend) EstablishmentByNumber(ctx context.Context, hostingNumber strin
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Establishment{}, fmt.Errorf("%w: no establishment has the hosting number %s", ErrNotFound, number)
+		return Establishment{}, fmt.Errorf("%w: no establishment has the hosting number %s", ErrEstablishmentNotFound, number)
 	}
 	if err != nil {
 		return Establishment{}, err

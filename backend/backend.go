@@ -153,7 +153,7 @@ func (b *Backend) watch(interval time.Duration) {
 			continue
 		}
 		for id, rev := range revs {
-			b.bus.observe(id, rev, "")
+			b.bus.observe(id, rev, "", AllTopics, nil)
 		}
 		b.checkKeys(revs)
 	}
@@ -188,7 +188,7 @@ func (b *Backend) Journal(ctx context.Context, estID int64, limit int) ([]Journa
 	var rows []store.JournalEntry
 	err := b.store.Read(ctx, func(tx store.Tx) error {
 		var err error
-		rows, err = tx.Journal(estID, limit)
+		rows, err = tx.Journal(store.JournalQuery{EstablishmentID: estID, Limit: limit})
 		return err
 	})
 	out := make([]JournalEntry, len(rows))
@@ -201,92 +201,3 @@ func (b *Backend) Journal(ctx context.Context, estID int64, limit int) ([]Journa
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// bus fans events out to the consoles of each establishment.
-type bus struct {
-	mu   sync.Mutex
-	subs map[int64]map[chan Event]struct{}
-	seen map[int64]int64
-}
-
-func newBus() *bus {
-	return &bus{subs: map[int64]map[chan Event]struct{}{}, seen: map[int64]int64{}}
-}
-
-func (b *bus) subscribe(estID, rev int64, known bool) (<-chan Event, func()) {
-	ch := make(chan Event, 8)
-	b.mu.Lock()
-	if known && len(b.subs[estID]) == 0 {
-		// The new console reads the state as of rev: the watcher announces
-		// only later changes.
-		b.seen[estID] = max(b.seen[estID], rev)
-	}
-	if b.subs[estID] == nil {
-		b.subs[estID] = map[chan Event]struct{}{}
-	}
-	b.subs[estID][ch] = struct{}{}
-	b.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if _, ok := b.subs[estID][ch]; ok {
-				delete(b.subs[estID], ch)
-				close(ch)
-			}
-		})
-	}
-}
-
-func (b *bus) hasSubscribers() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, s := range b.subs {
-		if len(s) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// observe publishes an event when rev is a revision of estID not seen yet.
-func (b *bus) observe(estID, rev int64, action string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if old, ok := b.seen[estID]; ok && old >= rev {
-		return
-	}
-	b.seen[estID] = rev
-	ev := Event{EstablishmentID: estID, Action: action}
-	for ch := range b.subs[estID] {
-		select {
-		case ch <- ev:
-		default: // a reload is already pending for this console
-		}
-	}
-}
-
-// announce sends a notice to every console of an establishment.
-func (b *bus) announce(estID int64, ok bool, text string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	ev := Event{EstablishmentID: estID, Action: "notice", Notice: text, OK: ok}
-	for ch := range b.subs[estID] {
-		select {
-		case ch <- ev:
-		default:
-		}
-	}
-}
-
-func (b *bus) closeAll() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, s := range b.subs {
-		for ch := range s {
-			close(ch)
-		}
-	}
-	b.subs = map[int64]map[chan Event]struct{}{}
-}

@@ -55,3 +55,11 @@ var (
 	// ErrAlreadyRevoked is RevokeKey on a key already revoked.
 	ErrAlreadyRevoked = errors.New("this SSH key is already revoked")
 )
+
+// What was not found, each with its own sentence; all of them are
+// ErrNotFound.
+var (
+	ErrBaseNotFound          = fmt.Errorf("base %w", ErrNotFound)
+	ErrKeyNotFound           = fmt.Errorf("SSH key %w", ErrNotFound)
+	ErrEstablishmentNotFound = fmt.Errorf("establishment %w", ErrNotFound)
+)

@@ -156,7 +156,7 @@ func (s *Session) ingest(ctx context.Context, r io.Reader, p Progress, expect ho
 func (s *Session) quotaLeft(ctx context.Context) (store.Establishment, int64, error) {
 	var e store.Establishment
 	var used int64
-	err := s.read(ctx, func(tx store.Tx) error {
+	err := s.read(ctx, PermView, func(tx store.Tx) error {
 		var err error
 		if e, err = tx.Establishment(s.estID); err != nil {
 			return err

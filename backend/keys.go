@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/hebergement/console/backend/sanitize"
 	"github.com/hebergement/console/backend/store"
 )
 
@@ -95,12 +93,9 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 	if key.Fingerprint == "" || key.PublicKey == "" {
 		return nil, fmt.Errorf("%w: no key to enroll", ErrInvalidInput)
 	}
-	name := strings.TrimSpace(sanitize.Line(key.Name))
+	name := keyName(key.Name)
 	if name == "" {
 		name = "Clé " + shortFingerprint(key.Fingerprint)
-	}
-	if utf8.RuneCountInString(name) > MaxKeyName {
-		name = string([]rune(name)[:MaxKeyName])
 	}
 	var row store.Key
 	est, addr, err := b.authenticate(ctx, req, "key.enroll", func(tx store.Tx, est store.Establishment) error {
@@ -162,12 +157,7 @@ func (b *Backend) Keys(ctx context.Context, hostingNumber string) ([]Key, error)
 		rows, err = tx.Keys(e.ID)
 		return err
 	})
-	out := make([]Key, len(rows))
-	for i, r := range rows {
-		out[i] = Key{Fingerprint: r.Fingerprint, Name: r.Name, Role: roleFromStore(r.Role), EstablishmentID: r.EstablishmentID,
-			AddedAt: r.AddedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
-	}
-	return out, err
+	return keysFromRows(rows), err
 }
 
 // RevokeKey revokes a key: its open sessions (console, sftp, commands) end
@@ -192,7 +182,7 @@ func (b *Backend) RevokeKey(ctx context.Context, fingerprint, actor string) erro
 			Action: "key.revoke", Detail: fingerprint, OK: true})
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: no key has the fingerprint %s", ErrNotFound, fingerprint)
+		return fmt.Errorf("%w: no key has the fingerprint %s", ErrKeyNotFound, fingerprint)
 	}
 	if err == nil {
 		b.keys.poke()

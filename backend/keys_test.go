@@ -202,10 +202,10 @@ func TestRevokedKeySubscription(t *testing.T) {
 		backend.EnrollKey{Fingerprint: "SHA256:subscriber", PublicKey: "ssh-ed25519 AAAA s", Name: "poste"})
 	ok(t, err)
 	ok(t, e.b.RevokeKey(ctx, "SHA256:subscriber", "operator"))
-	events, stop := s.Subscribe()
-	defer stop()
+	events := s.Subscribe()
+	defer events.Close()
 	select {
-	case _, open := <-events:
+	case _, open := <-events.Ready():
 		if open {
 			t.Fatal("an event for a revoked key's session")
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,11 +45,11 @@ func (s *Session) Role() Role { return s.role }
 // Actor is the name the journal records for this session.
 func (s *Session) Actor() string { return s.actor }
 
-// Subscribe returns the events of the session's establishment and a function
-// that ends the subscription. The channel is closed when that function is
-// called, when the session is closed, or when the back end closes; after
-// Close, or once its key is revoked, it is closed from the start.
-func (s *Session) Subscribe() (<-chan Event, func()) {
+// Subscribe returns the feed of the establishment's events. It ends when
+// Close is called on it, when the session is closed, or when the back end
+// closes; after Close, or once its key is revoked, it is ended from the
+// start.
+func (s *Session) Subscribe() *Subscription {
 	var rev int64
 	err := s.b.store.Read(context.Background(), func(tx store.Tx) error {
 		if err := s.checkKey(tx); err != nil {
@@ -58,39 +59,28 @@ func (s *Session) Subscribe() (<-chan Event, func()) {
 		rev = e.Revision
 		return err
 	})
-	ch, stop := s.b.bus.subscribe(s.estID, rev, err == nil)
+	sub := s.b.bus.subscribe(s, rev, err == nil)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || errors.Is(err, ErrKeyRevoked) {
-		stop()
+		sub.Close()
 	} else {
-		s.subs = append(s.subs, stop)
+		s.subs = append(s.subs, sub.Close)
 	}
-	return ch, stop
+	return sub
 }
 
 // Announce shows a French sentence in every console of the establishment,
 // for what happens outside them, such as a file sent by sftp.
 func (s *Session) Announce(ok bool, text string) { s.b.bus.announce(s.estID, ok, text) }
 
-// allow checks the role for everything the Autres bases tab does: SPR or the
-// Administration group.
-func (s *Session) allow(roles ...Role) error {
-	for _, r := range roles {
-		if s.role == r {
-			return nil
-		}
-	}
-	return ErrForbidden
-}
-
 // act runs one action in an immediate transaction scoped to the session's
 // establishment, bumps its revision, journals it and tells the consoles. A
 // refused action is journaled as a failure and changes nothing.
-func (s *Session) act(ctx context.Context, action, detail string, fn func(tx store.Tx, e store.Establishment) (string, error)) error {
+func (s *Session) act(ctx context.Context, perm Permission, topics Topic, action, detail string, fn func(tx store.Tx, e store.Establishment) (string, error)) error {
 	var rev int64
 	now := s.b.clock.Now()
-	err := s.allow(RoleSPR, RoleAdmin)
+	err := s.allow(perm)
 	if err == nil {
 		err = s.b.store.Write(ctx, func(tx store.Tx) error {
 			if err := s.checkKey(tx); err != nil {
@@ -118,13 +108,13 @@ func (s *Session) act(ctx context.Context, action, detail string, fn func(tx sto
 		s.b.journal(ctx, s.estID, s.actor, action, detail, err)
 		return err
 	}
-	s.b.bus.observe(s.estID, rev, action)
+	s.b.bus.observe(s.estID, rev, action, topics, s)
 	return nil
 }
 
-// read runs fn in a read transaction after the role check.
-func (s *Session) read(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+// read runs fn in a read transaction after the permission check.
+func (s *Session) read(ctx context.Context, perm Permission, fn func(tx store.Tx) error) error {
+	if err := s.allow(perm); err != nil {
 		return err
 	}
 	return mapStoreErr(s.b.store.Read(ctx, func(tx store.Tx) error {
@@ -139,7 +129,7 @@ func (s *Session) read(ctx context.Context, fn func(tx store.Tx) error) error {
 // the opened base.
 func (s *Session) Status(ctx context.Context) (Status, error) {
 	var st Status
-	err := s.read(ctx, func(tx store.Tx) error {
+	err := s.read(ctx, PermView, func(tx store.Tx) error {
 		e, err := tx.Establishment(s.estID)
 		if err != nil {
 			return err
@@ -150,8 +140,11 @@ func (s *Session) Status(ctx context.Context) (Status, error) {
 		if st.UsedBytes, err = tx.UsedBytes(s.estID); err != nil {
 			return err
 		}
-		if inv, err := tx.LatestInvoice(s.estID); err == nil {
+		switch inv, err := tx.LatestInvoice(s.estID); {
+		case err == nil:
 			st.Establishment.Invoice = inv.Number
+		case !errors.Is(err, store.ErrNotFound):
+			return err
 		}
 		if e.OpenedBaseID == 0 {
 			return nil
@@ -160,7 +153,7 @@ func (s *Session) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return err
 		}
-		bases, err := completeBases(tx, e, []store.Base{row})
+		bases, err := s.b.completeBases(tx, e, []store.Base{row})
 		if err != nil {
 			return err
 		}
@@ -187,16 +180,10 @@ func (s *Session) Bases(ctx context.Context) (BaseLists, error) {
 		}
 	}
 	// Most recent service first; loads are already newest first.
-	sortByLastService(l.PreviouslyInService)
+	slices.SortStableFunc(l.PreviouslyInService, func(a, b Base) int {
+		return b.LastPeriod().From.Compare(a.LastPeriod().From)
+	})
 	return l, err
-}
-
-func sortByLastService(bases []Base) {
-	for i := 1; i < len(bases); i++ {
-		for j := i; j > 0 && bases[j].LastPeriod().From.After(bases[j-1].LastPeriod().From); j-- {
-			bases[j], bases[j-1] = bases[j-1], bases[j]
-		}
-	}
 }
 
 // Base returns one base of the establishment.
@@ -210,34 +197,34 @@ func (s *Session) Base(ctx context.Context, id int64) (Base, error) {
 			return b, nil
 		}
 	}
-	return Base{}, ErrNotFound
+	return Base{}, ErrBaseNotFound
 }
 
 // allBases reads every base of the establishment with its annexes and
 // service periods.
 func (s *Session) allBases(ctx context.Context) ([]Base, error) {
 	var all []Base
-	err := s.read(ctx, func(tx store.Tx) error {
+	err := s.read(ctx, PermView, func(tx store.Tx) error {
 		e, err := tx.Establishment(s.estID)
 		if err != nil {
 			return err
 		}
-		all, err = loadBases(tx, e)
+		all, err = s.b.loadBases(tx, e)
 		return err
 	})
 	return all, err
 }
 
-func loadBases(tx store.Tx, e store.Establishment) ([]Base, error) {
+func (b *Backend) loadBases(tx store.Tx, e store.Establishment) ([]Base, error) {
 	rows, err := tx.Bases(e.ID)
 	if err != nil {
 		return nil, err
 	}
-	return completeBases(tx, e, rows)
+	return b.completeBases(tx, e, rows)
 }
 
 // completeBases turns rows into bases with their annexes and service periods.
-func completeBases(tx store.Tx, e store.Establishment, rows []store.Base) ([]Base, error) {
+func (b *Backend) completeBases(tx store.Tx, e store.Establishment, rows []store.Base) ([]Base, error) {
 	annexes, err := tx.Annexes(e.ID)
 	if err != nil {
 		return nil, err
@@ -249,7 +236,13 @@ func completeBases(tx store.Tx, e store.Establishment, rows []store.Base) ([]Bas
 	out := make([]Base, len(rows))
 	index := make(map[int64]int, len(rows))
 	for i, r := range rows {
-		grid, _ := hostfile.ParseGrid(r.Grid)
+		grid, err := hostfile.ParseGrid(r.Grid)
+		if err != nil {
+			// A grid the store holds was valid when written; one that no
+			// longer reads must not hide the base: it shows without a grid
+			// ("—"), and the operators hear of it.
+			b.log.Warn("stored grid unreadable", "base", r.ID, "grid", r.Grid, "err", err)
+		}
 		out[i] = Base{ID: r.ID, Name: r.Name, Year: hostfile.SchoolYear(r.SchoolYear), Origin: Origin(r.Origin), Size: r.Size,
 			SHA256: r.SHA256, BaseUID: r.BaseUID, LoadedBy: r.LoadedBy, LoadedAt: r.LoadedAt, Students: r.Students,
 			Teachers: r.Teachers, Classes: r.Classes, Grid: grid}
@@ -277,7 +270,7 @@ func completeBases(tx store.Tx, e store.Establishment, rows []store.Base) ([]Bas
 // touch the server.
 func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p Progress) (Base, error) {
 	const action = "base.load"
-	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+	if err := s.allow(PermBases); err != nil {
 		return Base{}, err
 	}
 	stem, kind, err := splitFileName(fileName)
@@ -306,7 +299,7 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 	row := store.Base{EstablishmentID: s.estID, Name: stem, SchoolYear: int(h.Year), Origin: string(OriginUploaded), SHA256: sum,
 		Size: size, BaseUID: h.BaseID, Students: h.Students, Teachers: h.Teachers, Classes: h.Classes, Grid: h.Grid.String(),
 		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
-	err = s.act(ctx, action, stem, func(tx store.Tx, e store.Establishment) (string, error) {
+	err = s.act(ctx, PermBases, TopicBases, action, stem, func(tx store.Tx, e store.Establishment) (string, error) {
 		if _, err := tx.BaseBySHA256(s.estID, sum); err == nil {
 			return "", ErrDuplicateBase
 		} else if !errors.Is(err, store.ErrNotFound) {
@@ -336,7 +329,7 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 // an earlier annex of the same kind. An annex of another base is refused.
 func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader, p Progress) (Annex, error) {
 	const action = "annex.attach"
-	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+	if err := s.allow(PermBases); err != nil {
 		return Annex{}, err
 	}
 	stem, kind, err := splitFileName(fileName)
@@ -377,7 +370,7 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 	row := store.Annex{BaseID: target.ID, Kind: string(kind), Name: stem + "." + string(kind), SHA256: sum, Size: size,
 		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
 	var replaced string
-	err = s.act(ctx, action, row.Name, func(tx store.Tx, e store.Establishment) (string, error) {
+	err = s.act(ctx, PermBases, TopicBases, action, row.Name, func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState != string(ServerRunning) || e.OpenedBaseID != target.ID {
 			return "", ErrNoBaseInService // the base changed while the file was loading
 		}
@@ -412,8 +405,8 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 // The server must be stopped. Nothing is copied: the cost is the same for
 // 1 MB and 1 GB.
 func (s *Session) OpenBase(ctx context.Context, id int64) error {
-	return s.act(ctx, "base.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
-		b, err := tx.Base(s.estID, id)
+	return s.act(ctx, PermBases, TopicBases|TopicServer, "base.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		b, err := baseRow(tx, s.estID, id)
 		if err != nil {
 			return "", err
 		}
@@ -428,6 +421,16 @@ func (s *Session) OpenBase(ctx context.Context, id int64) error {
 		}
 		return b.Name, tx.SetServer(s.estID, string(ServerStopped), id)
 	})
+}
+
+// baseRow reads a base of the establishment; a missing one is
+// ErrBaseNotFound.
+func baseRow(tx store.Tx, estID, id int64) (store.Base, error) {
+	b, err := tx.Base(estID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return b, fmt.Errorf("%w: %d", ErrBaseNotFound, id)
+	}
+	return b, err
 }
 
 // DefaultCreateBase is the "Créer une base" form's default: from July on the
@@ -450,7 +453,7 @@ func DefaultSchoolYear(t time.Time) hostfile.SchoolYear {
 // grid is created and opened. The server must be stopped.
 func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, error) {
 	const action = "base.create"
-	if err := s.allow(RoleSPR, RoleAdmin); err != nil {
+	if err := s.allow(PermBases); err != nil {
 		return Base{}, err
 	}
 	if err := validateCreate(req); err != nil {
@@ -492,7 +495,7 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 	name := "Nouvelle base " + req.Year.String()
 	row := store.Base{EstablishmentID: s.estID, Name: name, SchoolYear: int(req.Year), Origin: string(OriginCreated), SHA256: sum,
 		Size: size, BaseUID: id, Grid: req.Grid.String(), LoadedBy: s.actor, LoadedAt: now}
-	err = s.act(ctx, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
+	err = s.act(ctx, PermBases, TopicBases|TopicServer, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState == string(ServerRunning) {
 			return "", ErrServerRunning
 		}
@@ -520,7 +523,7 @@ func validateCreate(req CreateBaseRequest) error {
 
 // PutInService is "Mettre en service": the server starts on the opened base.
 func (s *Session) PutInService(ctx context.Context) error {
-	return s.act(ctx, "server.start", "", func(tx store.Tx, e store.Establishment) (string, error) {
+	return s.act(ctx, PermServer, TopicBases|TopicServer, "server.start", "", func(tx store.Tx, e store.Establishment) (string, error) {
 		switch {
 		case e.ServerState == string(ServerRunning):
 			return "", ErrAlreadyRunning
@@ -541,7 +544,7 @@ func (s *Session) PutInService(ctx context.Context) error {
 // StopServer is "Arrêter le serveur": the server stops; the opened base stays
 // opened, and its service period ends.
 func (s *Session) StopServer(ctx context.Context) error {
-	return s.act(ctx, "server.stop", "", func(tx store.Tx, e store.Establishment) (string, error) {
+	return s.act(ctx, PermServer, TopicBases|TopicServer, "server.stop", "", func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState != string(ServerRunning) {
 			return "", ErrServerStopped
 		}
@@ -556,8 +559,8 @@ func (s *Session) StopServer(ctx context.Context) error {
 // the stored files go once nothing else uses them.
 func (s *Session) DeleteBase(ctx context.Context, id int64) error {
 	var files []string
-	err := s.act(ctx, "base.delete", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
-		b, err := tx.Base(s.estID, id)
+	err := s.act(ctx, PermBases, TopicBases, "base.delete", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		b, err := baseRow(tx, s.estID, id)
 		if err != nil {
 			return "", err
 		}

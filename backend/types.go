@@ -191,20 +191,6 @@ type LoginRequest struct {
 	Addr string
 }
 
-// Event tells a console that something changed in its establishment; the
-// console reloads what it shows.
-type Event struct {
-	EstablishmentID int64
-	// Action is the journal action that caused it, "" when the change was
-	// seen in the store (another process).
-	Action string
-	// Notice, when set, is a French sentence to show every console of the
-	// establishment (e.g. why a file sent by sftp was refused); OK tells
-	// whether it reports a success.
-	Notice string
-	OK     bool
-}
-
 // JournalEntry is one line of the journal: who did what, when, with what
 // outcome.
 type JournalEntry struct {

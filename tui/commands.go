@@ -17,7 +17,7 @@ import (
 // loggedInMsg carries a fresh session and its subscription to live changes.
 type loggedInMsg struct {
 	sess   *backend.Session
-	events <-chan backend.Event
+	events *backend.Subscription
 	stop   func()
 }
 
@@ -72,8 +72,8 @@ func loginCmd(b *backend.Backend, req backend.LoginRequest) tea.Cmd {
 		if err != nil {
 			return loginFailedMsg{err}
 		}
-		events, stop := s.Subscribe()
-		return loggedInMsg{sess: s, events: events, stop: stop}
+		events := s.Subscribe()
+		return loggedInMsg{sess: s, events: events, stop: events.Close}
 	}
 }
 
@@ -89,8 +89,8 @@ func enrollCmd(b *backend.Backend, req backend.LoginRequest, key backend.EnrollK
 		if enrolled != nil {
 			enrolled(s)
 		}
-		events, stop := s.Subscribe()
-		return loggedInMsg{sess: s, events: events, stop: stop}
+		events := s.Subscribe()
+		return loggedInMsg{sess: s, events: events, stop: events.Close}
 	}
 }
 
@@ -98,8 +98,8 @@ func enrollCmd(b *backend.Backend, req backend.LoginRequest, key backend.EnrollK
 // enrolled SSH key).
 func sessionCmd(s *backend.Session) tea.Cmd {
 	return func() tea.Msg {
-		events, stop := s.Subscribe()
-		return loggedInMsg{sess: s, events: events, stop: stop}
+		events := s.Subscribe()
+		return loggedInMsg{sess: s, events: events, stop: events.Close}
 	}
 }
 
@@ -112,27 +112,19 @@ func credentialsCmd(b *backend.Backend, hostingNumber, addr string) tea.Cmd {
 }
 
 // waitEvent waits for the next change of the establishment and re-arms from
-// Update. A burst of events becomes one message, hence one reload.
-func waitEvent(events <-chan backend.Event) tea.Cmd {
+// Update. The subscription merges a burst of changes into one event, hence
+// one reload.
+func waitEvent(events *backend.Subscription) tea.Cmd {
 	return func() tea.Msg {
-		ev, ok := <-events
+		ev, ok := events.Next()
 		if !ok {
 			return eventsClosedMsg{}
 		}
 		var out eventMsg
-		for {
-			if ev.Notice != "" { // the latest notice of the burst is shown
-				out.notice, out.ok = ev.Notice, ev.OK
-			}
-			select {
-			case ev, ok = <-events:
-				if !ok {
-					return out
-				}
-			default:
-				return out
-			}
+		if n := len(ev.Notices); n > 0 { // the latest notice of the burst is shown
+			out.notice, out.ok = ev.Notices[n-1].Text, ev.Notices[n-1].OK
 		}
+		return out
 	}
 }
 

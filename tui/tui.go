@@ -130,7 +130,7 @@ type model struct {
 	help   help.Model
 	stop   func()
 	// eventsCh is the subscription to the establishment's changes.
-	eventsCh <-chan backend.Event
+	eventsCh *backend.Subscription
 	gen      int
 	applied  int
 	width    int

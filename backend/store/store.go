@@ -72,9 +72,10 @@ type Tx interface {
 	Keys(establishmentID int64) ([]Key, error)
 	TouchKey(id int64, at time.Time) error
 	RevokeKey(fingerprint string, at time.Time) error
+	RenameKey(fingerprint, name string) error
 
 	AppendJournal(e *JournalEntry) error
-	Journal(establishmentID int64, limit int) ([]JournalEntry, error)
+	Journal(q JournalQuery) ([]JournalEntry, error)
 }
 
 // Establishment is a row of establishments.
@@ -155,6 +156,13 @@ type JournalEntry struct {
 	Action          string
 	Detail          string
 	OK              bool
+}
+
+// JournalQuery selects journal entries, newest first.
+type JournalQuery struct {
+	EstablishmentID int64     // 0: every establishment
+	Since           time.Time // zero: from the start
+	Limit           int       // 0: all
 }
 
 // Key is a row of ssh_keys.

@@ -208,12 +208,12 @@ func TestJournalLimits(t *testing.T) {
 			limit int
 			want  int
 		}{{a.ID, 0, 5}, {a.ID, 2, 2}, {a.ID, 100, 5}, {0, 0, 6}} {
-			j, err := tx.Journal(c.est, c.limit)
+			j, err := tx.Journal(store.JournalQuery{EstablishmentID: c.est, Limit: c.limit})
 			if err != nil || len(j) != c.want {
 				t.Errorf("Journal(%d, %d) = %d entries, %v; want %d", c.est, c.limit, len(j), err, c.want)
 			}
 		}
-		j, _ := tx.Journal(a.ID, 1)
+		j, _ := tx.Journal(store.JournalQuery{EstablishmentID: a.ID, Limit: 1})
 		if len(j) == 1 && !j[0].At.Equal(at.Add(4*time.Minute)) {
 			t.Errorf("Journal is not newest first: %+v", j)
 		}

@@ -288,13 +288,14 @@ func (t *tx) AppendJournal(e *store.JournalEntry) error {
 	return err
 }
 
-func (t *tx) Journal(estID int64, limit int) ([]store.JournalEntry, error) {
-	q := `SELECT id, COALESCE(establishment_id, 0), at, actor, action, detail, ok FROM journal`
-	args := []any{}
-	if estID != 0 {
-		q += ` WHERE establishment_id = ?`
-		args = append(args, estID)
+func (t *tx) Journal(jq store.JournalQuery) ([]store.JournalEntry, error) {
+	q := `SELECT id, COALESCE(establishment_id, 0), at, actor, action, detail, ok FROM journal WHERE at >= ?`
+	args := []any{ms(jq.Since)}
+	if jq.EstablishmentID != 0 {
+		q += ` AND establishment_id = ?`
+		args = append(args, jq.EstablishmentID)
 	}
+	limit := jq.Limit
 	if limit <= 0 {
 		limit = -1 // 0 means all; SQLite reads a negative LIMIT as none
 	}
@@ -364,4 +365,8 @@ func (t *tx) TouchKey(id int64, at time.Time) error {
 
 func (t *tx) RevokeKey(fp string, at time.Time) error {
 	return t.execOne(`UPDATE ssh_keys SET revoked_at = ? WHERE fingerprint = ? AND revoked_at = 0`, ms(at), fp)
+}
+
+func (t *tx) RenameKey(fp, name string) error {
+	return t.execOne(`UPDATE ssh_keys SET name = ? WHERE fingerprint = ?`, name, fp)
 }
