@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/sanitize"
 	"github.com/hebergement/console/tui"
 )
@@ -313,7 +314,7 @@ func (s *Server) watch(ctx context.Context, ended <-chan struct{}, w *watch, unt
 			w.live.stop(backend.Message(backend.ErrKeyRevoked))
 			return
 		case <-enrollTimer:
-			w.live.stop(fmt.Sprintf("Délai d'enregistrement dépassé (%s) : la session est fermée. Reconnectez-vous pour enregistrer votre clé.", french(s.cfg.EnrollTimeout)))
+			w.live.stop(fmt.Sprintf("Délai d'enregistrement dépassé (%s) : la session est fermée. Reconnectez-vous pour enregistrer votre clé.", fr.Duration(s.cfg.EnrollTimeout)))
 			return
 		case <-tick.C:
 		}
@@ -321,12 +322,12 @@ func (s *Server) watch(ctx context.Context, ended <-chan struct{}, w *watch, unt
 		switch {
 		case idle >= timeout:
 			s.log.Info("console closed: idle", "idle", idle.Round(time.Second))
-			w.live.stop(fmt.Sprintf("Session fermée après %s d'inactivité.", french(timeout)))
+			w.live.stop(fmt.Sprintf("Session fermée après %s d'inactivité.", fr.Duration(timeout)))
 			return
 		case idle >= timeout-warnBefore && !warned:
 			warned = true
 			// Send waits for the event loop: never hold the watch on it.
-			go w.live.program.Send(tui.Notice{Text: fmt.Sprintf("Sans activité, la session sera fermée dans %s.", french(timeout-idle)), Warning: true})
+			go w.live.program.Send(tui.Notice{Text: fmt.Sprintf("Sans activité, la session sera fermée dans %s.", fr.Duration(timeout-idle)), Warning: true})
 		case idle < timeout-warnBefore:
 			warned = false
 		}

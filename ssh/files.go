@@ -70,6 +70,7 @@ import (
 	"github.com/pkg/sftp"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/sanitize"
 )
@@ -276,37 +277,18 @@ func (t *fileTree) store(ctx context.Context, name string, kind hostfile.Kind, r
 			return "", err
 		}
 		return fmt.Sprintf("« %s » chargé : base « %s » %s (%s), listée dans les bases téléchargées depuis l'établissement.",
-			shown(name), shown(b.Name), b.Year, frenchSize(b.Size)), nil
+			shown(name), shown(b.Name), b.Year, fr.Size(b.Size)), nil
 	}
 	a, err := t.s.AttachAnnex(ctx, name, r, nil)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("« %s » chargé : annexe %s (%s) jointe à la base en service.", shown(name), a.Kind.Label(), frenchSize(a.Size)), nil
+	return fmt.Sprintf("« %s » chargé : annexe %s (%s) jointe à la base en service.", shown(name), a.Kind.Label(), fr.Size(a.Size)), nil
 }
 
 // refusedMessage is the sentence for a file the back end refused.
 func refusedMessage(name string, err error) string {
 	return fmt.Sprintf("« %s » refusé : %s", shown(name), backend.Message(err))
-}
-
-// frenchSize formats a byte count with French units: "512 o", "12,3 Mo".
-func frenchSize(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d o", n)
-	}
-	units := []string{"Ko", "Mo", "Go", "To"}
-	v := float64(n) / 1024
-	i := 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	s := fmt.Sprintf("%.1f", v)
-	if v >= 100 {
-		s = fmt.Sprintf("%.0f", v)
-	}
-	return strings.Replace(s, ".", ",", 1) + " " + units[i]
 }
 
 // register records a new upload of name, or refuses it.
@@ -664,7 +646,7 @@ func (u *sftpUpload) explain(err error) string {
 	case errors.Is(err, errRewrite):
 		return fmt.Sprintf("« %s » refusé : le client a envoyé deux contenus différents pour une même partie du fichier ; rien n'a été enregistré.", name)
 	case errors.Is(err, errTooFar):
-		return fmt.Sprintf("« %s » refusé : les données arrivent trop en désordre (plus de %s en attente) ; rien n'a été enregistré.", name, frenchSize(maxOutOfOrder))
+		return fmt.Sprintf("« %s » refusé : les données arrivent trop en désordre (plus de %s en attente) ; rien n'a été enregistré.", name, fr.Size(maxOutOfOrder))
 	case errors.Is(err, errBadOffset):
 		return fmt.Sprintf("« %s » refusé : position d'écriture invalide ; rien n'a été enregistré.", name)
 	}

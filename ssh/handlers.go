@@ -198,14 +198,6 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 
 var hostingUser = regexp.MustCompile(`^[0-9]{12}$`)
 
-// french writes a duration the way the console says it: "30 min", "45 s".
-func french(d time.Duration) string {
-	if d >= time.Minute {
-		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
-	}
-	return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
-}
-
 // command runs a script command (no PTY): statut or bases, as text or JSON.
 func (s *Server) command(sess ssh.Session, args []string) {
 	asJSON := false

@@ -1,12 +1,10 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/sanitize"
 )
 
@@ -14,69 +12,14 @@ import (
 // (base names, establishment name, actors, file names) reaches a view.
 func clean(s string) string { return sanitize.Line(s) }
 
-// frDateTime formats an instant as the schools read it, in Paris time:
-// "28/11/2026 22:35"; the zero time reads as a dash.
-func frDateTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(clock.Paris()).Format("02/01/2006 15:04")
-}
-
-// frDate formats the day of an instant in Paris time: "28/11/2026".
-func frDate(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(clock.Paris()).Format("02/01/2006")
-}
-
-// frShortDate is frDate with a two-digit year, for narrow columns:
-// "28/11/26".
-func frShortDate(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(clock.Paris()).Format("02/01/06")
-}
-
-// frSize formats a byte count with French units and a decimal comma:
-// "512 o", "12,3 Mo".
-func frSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d o", n)
-	}
-	units := []string{"Ko", "Mo", "Go", "To", "Po"}
-	v := float64(n) / unit
-	i := 0
-	for v >= unit && i < len(units)-1 {
-		v /= unit
-		i++
-	}
-	s := fmt.Sprintf("%.1f", v)
-	if v >= 100 {
-		s = fmt.Sprintf("%.0f", v)
-	}
-	return strings.Replace(s, ".", ",", 1) + " " + units[i]
-}
-
-// frCount formats a count with a space as the thousands
-// separator, as French readers expect: "10 000".
-func frCount(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// The French formats of every front end.
+var (
+	frDateTime  = fr.DateTime
+	frDate      = fr.Date
+	frShortDate = fr.ShortDate
+	frSize      = fr.Size
+	frCount     = fr.Count
+)
 
 // fit truncates s (styled or not) to w cells with an ellipsis and pads it
 // with spaces to exactly w cells.

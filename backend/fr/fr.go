@@ -1,0 +1,75 @@
+// Package fr formats numbers, sizes, dates and durations the way French
+// readers expect them, for every front end (the console, the SSH server's
+// messages, the commands for scripts): one place, so that a size reads the
+// same in an sftp refusal and in the details pane.
+package fr
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hebergement/console/backend/clock"
+)
+
+// DateTime formats an instant in Paris time: "28/11/2026 22:35"; the zero
+// time reads as a dash.
+func DateTime(t time.Time) string { return format(t, "02/01/2006 15:04") }
+
+// Date formats the day of an instant in Paris time: "28/11/2026".
+func Date(t time.Time) string { return format(t, "02/01/2006") }
+
+// ShortDate is Date with a two-digit year, for narrow columns: "28/11/26".
+func ShortDate(t time.Time) string { return format(t, "02/01/06") }
+
+func format(t time.Time, layout string) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(clock.Paris()).Format(layout)
+}
+
+// Size formats a byte count with French units and a decimal comma: "512 o",
+// "12,3 Mo".
+func Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d o", n)
+	}
+	units := []string{"Ko", "Mo", "Go", "To", "Po"}
+	v := float64(n) / unit
+	i := 0
+	for v >= unit && i < len(units)-1 {
+		v /= unit
+		i++
+	}
+	s := fmt.Sprintf("%.1f", v)
+	if v >= 100 {
+		s = fmt.Sprintf("%.0f", v)
+	}
+	return strings.Replace(s, ".", ",", 1) + " " + units[i]
+}
+
+// Count formats a count with a space as the thousands separator: "10 000".
+func Count(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Duration writes a duration the way the console says it: "30 min", "45 s".
+func Duration(d time.Duration) string {
+	if d >= time.Minute {
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	}
+	return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+}

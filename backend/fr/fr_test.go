@@ -1,0 +1,31 @@
+package fr_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hebergement/console/backend/fr"
+)
+
+func TestFormats(t *testing.T) {
+	at := time.Date(2026, 11, 28, 21, 35, 0, 0, time.UTC) // 22:35 in Paris
+	for _, c := range []struct{ got, want string }{
+		{fr.Size(512), "512 o"},
+		{fr.Size(12_900_000), "12,3 Mo"},
+		{fr.Size(300 << 20), "300 Mo"},
+		{fr.Size(3 << 50), "3,0 Po"},
+		{fr.Count(10000), "10 000"},
+		{fr.Count(999), "999"},
+		{fr.Count(-1500), "-1500"},
+		{fr.DateTime(at), "28/11/2026 22:35"},
+		{fr.Date(at), "28/11/2026"},
+		{fr.ShortDate(at), "28/11/26"},
+		{fr.DateTime(time.Time{}), "—"},
+		{fr.Duration(30 * time.Minute), "30 min"},
+		{fr.Duration(45 * time.Second), "45 s"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
