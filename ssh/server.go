@@ -57,7 +57,10 @@ type Config struct {
 	ConnBurst int
 	// ShutdownGrace is how long Shutdown lets uploads finish, 30 s by default.
 	ShutdownGrace time.Duration
-	Logger        *log.Logger
+	// Now is the time the consoles show (serve --now); the back end's clock
+	// when nil.
+	Now    func() time.Time
+	Logger *log.Logger
 }
 
 // The console renders at most MaxColumns × MaxRows, whatever size the client
@@ -118,6 +121,9 @@ type Server struct {
 // New builds the server; the host key is created on first use.
 func New(b *backend.Backend, cfg Config) (*Server, error) {
 	cfg.defaults()
+	if cfg.Now == nil {
+		cfg.Now = b.Clock().Now
+	}
 	if cfg.HostKeyPath == "" {
 		return nil, errors.New("ssh: no host key path")
 	}
