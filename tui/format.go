@@ -1,16 +1,36 @@
 package tui
 
 import (
-	"strings"
-
-	"github.com/charmbracelet/x/ansi"
 	"github.com/hebergement/console/backend/fr"
-	"github.com/hebergement/console/backend/sanitize"
+	shared "github.com/hebergement/console/tui/common"
 )
 
-// clean is the one door through which text that came from a user or a file
-// (base names, establishment name, actors, file names) reaches a view.
-func clean(s string) string { return sanitize.Line(s) }
+// The console's shared helpers, under the names this package used before
+// they moved to tui/common.
+var (
+	clean     = shared.Clean
+	fit       = shared.Fit
+	fitRight  = shared.FitRight
+	truncLeft = shared.TruncLeft
+	wrap      = shared.Wrap
+	shortHash = shared.ShortHash
+	box       = shared.Box
+	boxPad    = shared.BoxPad
+	padLines  = shared.PadLines
+	withHelp  = shared.WithHelp
+
+	// NewStyles builds the styles for a dark or light background.
+	NewStyles     = shared.NewStyles
+	neutralStyles = shared.NeutralStyles
+	// DefaultKeyMap returns the console's bindings.
+	DefaultKeyMap = shared.DefaultKeyMap
+)
+
+// Styles is the one set of styles of the console.
+type Styles = shared.Styles
+
+// KeyMap is the one table of key bindings of the console.
+type KeyMap = shared.KeyMap
 
 // The French formats of every front end.
 var (
@@ -20,115 +40,3 @@ var (
 	frSize      = fr.Size
 	frCount     = fr.Count
 )
-
-// fit truncates s (styled or not) to w cells with an ellipsis and pads it
-// with spaces to exactly w cells.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if ansi.StringWidth(s) > w {
-		s = strings.TrimRight(ansi.Truncate(s, w-1, ""), " ") + "…"
-	}
-	if pad := w - ansi.StringWidth(s); pad > 0 {
-		s += strings.Repeat(" ", pad)
-	}
-	return s
-}
-
-// fitRight is fit with the text aligned to the right.
-func fitRight(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if ansi.StringWidth(s) > w {
-		s = ansi.Truncate(s, w, "…")
-	}
-	if pad := w - ansi.StringWidth(s); pad > 0 {
-		s = strings.Repeat(" ", pad) + s
-	}
-	return s
-}
-
-// truncLeft keeps the end of s (a path, typically) within w cells.
-func truncLeft(s string, w int) string {
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	if w <= 1 {
-		return ansi.Truncate(s, w, "")
-	}
-	return "…" + ansi.TruncateLeft(s, ansi.StringWidth(s)-w+1, "")
-}
-
-// wrap breaks s into lines of at most w cells, at spaces where it can and
-// inside long words (a SHA-256) where it must.
-func wrap(s string, w int) []string {
-	if w <= 0 {
-		return nil
-	}
-	return strings.Split(ansi.Wrap(s, w, ""), "\n")
-}
-
-// shortHash keeps the start and the end of a hex digest, enough to compare it
-// by eye with the one the school's server printed.
-func shortHash(h string, w int) string {
-	if len(h) <= w || w < 9 {
-		return h
-	}
-	head := (w - 1) / 2
-	tail := w - 1 - head
-	return h[:head] + "…" + h[len(h)-tail:]
-}
-
-// box draws a rounded frame of exactly w×h cells with the title set in the
-// top border and the lines inside, each cut or padded to the inner width.
-// Frame and padding are part of w, as lipgloss v2 counts them.
-func box(st *Styles, title string, lines []string, w, h int, focused bool) string {
-	return boxPad(st, title, lines, w, h, focused, 1)
-}
-
-// boxPad is box with pad spaces (0 or 1) between the frame and the lines.
-func boxPad(st *Styles, title string, lines []string, w, h int, focused bool, pad int) string {
-	if w < 6 || h < 2 {
-		return ""
-	}
-	bs, ts := st.BorderFg, st.Muted.Bold(true)
-	if focused {
-		bs, ts = st.FocusFg, st.Title
-	}
-	inner := w - 2 - 2*pad
-	sp := strings.Repeat(" ", pad)
-	var b strings.Builder
-	t := ansi.Truncate(title, w-6, "…")
-	if t == "" {
-		b.WriteString(bs.Render("╭" + strings.Repeat("─", w-2) + "╮"))
-	} else {
-		fill := w - 5 - ansi.StringWidth(t)
-		b.WriteString(bs.Render("╭─") + ts.Render(" "+t+" ") + bs.Render(strings.Repeat("─", max(fill, 0))+"╮"))
-	}
-	side := bs.Render("│")
-	for i := 0; i < h-2; i++ {
-		var l string
-		if i < len(lines) {
-			l = lines[i]
-		}
-		b.WriteString("\n" + side + sp + fit(l, inner) + sp + side)
-	}
-	b.WriteString("\n" + bs.Render("╰"+strings.Repeat("─", w-2)+"╯"))
-	return b.String()
-}
-
-// padLines makes s exactly h lines of exactly w cells.
-func padLines(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	out := make([]string, h)
-	for i := range out {
-		if i < len(lines) {
-			out[i] = fit(lines[i], w)
-		} else {
-			out[i] = strings.Repeat(" ", w)
-		}
-	}
-	return strings.Join(out, "\n")
-}

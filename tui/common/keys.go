@@ -1,4 +1,4 @@
-package tui
+package common
 
 import "charm.land/bubbles/v2/key"
 
@@ -99,9 +99,9 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// withHelp returns a copy of b with another description, for the full help
+// WithHelp returns a copy of b with another description, for the full help
 // where there is room for the product's own words.
-func withHelp(b key.Binding, desc string) key.Binding {
+func WithHelp(b key.Binding, desc string) key.Binding {
 	b.SetHelp(b.Help().Key, desc)
 	return b
 }

@@ -1,4 +1,4 @@
-package tui
+package common
 
 import (
 	"image/color"
@@ -77,13 +77,13 @@ func NewStyles(isDark bool) Styles {
 	return s.build()
 }
 
-// neutralStyles are the styles in force before the terminal tells its
+// NeutralStyles are the styles in force before the terminal tells its
 // background: every colour reads on white and on black (4.5:1 both ways,
 // borders 3:1), and the selection is white text on violet, whatever the
 // background. They are entries of the xterm 256-colour palette, so that a
 // 256-colour terminal shows them as they are: the cube holds no amber that
 // reads on both backgrounds, so the warning role is the subtle grey here.
-func neutralStyles() Styles {
+func NeutralStyles() Styles {
 	s := Styles{
 		Primary:     lipgloss.Color("#875FD7"),
 		Subtle:      lipgloss.Color("#767676"),
