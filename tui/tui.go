@@ -34,6 +34,13 @@ type Options struct {
 	StartDir string
 	// Now tells the time shown in messages; time.Now when nil.
 	Now func() time.Time
+	// PublicURL is the base URL of the hosted server's stand-in, "" when
+	// none serves this data folder (see common.Context.PublicURL).
+	PublicURL string
+	// Services, when set, is a French line saying what this process runs
+	// besides the console (the stand-in, the scheduler), shown in the
+	// status line until an action replaces it.
+	Services string
 	// Session, when set, opens the console already logged in (an enrolled
 	// SSH key): no login screen.
 	Session *backend.Session

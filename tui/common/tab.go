@@ -37,6 +37,10 @@ type Context struct {
 	Now func() time.Time
 	// StartDir is where file pickers open.
 	StartDir string
+	// PublicURL is the base URL of the hosted server's stand-in (SPEC §8),
+	// e.g. "http://127.0.0.1:8080", "" when no stand-in serves this data
+	// folder; the establishment's pages are under PublicURL/{number}/.
+	PublicURL string
 	// DialogW and DialogH bound the dialogs: the screen less the help
 	// footer, as last drawn.
 	DialogW, DialogH int
