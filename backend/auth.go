@@ -98,7 +98,7 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 	if err != nil {
 		return nil, err
 	}
-	b.journal(ctx, est.ID, "connexion depuis "+addr, "login", "SPR", nil)
+	b.journal(ctx, est.ID, "connexion depuis "+addr, addr, "login", "SPR", nil)
 	return &Session{b: b, estID: est.ID, role: RoleSPR, actor: "SPR", addr: addr}, nil
 }
 
@@ -113,12 +113,12 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 	number, ok := NormalizeHostingNumber(req.HostingNumber)
 	actor := "connexion depuis " + addr
 	if !b.guard.allowed(addr) {
-		b.journal(ctx, 0, actor, action, "number "+safeNumber(req.HostingNumber), ErrThrottled)
+		b.journal(ctx, 0, actor, addr, action, "number "+safeNumber(req.HostingNumber), ErrThrottled)
 		return store.Establishment{}, "", ErrThrottled
 	}
 	if !ok {
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, action, "malformed hosting number", ErrBadCredentials)
+		b.journal(ctx, 0, actor, addr, action, "malformed hosting number", ErrBadCredentials)
 		return store.Establishment{}, "", ErrBadCredentials
 	}
 	var est store.Establishment
@@ -132,7 +132,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		// which numbers exist.
 		password.Verify(req.Password, dummyHash(b.hashing)) //nolint:errcheck
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, action, "unknown number "+number, ErrBadCredentials)
+		b.journal(ctx, 0, actor, addr, action, "unknown number "+number, ErrBadCredentials)
 		return store.Establishment{}, "", ErrBadCredentials
 	}
 	if err != nil {
@@ -140,7 +140,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 	}
 	now := b.clock.Now()
 	if now.Before(est.LockedUntil) {
-		b.journal(ctx, est.ID, actor, action, "", &LockedError{Until: est.LockedUntil})
+		b.journal(ctx, est.ID, actor, addr, action, "", &LockedError{Until: est.LockedUntil})
 		return store.Establishment{}, "", &LockedError{Until: est.LockedUntil}
 	}
 	good, err := password.Verify(req.Password, est.PasswordHash)
@@ -153,7 +153,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		cause = ErrBadCredentials
 	case !est.FirstLoginDone && strings.TrimSpace(req.Invoice) == "":
 		// Not a failure: the console now asks for the invoice number.
-		b.journal(ctx, est.ID, actor, action, "invoice number asked", ErrInvoiceRequired)
+		b.journal(ctx, est.ID, actor, addr, action, "invoice number asked", ErrInvoiceRequired)
 		return store.Establishment{}, "", ErrInvoiceRequired
 	case !est.FirstLoginDone:
 		var inv store.Invoice
@@ -197,7 +197,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		}); err != nil {
 			return store.Establishment{}, "", err
 		}
-		b.journal(ctx, est.ID, actor, action, fmt.Sprintf("failure %d of %d", failed, MaxFailures), cause)
+		b.journal(ctx, est.ID, actor, addr, action, fmt.Sprintf("failure %d of %d", failed, MaxFailures), cause)
 		if lockErr != nil {
 			b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockErr.Until)
 			return store.Establishment{}, "", lockErr
@@ -225,7 +225,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		return store.Establishment{}, "", err
 	}
 	if lockErr != nil {
-		b.journal(ctx, est.ID, actor, action, "", lockErr)
+		b.journal(ctx, est.ID, actor, addr, action, "", lockErr)
 		return store.Establishment{}, "", lockErr
 	}
 	return est, addr, nil
@@ -265,7 +265,7 @@ func (b *Backend) RequestCredentials(ctx context.Context, hostingNumber, addr st
 	}
 	actor := "connexion depuis " + addr
 	if !b.guard.allowed(addr) {
-		b.journal(ctx, 0, actor, "credentials.request", "", ErrThrottled)
+		b.journal(ctx, 0, actor, addr, "credentials.request", "", ErrThrottled)
 		return ErrThrottled
 	}
 	number, ok := NormalizeHostingNumber(hostingNumber)
@@ -280,7 +280,7 @@ func (b *Backend) RequestCredentials(ctx context.Context, hostingNumber, addr st
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		b.guard.fail(addr) // probing numbers counts against the address
-		b.journal(ctx, 0, actor, "credentials.request", "unknown number "+safeNumber(hostingNumber), nil)
+		b.journal(ctx, 0, actor, addr, "credentials.request", "unknown number "+safeNumber(hostingNumber), nil)
 		return nil
 	}
 	if err != nil {

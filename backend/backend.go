@@ -161,8 +161,8 @@ func (b *Backend) watch(interval time.Duration) {
 
 // journal records an action or a login attempt in its own transaction; used
 // for refusals, whose own transaction was rolled back.
-func (b *Backend) journal(ctx context.Context, estID int64, actor, action, detail string, cause error) {
-	entry := &store.JournalEntry{EstablishmentID: estID, At: b.clock.Now(), Actor: actor, Action: action, Detail: detail, OK: cause == nil}
+func (b *Backend) journal(ctx context.Context, estID int64, actor, addr, action, detail string, cause error) {
+	entry := &store.JournalEntry{EstablishmentID: estID, At: b.clock.Now(), Actor: actor, Addr: addr, Action: action, Detail: detail, OK: cause == nil}
 	if cause != nil {
 		entry.Detail = joinDetail(detail, cause.Error())
 	}

@@ -100,12 +100,12 @@ func (s *Session) act(ctx context.Context, perm Permission, topics Topic, action
 			if rev, err = tx.BumpRevision(s.estID); err != nil {
 				return err
 			}
-			return tx.AppendJournal(&store.JournalEntry{EstablishmentID: s.estID, At: now, Actor: s.actor, Action: action, Detail: detail, OK: true})
+			return tx.AppendJournal(&store.JournalEntry{EstablishmentID: s.estID, At: now, Actor: s.actor, Addr: s.addr, Action: action, Detail: detail, OK: true})
 		})
 	}
 	if err != nil {
 		err = mapStoreErr(err)
-		s.b.journal(ctx, s.estID, s.actor, action, detail, err)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, detail, err)
 		return err
 	}
 	s.b.bus.observe(s.estID, rev, action, topics, s)
@@ -278,7 +278,7 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 		err = ErrNotBaseFile
 	}
 	if err != nil {
-		s.b.journal(ctx, s.estID, s.actor, action, fileName, err)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fileName, err)
 		return Base{}, err
 	}
 	e, left, err := s.quotaLeft(ctx)
@@ -286,12 +286,12 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 		return Base{}, err
 	}
 	if left <= 0 {
-		s.b.journal(ctx, s.estID, s.actor, action, stem, hostfile.ErrOverQuota)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, hostfile.ErrOverQuota)
 		return Base{}, hostfile.ErrOverQuota
 	}
 	h, pending, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: hostfile.KindBase, HostingNumber: e.HostingNumber, MaxSize: left})
 	if err != nil {
-		s.b.journal(ctx, s.estID, s.actor, action, stem, err)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, err)
 		return Base{}, err
 	}
 	defer pending.Abort() // nothing once published
@@ -337,7 +337,7 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 		err = ErrNotAnnex
 	}
 	if err != nil {
-		s.b.journal(ctx, s.estID, s.actor, action, fileName, err)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fileName, err)
 		return Annex{}, err
 	}
 	st, err := s.Status(ctx)
@@ -345,7 +345,7 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 		return Annex{}, err
 	}
 	if st.InService == nil {
-		s.b.journal(ctx, s.estID, s.actor, action, stem, ErrNoBaseInService)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, ErrNoBaseInService)
 		return Annex{}, ErrNoBaseInService
 	}
 	target := *st.InService
@@ -356,13 +356,13 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 		}
 	}
 	if left <= 0 {
-		s.b.journal(ctx, s.estID, s.actor, action, stem, hostfile.ErrOverQuota)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, hostfile.ErrOverQuota)
 		return Annex{}, hostfile.ErrOverQuota
 	}
 	_, pending, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: kind, HostingNumber: st.Establishment.HostingNumber,
 		BaseID: target.BaseUID, MaxSize: left})
 	if err != nil {
-		s.b.journal(ctx, s.estID, s.actor, action, stem, err)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, err)
 		return Annex{}, err
 	}
 	defer pending.Abort() // nothing once published
@@ -457,7 +457,7 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		return Base{}, err
 	}
 	if err := validateCreate(req); err != nil {
-		s.b.journal(ctx, s.estID, s.actor, action, "", err)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", err)
 		return Base{}, err
 	}
 	st, err := s.Status(ctx)
@@ -465,7 +465,7 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		return Base{}, err
 	}
 	if st.State == ServerRunning {
-		s.b.journal(ctx, s.estID, s.actor, action, "", ErrServerRunning)
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", ErrServerRunning)
 		return Base{}, ErrServerRunning
 	}
 	id, err := hostfile.NewBaseID(rand.Reader)

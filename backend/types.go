@@ -198,9 +198,11 @@ type JournalEntry struct {
 	EstablishmentID int64 // 0 for actions outside any establishment
 	At              time.Time
 	Actor           string
-	Action          string
-	Detail          string
-	OK              bool
+	// Addr is where the action came from: a client address, "local".
+	Addr   string
+	Action string
+	Detail string
+	OK     bool
 }
 
 // Progress is called with the number of bytes read so far while a file is

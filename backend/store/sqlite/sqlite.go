@@ -12,9 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hebergement/console/backend/store"
@@ -37,6 +34,12 @@ var _ store.Store = (*DB)(nil)
 // only, before SQLite opens it: SQLite would create it with 0644 less the
 // umask, and gives the -wal and -shm files the mode of the database file.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return openWith(ctx, path, migrations, "migrations")
+}
+
+// openWith is Open with the migrations of dir in fsys (tests bring their
+// own).
+func openWith(ctx context.Context, path string, fsys fs.FS, dir string) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -55,7 +58,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	d := &DB{db: db}
-	if err := d.migrate(ctx); err != nil {
+	ms, err := loadMigrations(fsys, dir)
+	if err == nil {
+		err = migrateDB(ctx, db, ms)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -77,47 +84,6 @@ func createPrivate(path string) error {
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
-
-func (d *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	var current int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	for _, name := range names {
-		base := filepath.Base(name)
-		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migrate: bad migration name %s", base)
-		}
-		if num <= current {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			return fmt.Errorf("migrate %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, num, time.Now().Unix()); err != nil {
-			return fmt.Errorf("migrate %s: %w", base, err)
-		}
-	}
-	return tx.Commit()
-}
 
 // Read runs fn in a deferred (read) transaction.
 func (d *DB) Read(ctx context.Context, fn func(store.Tx) error) error {

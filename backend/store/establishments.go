@@ -1,0 +1,37 @@
+package store
+
+import "time"
+
+// EstablishmentStore holds the tenants and their revision, which other
+// processes watch to refresh their consoles.
+type EstablishmentStore interface {
+	CreateEstablishment(e *Establishment) error
+	Establishment(id int64) (Establishment, error)
+	EstablishmentByNumber(hostingNumber string) (Establishment, error)
+	Establishments() ([]Establishment, error)
+	// BumpRevision marks a change of the establishment.
+	BumpRevision(id int64) (int64, error)
+	Revisions() (map[int64]int64, error)
+}
+
+// Establishment is a row of establishments.
+type Establishment struct {
+	ID             int64
+	HostingNumber  string
+	Name           string
+	UAI            string
+	Email          string
+	Phone          string
+	AdminSeats     int
+	TeacherSeats   int
+	QuotaBytes     int64
+	PasswordHash   string
+	FirstLoginDone bool
+	FailedLogins   int
+	LockedUntil    time.Time
+	ServerState    string
+	OpenedBaseID   int64 // 0: none
+	Version        int
+	Revision       int64
+	CreatedAt      time.Time
+}

@@ -1,0 +1,150 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Migrations are numbered SQL files (NNNN_what.sql), embedded, applied in
+// order, all pending ones in one transaction, each recorded once in
+// schema_migrations.
+//
+// A file whose first line is "-- migrate: rebuild" may rebuild tables the
+// way SQLite requires for changes ALTER TABLE cannot make (a constraint, a
+// column type): create the new table, copy, drop the old one, rename. That
+// is only safe with foreign keys off — else dropping a parent table deletes
+// or breaks its children — and foreign_keys cannot change inside a
+// transaction. So the runner works on one connection: foreign keys off
+// before the transaction, PRAGMA foreign_key_check before the commit (a
+// rebuild that lost a referenced row fails and changes nothing), foreign
+// keys on again after.
+//
+// We keep this runner rather than pressly/goose: goose runs migrations on a
+// connection pool, one transaction each, and gives a rebuild no way to turn
+// foreign keys off on the connection its transaction uses, nor to check them
+// before committing; doing that around goose would be more code than this.
+
+// rebuildMark is the first line of a migration that rebuilds tables.
+const rebuildMark = "-- migrate: rebuild"
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+	rebuild bool
+}
+
+// loadMigrations reads the *.sql files of dir in fsys, ordered by number.
+func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	seen := map[int]string{}
+	for _, name := range names {
+		base := path.Base(name)
+		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil || num <= 0 {
+			return nil, fmt.Errorf("migrate: bad migration name %s", base)
+		}
+		if other, dup := seen[num]; dup {
+			return nil, fmt.Errorf("migrate: %s and %s have the same number", other, base)
+		}
+		seen[num] = base
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		text := string(body)
+		first, _, _ := strings.Cut(text, "\n")
+		out = append(out, migration{version: num, name: base, sql: text, rebuild: strings.TrimSpace(first) == rebuildMark})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// migrateDB applies the pending migrations of ms to db.
+func migrateDB(ctx context.Context, db *sql.DB, ms []migration) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if n := len(ms); n > 0 && current > ms[n-1].version {
+		return fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d): use a newer hebergement", current, ms[n-1].version)
+	}
+	var pending []migration
+	rebuild := false
+	for _, m := range ms {
+		if m.version > current {
+			pending = append(pending, m)
+			rebuild = rebuild || m.rebuild
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	if rebuild {
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+				err = fmt.Errorf("migrate: foreign keys back on: %w", onErr)
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	for _, m := range pending {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.name, err)
+		}
+		if m.rebuild {
+			if err := foreignKeyCheck(ctx, tx); err != nil {
+				return fmt.Errorf("migrate %s: %w", m.name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, time.Now().Unix()); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// foreignKeyCheck fails when a row refers to a row that does not exist.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s (rowid %d) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,49 @@
+package sqlite
+
+import (
+	"fmt"
+	"strings"
+)
+
+// fileRef is a column that names a stored file by its SHA-256.
+type fileRef struct {
+	table, column string
+	// size is the column of the bytes the row counts against the quota.
+	size string
+	// owned is the SQL condition selecting the rows of establishment ?1,
+	// written to use the indexes.
+	owned string
+}
+
+// fileRefs is every column of the schema that names a stored file: the one
+// list the garbage collection (ObjectReferenced) and the quota (UsedBytes)
+// are built from. TestEveryFileReferenceIsKnown fails when a migration adds
+// a column named sha256 (or *_sha256) that is not listed here.
+var fileRefs = []fileRef{
+	{table: "bases", column: "sha256", size: "size", owned: "establishment_id = ?1"},
+	{table: "annexes", column: "sha256", size: "size", owned: "base_id IN (SELECT id FROM bases WHERE establishment_id = ?1)"},
+}
+
+// The queries built once from fileRefs.
+var usedBytesQuery, referencedQuery = buildReferenceQueries(fileRefs)
+
+func buildReferenceQueries(refs []fileRef) (used, referenced string) {
+	var sums, exists []string
+	for _, r := range refs {
+		sums = append(sums, fmt.Sprintf("COALESCE((SELECT SUM(%s) FROM %s WHERE %s), 0)", r.size, r.table, r.owned))
+		exists = append(exists, fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s = ?1)", r.table, r.column))
+	}
+	return "SELECT " + strings.Join(sums, " + "), "SELECT " + strings.Join(exists, " OR ")
+}
+
+func (t *tx) UsedBytes(estID int64) (int64, error) {
+	var n int64
+	err := t.tx.QueryRowContext(t.ctx, usedBytesQuery, estID).Scan(&n)
+	return n, mapErr(err)
+}
+
+func (t *tx) ObjectReferenced(sha string) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, referencedQuery, sha).Scan(&n)
+	return n != 0, mapErr(err)
+}
