@@ -1,0 +1,404 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/store"
+)
+
+// Bases returns the two lists of the Autres bases tab. A base that has once
+// been in service is in the first list; every other base, loaded or created,
+// in the second.
+func (s *Session) Bases(ctx context.Context) (BaseLists, error) {
+	all, err := s.allBases(ctx)
+	var l BaseLists
+	for _, b := range all {
+		if b.PreviouslyInService() {
+			l.PreviouslyInService = append(l.PreviouslyInService, b)
+		} else {
+			l.Uploaded = append(l.Uploaded, b)
+		}
+	}
+	// Most recent service first; loads are already newest first.
+	slices.SortStableFunc(l.PreviouslyInService, func(a, b Base) int {
+		return b.LastPeriod().From.Compare(a.LastPeriod().From)
+	})
+	return l, err
+}
+
+// Base returns one base of the establishment.
+func (s *Session) Base(ctx context.Context, id int64) (Base, error) {
+	all, err := s.allBases(ctx)
+	if err != nil {
+		return Base{}, err
+	}
+	for _, b := range all {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return Base{}, ErrBaseNotFound
+}
+
+// allBases reads every base of the establishment with its annexes and
+// service periods.
+func (s *Session) allBases(ctx context.Context) ([]Base, error) {
+	var all []Base
+	err := s.read(ctx, PermView, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		all, err = s.b.loadBases(tx, e)
+		return err
+	})
+	return all, err
+}
+
+func (b *Backend) loadBases(tx store.Tx, e store.Establishment) ([]Base, error) {
+	rows, err := tx.Bases(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return b.completeBases(tx, e, rows)
+}
+
+// completeBases turns rows into bases with their annexes and service periods.
+func (b *Backend) completeBases(tx store.Tx, e store.Establishment, rows []store.Base) ([]Base, error) {
+	annexes, err := tx.Annexes(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	periods, err := tx.Periods(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Base, len(rows))
+	index := make(map[int64]int, len(rows))
+	for i, r := range rows {
+		grid, err := hostfile.ParseGrid(r.Grid)
+		if err != nil {
+			// A grid the store holds was valid when written; one that no
+			// longer reads must not hide the base: it shows without a grid
+			// ("—"), and the operators hear of it.
+			b.log.Warn("stored grid unreadable", "base", r.ID, "grid", r.Grid, "err", err)
+		}
+		out[i] = Base{ID: r.ID, Name: r.Name, Year: hostfile.SchoolYear(r.SchoolYear), Origin: Origin(r.Origin), Size: r.Size,
+			SHA256: r.SHA256, BaseUID: r.BaseUID, LoadedBy: r.LoadedBy, LoadedAt: r.LoadedAt, Students: r.Students,
+			Teachers: r.Teachers, Classes: r.Classes, Grid: grid}
+		out[i].Opened = r.ID == e.OpenedBaseID
+		out[i].InService = out[i].Opened && e.ServerState == string(ServerRunning)
+		index[r.ID] = i
+	}
+	for _, a := range annexes {
+		if i, ok := index[a.BaseID]; ok {
+			out[i].Annexes = append(out[i].Annexes, Annex{ID: a.ID, Kind: hostfile.Kind(a.Kind), Name: a.Name, Size: a.Size,
+				SHA256: a.SHA256, LoadedBy: a.LoadedBy, LoadedAt: a.LoadedAt})
+		}
+	}
+	for _, p := range periods {
+		if i, ok := index[p.BaseID]; ok {
+			out[i].Periods = append(out[i].Periods, ServicePeriod{From: p.From, To: p.To})
+		}
+	}
+	return out, nil
+}
+
+// LoadBase is "Charger une base": fileName is the *.HNOT's name (its stem
+// becomes the base's name), r its content. The file is validated while it is
+// stored, in one pass; a refused file leaves nothing behind. Loading does not
+// touch the server.
+func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p Progress) (Base, error) {
+	const action = "base.load"
+	if err := s.allow(PermBases); err != nil {
+		return Base{}, err
+	}
+	stem, kind, err := splitFileName(fileName)
+	if err == nil && kind != hostfile.KindBase {
+		err = ErrNotBaseFile
+	}
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fileName, err)
+		return Base{}, err
+	}
+	e, left, err := s.quotaLeft(ctx)
+	if err != nil {
+		return Base{}, err
+	}
+	if left <= 0 {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, hostfile.ErrOverQuota)
+		return Base{}, hostfile.ErrOverQuota
+	}
+	h, pending, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: hostfile.KindBase, HostingNumber: e.HostingNumber, MaxSize: left})
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, err)
+		return Base{}, err
+	}
+	defer pending.Abort() // nothing once published
+	sum := pending.Sum()
+	row := store.Base{EstablishmentID: s.estID, Name: stem, SchoolYear: int(h.Year), Origin: string(OriginUploaded), SHA256: sum,
+		Size: size, BaseUID: h.BaseID, Students: h.Students, Teachers: h.Teachers, Classes: h.Classes, Grid: h.Grid.String(),
+		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
+	err = s.act(ctx, PermBases, TopicBases, action, stem, func(tx store.Tx, e store.Establishment) (string, error) {
+		if _, err := tx.BaseBySHA256(s.estID, sum); err == nil {
+			return "", ErrDuplicateBase
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+		used, err := tx.UsedBytes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		if used+size > e.QuotaBytes { // another upload won the race
+			return "", hostfile.ErrOverQuota
+		}
+		if err := publish(pending); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s (%s, %d bytes)", stem, h.Year, size), tx.InsertBase(&row)
+	})
+	if err != nil {
+		s.b.dropUnreferenced(sum)
+		return Base{}, err
+	}
+	return s.Base(ctx, row.ID)
+}
+
+// AttachAnnex is "Compléter la base hébergée": a *.HCOURRIERS, *.HDOCJOINTS or
+// *.HPHOTOS generated with the base in service is attached to it, replacing
+// an earlier annex of the same kind. An annex of another base is refused.
+func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader, p Progress) (Annex, error) {
+	const action = "annex.attach"
+	if err := s.allow(PermBases); err != nil {
+		return Annex{}, err
+	}
+	stem, kind, err := splitFileName(fileName)
+	if err == nil && !kind.IsAnnex() {
+		err = ErrNotAnnex
+	}
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fileName, err)
+		return Annex{}, err
+	}
+	st, err := s.Status(ctx)
+	if err != nil {
+		return Annex{}, err
+	}
+	if st.InService == nil {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, ErrNoBaseInService)
+		return Annex{}, ErrNoBaseInService
+	}
+	target := *st.InService
+	left := st.Establishment.QuotaBytes - st.UsedBytes
+	for _, a := range target.Annexes {
+		if a.Kind == kind {
+			left += a.Size // it will be replaced
+		}
+	}
+	if left <= 0 {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, hostfile.ErrOverQuota)
+		return Annex{}, hostfile.ErrOverQuota
+	}
+	_, pending, size, err := s.ingest(ctx, r, p, hostfile.Expect{Kind: kind, HostingNumber: st.Establishment.HostingNumber,
+		BaseID: target.BaseUID, MaxSize: left})
+	if err != nil {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, stem, err)
+		return Annex{}, err
+	}
+	defer pending.Abort() // nothing once published
+	sum := pending.Sum()
+	row := store.Annex{BaseID: target.ID, Kind: string(kind), Name: stem + "." + string(kind), SHA256: sum, Size: size,
+		LoadedBy: s.actor, LoadedAt: s.b.clock.Now()}
+	var replaced string
+	err = s.act(ctx, PermBases, TopicBases, action, row.Name, func(tx store.Tx, e store.Establishment) (string, error) {
+		if e.ServerState != string(ServerRunning) || e.OpenedBaseID != target.ID {
+			return "", ErrNoBaseInService // the base changed while the file was loading
+		}
+		if err := publish(pending); err != nil {
+			return "", err
+		}
+		var err error
+		replaced, err = tx.PutAnnex(&row)
+		if err != nil {
+			return "", err
+		}
+		used, err := tx.UsedBytes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		if used > e.QuotaBytes {
+			return "", hostfile.ErrOverQuota
+		}
+		return fmt.Sprintf("%s attached to %s", row.Name, target.Name), nil
+	})
+	if err != nil {
+		s.b.dropUnreferenced(sum)
+		return Annex{}, err
+	}
+	if replaced != "" && replaced != sum {
+		s.b.dropUnreferenced(replaced)
+	}
+	return Annex{ID: row.ID, Kind: kind, Name: row.Name, Size: size, SHA256: sum, LoadedBy: row.LoadedBy, LoadedAt: row.LoadedAt}, nil
+}
+
+// OpenBase is "Ouvrir cette base": the base becomes the server's opened base.
+// The server must be stopped. Nothing is copied: the cost is the same for
+// 1 MB and 1 GB.
+func (s *Session) OpenBase(ctx context.Context, id int64) error {
+	return s.act(ctx, PermBases, TopicBases|TopicServer, "base.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		b, err := baseRow(tx, s.estID, id)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case e.ServerState == string(ServerRunning):
+			return "", ErrServerRunning
+		case e.OpenedBaseID == id:
+			return "", ErrAlreadyOpened
+		}
+		if _, err := s.b.files.Stat(b.SHA256); err != nil {
+			return "", fmt.Errorf("%w: %w", ErrFileMissing, err)
+		}
+		return b.Name, tx.SetServer(s.estID, string(ServerStopped), id)
+	})
+}
+
+// baseRow reads a base of the establishment; a missing one is
+// ErrBaseNotFound.
+func baseRow(tx store.Tx, estID, id int64) (store.Base, error) {
+	b, err := tx.Base(estID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return b, fmt.Errorf("%w: %d", ErrBaseNotFound, id)
+	}
+	return b, err
+}
+
+// DefaultCreateBase is the "Créer une base" form's default: from July on the
+// coming school year, else the current one; the grid 8h00–18h00, 1 h slots,
+// Monday to Friday.
+func (s *Session) DefaultCreateBase() CreateBaseRequest {
+	return CreateBaseRequest{Year: DefaultSchoolYear(s.b.clock.Now()), Grid: hostfile.DefaultGrid()}
+}
+
+// DefaultSchoolYear is the school year "Créer une base" proposes at t.
+func DefaultSchoolYear(t time.Time) hostfile.SchoolYear {
+	t = t.In(clock.Paris())
+	if t.Month() >= time.July {
+		return hostfile.SchoolYear(t.Year())
+	}
+	return hostfile.SchoolYear(t.Year() - 1)
+}
+
+// CreateBase is "Créer une base": an empty base of the given school year and
+// grid is created and opened. The server must be stopped.
+func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, error) {
+	const action = "base.create"
+	if err := s.allow(PermBases); err != nil {
+		return Base{}, err
+	}
+	if err := validateCreate(req); err != nil {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", err)
+		return Base{}, err
+	}
+	st, err := s.Status(ctx)
+	if err != nil {
+		return Base{}, err
+	}
+	if st.State == ServerRunning {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", ErrServerRunning)
+		return Base{}, ErrServerRunning
+	}
+	id, err := hostfile.NewBaseID(rand.Reader)
+	if err != nil {
+		return Base{}, err
+	}
+	now := s.b.clock.Now()
+	h := hostfile.Header{Kind: hostfile.KindBase, Version: 1, HostingNumber: st.Establishment.HostingNumber, Year: req.Year,
+		BaseID: id, Establishment: st.Establishment.Name, Generated: now.UTC().Truncate(time.Second), Grid: req.Grid}
+	var file bytes.Buffer
+	if _, err := hostfile.Write(&file, h, bytes.NewReader(nil)); err != nil {
+		return Base{}, err
+	}
+	pending, err := s.b.files.Create()
+	if err != nil {
+		return Base{}, err
+	}
+	defer pending.Abort() // nothing once published
+	size := int64(file.Len())
+	if _, err := pending.Write(file.Bytes()); err != nil {
+		return Base{}, err
+	}
+	if err := pending.Seal(sha256.Sum256(file.Bytes())); err != nil {
+		return Base{}, err
+	}
+	sum := pending.Sum()
+	name := "Nouvelle base " + req.Year.String()
+	row := store.Base{EstablishmentID: s.estID, Name: name, SchoolYear: int(req.Year), Origin: string(OriginCreated), SHA256: sum,
+		Size: size, BaseUID: id, Grid: req.Grid.String(), LoadedBy: s.actor, LoadedAt: now}
+	err = s.act(ctx, PermBases, TopicBases|TopicServer, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
+		if e.ServerState == string(ServerRunning) {
+			return "", ErrServerRunning
+		}
+		if err := publish(pending); err != nil {
+			return "", err
+		}
+		if err := tx.InsertBase(&row); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s, grid %s", name, req.Grid), tx.SetServer(s.estID, string(ServerStopped), row.ID)
+	})
+	if err != nil {
+		s.b.dropUnreferenced(sum)
+		return Base{}, err
+	}
+	return s.Base(ctx, row.ID)
+}
+
+func validateCreate(req CreateBaseRequest) error {
+	if _, err := hostfile.ParseSchoolYear(req.Year.String()); err != nil {
+		return err
+	}
+	return req.Grid.Validate()
+}
+
+// DeleteBase deletes a base that is not the opened base, with its annexes;
+// the stored files go once nothing else uses them.
+func (s *Session) DeleteBase(ctx context.Context, id int64) error {
+	var files []string
+	err := s.act(ctx, PermBases, TopicBases, "base.delete", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		b, err := baseRow(tx, s.estID, id)
+		if err != nil {
+			return "", err
+		}
+		if e.OpenedBaseID == id {
+			return "", ErrBaseOpened
+		}
+		files = append(files, b.SHA256)
+		annexes, err := tx.Annexes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		for _, a := range annexes {
+			if a.BaseID == id {
+				files = append(files, a.SHA256)
+			}
+		}
+		return b.Name, tx.DeleteBase(s.estID, id)
+	})
+	if err == nil {
+		for _, f := range files {
+			s.b.dropUnreferenced(f)
+		}
+	}
+	return err
+}
