@@ -191,7 +191,7 @@ func (r *runner) tree() *cobra.Command {
 	r.keyCommands(root)
 	r.journalCommands(root)
 	// aide is cobra's help command, so that cobra adds no "help" of its own.
-	root.SetHelpCommand(r.leaf(root, r.aideCmd(root), r.runAide))
+	root.SetHelpCommand(r.leaf(root, r.aideCmd(), r.runAide))
 
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

@@ -10,7 +10,7 @@ import (
 // The usage (on stderr after a usage error, on stdout for aide and --help)
 // is written from the command tree, so that it always lists what exists.
 
-func (r *runner) aideCmd(root *cobra.Command) *cobra.Command {
+func (r *runner) aideCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "aide [COMMAND]",
 		Aliases: []string{"help"},
