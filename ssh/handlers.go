@@ -1,15 +1,12 @@
 package ssh
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"runtime/debug"
 	"sync"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
@@ -19,19 +16,12 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/sanitize"
+	"github.com/hebergement/console/ssh/commands"
 	"github.com/hebergement/console/tui"
 )
 
 // noPTY is what a session with neither PTY nor command gets.
-const noPTY = "This is the PRONOTE hosting console: connect with a terminal, `ssh -t console.hebergement`, or run a command: statut, bases (--json)."
-
-const usage = `Usage: ssh console.hebergement [COMMAND] [--json]
-  (no command)  the hosting console (needs a terminal: ssh -t)
-  statut        server state, version and base in service
-  bases         the bases of the establishment
-  --json        machine-readable output
-Files: sftp console.hebergement, then put FILE.HNOT depot/
-`
+const noPTY = "This is the PRONOTE hosting console: connect with a terminal, `ssh -t console.hebergement`, or run a command; `ssh console.hebergement aide` lists them."
 
 // enrollHint is what an unknown key gets where there is no console to enroll it.
 const enrollHint = "This SSH key is not enrolled: connect once with `ssh -t console.hebergement` and enter your hosting credentials to enroll it."
@@ -147,18 +137,58 @@ func (s *Server) endOnRevoke(sess ssh.Session, bs *backend.Session, say bool) fu
 // closes it. An unknown key gets a line on how to enroll and the session
 // ends.
 func (s *Server) keySession(sess ssh.Session, say bool) (bs *backend.Session, end func(), ok bool) {
-	bs, err := s.b.KeySession(sess.Context(), fingerprint(sess), addrOf(sess))
+	bs, _, end, err := s.openKeySession(sess, say)
 	if err != nil {
-		if errors.Is(err, backend.ErrUnknownKey) {
-			wish.Fatalln(sess, enrollHint)
-		} else {
-			s.log.Error("key session", "err", err)
-			wish.Fatalln(sess, "The console could not open your session; try again.")
-		}
+		wish.Fatalln(sess, err.Error())
 		return nil, nil, false
 	}
-	stop := s.endOnRevoke(sess, bs, say)
-	return bs, func() { stop(); bs.Close() }, true
+	return bs, end, true
+}
+
+// openKeySession is keySession that leaves the telling to the caller: the
+// error's text is the line for the client. stop stops watching the key
+// (end does it too).
+func (s *Server) openKeySession(sess ssh.Session, say bool) (bs *backend.Session, stop, end func(), err error) {
+	bs, err = s.b.KeySession(sess.Context(), fingerprint(sess), addrOf(sess))
+	if err != nil {
+		if errors.Is(err, backend.ErrUnknownKey) {
+			return nil, nil, nil, errors.New(enrollHint)
+		}
+		s.log.Error("key session", "err", err)
+		return nil, nil, nil, errors.New("The console could not open your session; try again.")
+	}
+	stop = s.endOnRevoke(sess, bs, say)
+	return bs, stop, func() { stop(); bs.Close() }, nil
+}
+
+// command runs a command for scripts (package commands) and exits with its
+// status. The key's session is opened only once the command line is valid,
+// and it ends on the key's revocation; the command says why itself, in the
+// back end's French sentence.
+func (s *Server) command(sess ssh.Session, args []string) {
+	var stop, end func()
+	defer func() {
+		if end != nil {
+			end()
+		}
+	}()
+	code := commands.Run(sess.Context(), commands.Env{
+		Args:   args,
+		Stdout: sess,
+		Stderr: sess.Stderr(),
+		Log:    s.log,
+		Open: func() (*backend.Session, error) {
+			bs, st, e, err := s.openKeySession(sess, false)
+			stop, end = st, e
+			return bs, err
+		},
+		Detach: func() {
+			if stop != nil {
+				stop()
+			}
+		},
+	})
+	sess.Exit(code) //nolint:errcheck
 }
 
 // notifier reports the outcome of an upload to the client (stderr, which
@@ -197,162 +227,3 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 }
 
 var hostingUser = regexp.MustCompile(`^[0-9]{12}$`)
-
-// command runs a script command (no PTY): statut or bases, as text or JSON.
-func (s *Server) command(sess ssh.Session, args []string) {
-	asJSON := false
-	var rest []string
-	for _, a := range args {
-		if a == "--json" {
-			asJSON = true
-		} else {
-			rest = append(rest, a)
-		}
-	}
-	if len(rest) != 1 || (rest[0] != "statut" && rest[0] != "bases") {
-		fmt.Fprint(sess.Stderr(), usage)
-		sess.Exit(2) //nolint:errcheck
-		return
-	}
-	bs, end, ok := s.keySession(sess, false)
-	if !ok {
-		return
-	}
-	defer end()
-	ctx := sess.Context()
-	var err error
-	switch rest[0] {
-	case "statut":
-		err = writeStatus(ctx, sess, bs, asJSON)
-	case "bases":
-		err = writeBases(ctx, sess, bs, asJSON)
-	}
-	if err != nil {
-		fmt.Fprintln(sess.Stderr(), backend.Message(err))
-		sess.Exit(1) //nolint:errcheck
-		return
-	}
-	sess.Exit(0) //nolint:errcheck
-}
-
-type baseJSON struct {
-	ID        int64      `json:"id"`
-	Name      string     `json:"name"`
-	Year      string     `json:"school_year"`
-	Origin    string     `json:"origin"`
-	Size      int64      `json:"size"`
-	SHA256    string     `json:"sha256"`
-	LoadedBy  string     `json:"loaded_by"`
-	LoadedAt  time.Time  `json:"loaded_at"`
-	Students  int        `json:"students"`
-	Teachers  int        `json:"teachers"`
-	Classes   int        `json:"classes"`
-	Grid      string     `json:"grid"`
-	Opened    bool       `json:"opened"`
-	InService bool       `json:"in_service"`
-	Periods   []period   `json:"service_periods"`
-	Annexes   []annexOut `json:"annexes"`
-}
-
-type period struct {
-	From time.Time  `json:"from"`
-	To   *time.Time `json:"to,omitempty"`
-}
-
-type annexOut struct {
-	Kind string `json:"kind"`
-	Name string `json:"name"`
-	Size int64  `json:"size"`
-}
-
-func toJSON(b backend.Base) baseJSON {
-	out := baseJSON{ID: b.ID, Name: b.Name, Year: b.Year.String(), Origin: string(b.Origin), Size: b.Size, SHA256: b.SHA256,
-		LoadedBy: b.LoadedBy, LoadedAt: b.LoadedAt, Students: b.Students, Teachers: b.Teachers, Classes: b.Classes,
-		Grid: b.Grid.String(), Opened: b.Opened, InService: b.InService, Periods: []period{}, Annexes: []annexOut{}}
-	for _, p := range b.Periods {
-		pp := period{From: p.From}
-		if !p.To.IsZero() {
-			to := p.To
-			pp.To = &to
-		}
-		out.Periods = append(out.Periods, pp)
-	}
-	for _, a := range b.Annexes {
-		out.Annexes = append(out.Annexes, annexOut{Kind: string(a.Kind), Name: a.Name, Size: a.Size})
-	}
-	return out
-}
-
-func writeStatus(ctx context.Context, w io.Writer, bs *backend.Session, asJSON bool) error {
-	st, err := bs.Status(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := map[string]any{
-			"establishment":   st.Establishment.Name,
-			"hosting_number":  st.Establishment.HostingNumber,
-			"state":           string(st.State),
-			"version":         st.Version,
-			"opened_base":     nil,
-			"base_in_service": nil,
-			"used_bytes":      st.UsedBytes,
-			"quota_bytes":     st.Establishment.QuotaBytes,
-		}
-		if st.Opened != nil {
-			out["opened_base"] = toJSON(*st.Opened)
-		}
-		if st.InService != nil {
-			out["base_in_service"] = toJSON(*st.InService)
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	inService := "aucune"
-	if st.InService != nil {
-		inService = fmt.Sprintf("%s (%s)", sanitize.Line(st.InService.Name), st.InService.Year)
-	}
-	opened := "aucune"
-	if st.Opened != nil {
-		opened = fmt.Sprintf("%s (%s)", sanitize.Line(st.Opened.Name), st.Opened.Year)
-	}
-	_, err = fmt.Fprintf(w, "Établissement    %s (n° %s)\nServeur          %s\nVersion          %s\nBase ouverte     %s\nBase en service  %s\n",
-		sanitize.Line(st.Establishment.Name), st.Establishment.HostingNumber, st.State.French(), st.Version, opened, inService)
-	return err
-}
-
-func writeBases(ctx context.Context, w io.Writer, bs *backend.Session, asJSON bool) error {
-	l, err := bs.Bases(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := map[string][]baseJSON{"previously_in_service": {}, "uploaded": {}}
-		for _, b := range l.PreviouslyInService {
-			out["previously_in_service"] = append(out["previously_in_service"], toJSON(b))
-		}
-		for _, b := range l.Uploaded {
-			out["uploaded"] = append(out["uploaded"], toJSON(b))
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	section := func(title string, bases []backend.Base) {
-		fmt.Fprintf(w, "%s (%d)\n", title, len(bases))
-		for _, b := range bases {
-			mark := ""
-			switch {
-			case b.InService:
-				mark = "  [en service]"
-			case b.Opened:
-				mark = "  [ouverte]"
-			}
-			fmt.Fprintf(w, "  %-4d %-40s %s  %10d octets%s\n", b.ID, sanitize.Line(b.Name), b.Year, b.Size, mark)
-		}
-	}
-	section("Bases précédemment mises en service", l.PreviouslyInService)
-	section("Bases téléchargées depuis l'établissement", l.Uploaded)
-	return nil
-}

@@ -1,0 +1,190 @@
+package ssh
+
+// The SFTP request-server handlers over the virtual tree of files.go.
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"time"
+
+	"github.com/pkg/sftp"
+)
+
+// sftpTree implements the pkg/sftp request-server handlers.
+type sftpTree struct{ t *fileTree }
+
+var (
+	_ sftp.FileReader         = (*sftpTree)(nil)
+	_ sftp.OpenFileWriter     = (*sftpTree)(nil)
+	_ sftp.FileCmder          = (*sftpTree)(nil)
+	_ sftp.FileLister         = (*sftpTree)(nil)
+	_ sftp.RealPathFileLister = (*sftpTree)(nil)
+)
+
+// Fileread: nothing in the tree is readable yet (sauvegardes and factures are
+// empty).
+func (h *sftpTree) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	p := resolve(r.Filepath)
+	switch {
+	case isTreeDir(p):
+		return nil, quiet(sftp.ErrSSHFxFailure, "« %s » est un dossier.", shown(p))
+	case path.Dir(p) == depotDir && h.t.pending(path.Base(p)) != nil:
+		return nil, quiet(sftp.ErrSSHFxPermissionDenied, "« %s » est en cours de transfert et ne peut pas être lu.", shown(path.Base(p)))
+	}
+	return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+}
+
+// Filewrite starts an upload.
+func (h *sftpTree) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	if r.Pflags().Read {
+		// Without OpenFile a read on this handle would be turned into a write
+		// of zeros; OpenFile is implemented, so this is only a safety net.
+		return nil, h.t.refuse(sftp.ErrSSHFxPermissionDenied, "Les fichiers de depot/ ne peuvent pas être lus.")
+	}
+	u, err := h.open(r)
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// OpenFile starts an upload on a handle opened for reading and writing (the
+// pkg/sftp client's Create does that); reads on it are refused.
+func (h *sftpTree) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
+	u, err := h.open(r)
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (h *sftpTree) open(r *sftp.Request) (*sftpUpload, error) {
+	name, kind, err := h.t.uploadTarget(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	return h.t.startUpload(name, kind)
+}
+
+// Filecmd: only SETSTAT is accepted (see the rules at the top).
+func (h *sftpTree) Filecmd(r *sftp.Request) error {
+	p := resolve(r.Filepath)
+	denied := sftp.ErrSSHFxPermissionDenied
+	switch r.Method {
+	case "Setstat":
+		if isTreeDir(p) {
+			return quiet(denied, "Le dossier « %s » ne peut pas être modifié.", shown(p))
+		}
+		if path.Dir(p) != depotDir {
+			return quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+		}
+		if u := h.t.pending(path.Base(p)); u != nil && r.AttrFlags().Size {
+			if a := r.Attributes(); a != nil {
+				u.announce(a.Size)
+			}
+		}
+		return nil
+	case "Mkdir":
+		return h.t.refuse(denied, "Impossible de créer le dossier « %s » : déposez les fichiers directement dans depot/, sans sous-dossier.", shown(p))
+	case "Rmdir":
+		return h.t.refuse(denied, "Le dossier « %s » ne peut pas être supprimé.", shown(p))
+	case "Remove":
+		return h.t.refuse(denied, "Impossible de supprimer « %s » : les fichiers déposés sont chargés dès la fin du transfert et ne restent pas dans depot/.", shown(p))
+	case "Rename", "PosixRename":
+		return h.t.refuse(denied, "Impossible de renommer « %s » : envoyez le fichier directement sous son nom définitif.", shown(p))
+	case "Symlink", "Link":
+		return h.t.refuse(denied, "Les liens ne sont pas acceptés : déposez le fichier lui-même dans depot/.")
+	}
+	return h.t.refuse(sftp.ErrSSHFxOpUnsupported, "Opération non prise en charge.")
+}
+
+// Filelist serves List, Stat (and Lstat, fstat) and Readlink.
+func (h *sftpTree) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	p := resolve(r.Filepath)
+	switch r.Method {
+	case "List":
+		if !isTreeDir(p) {
+			if fi := h.t.stat(p); fi != nil {
+				return nil, quiet(sftp.ErrSSHFxFailure, "« %s » n'est pas un dossier.", shown(p))
+			}
+			return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : dossier introuvable.", shown(p))
+		}
+		var out treeLister
+		switch p {
+		case "/":
+			for _, c := range rootChildren {
+				out = append(out, h.t.stat("/"+c))
+			}
+		case depotDir: // only this session's uploads in progress
+			for _, name := range h.t.pendingNames() {
+				if fi := h.t.stat(depotDir + "/" + name); fi != nil {
+					out = append(out, fi)
+				}
+			}
+		}
+		return out, nil
+	case "Stat", "Lstat":
+		if fi := h.t.stat(p); fi != nil {
+			return treeLister{fi}, nil
+		}
+		return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+	case "Readlink":
+		if h.t.stat(p) == nil {
+			return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+		}
+		return nil, quiet(sftp.ErrSSHFxFailure, "« %s » n'est pas un lien.", shown(p))
+	}
+	return nil, quiet(sftp.ErrSSHFxOpUnsupported, "Opération non prise en charge.")
+}
+
+// RealPath normalizes a client path: "." is /depot, the home.
+func (h *sftpTree) RealPath(p string) (string, error) {
+	return resolve(p), nil
+}
+
+// stat returns the entry at p (resolved), nil if there is none. A file of
+// depot exists only while it is being uploaded.
+func (t *fileTree) stat(p string) os.FileInfo {
+	now := time.Now()
+	if mode, ok := treeDirs[p]; ok {
+		name := path.Base(p)
+		return &treeEntry{name: name, mode: fs.ModeDir | mode, mtime: now}
+	}
+	if path.Dir(p) == depotDir {
+		if u := t.pending(path.Base(p)); u != nil {
+			return &treeEntry{name: u.name, size: u.received(), mode: 0o644, mtime: now}
+		}
+	}
+	return nil
+}
+
+// treeEntry is a folder or an upload in progress.
+type treeEntry struct {
+	name  string
+	size  int64
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+func (e *treeEntry) Name() string       { return e.name }
+func (e *treeEntry) Size() int64        { return e.size }
+func (e *treeEntry) Mode() fs.FileMode  { return e.mode }
+func (e *treeEntry) ModTime() time.Time { return e.mtime }
+func (e *treeEntry) IsDir() bool        { return e.mode.IsDir() }
+func (e *treeEntry) Sys() any           { return nil }
+
+// treeLister serves a fixed list of entries.
+type treeLister []os.FileInfo
+
+func (l treeLister) ListAt(dst []os.FileInfo, off int64) (int, error) {
+	if off >= int64(len(l)) {
+		return 0, io.EOF
+	}
+	n := copy(dst, l[off:])
+	if off+int64(n) >= int64(len(l)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
