@@ -164,7 +164,13 @@ func (b *Backend) watch(interval time.Duration) {
 func (b *Backend) journal(ctx context.Context, estID int64, actor, addr, action, detail string, cause error) {
 	entry := &store.JournalEntry{EstablishmentID: estID, At: b.clock.Now(), Actor: actor, Addr: addr, Action: action, Detail: detail, OK: cause == nil}
 	if cause != nil {
-		entry.Detail = joinDetail(detail, cause.Error())
+		// The journal is read in Mon compte: the refusal in the words the
+		// user was shown, the Go error only where no sentence exists.
+		why := Message(cause)
+		if why == Message(errUnexpected) {
+			why = cause.Error()
+		}
+		entry.Detail = joinDetail(detail, why)
 	}
 	err := b.store.Write(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.AppendJournal(entry) })
 	if err != nil {

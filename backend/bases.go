@@ -349,13 +349,20 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		if e.ServerState == string(ServerRunning) {
 			return "", ErrServerRunning
 		}
+		// A name of its own, so that a script can name it (base ouvrir NOM):
+		// "Nouvelle base 2026-2027", then "… (2)", "… (3)".
+		existing, err := tx.Bases(s.estID)
+		if err != nil {
+			return "", err
+		}
+		row.Name = freeName(name, existing)
 		if err := publish(pending); err != nil {
 			return "", err
 		}
 		if err := tx.InsertBase(&row); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s, grid %s", name, req.Grid), tx.SetServer(s.estID, string(ServerStopped), row.ID)
+		return fmt.Sprintf("%s, grid %s", row.Name, req.Grid), tx.SetServer(s.estID, string(ServerStopped), row.ID)
 	})
 	if err != nil {
 		s.b.dropUnreferenced(sum)
@@ -401,4 +408,18 @@ func (s *Session) DeleteBase(ctx context.Context, id int64) error {
 		}
 	}
 	return err
+}
+
+// freeName is name, or name followed by the first " (n)" no base of
+// existing has.
+func freeName(name string, existing []store.Base) string {
+	taken := make(map[string]bool, len(existing))
+	for _, b := range existing {
+		taken[b.Name] = true
+	}
+	out := name
+	for n := 2; taken[out]; n++ {
+		out = fmt.Sprintf("%s (%d)", name, n)
+	}
+	return out
 }

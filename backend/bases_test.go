@@ -601,3 +601,22 @@ func TestLoadBaseManyChunks(t *testing.T) {
 		t.Error("the stored file differs from the upload")
 	}
 }
+
+// Two bases created for the same year get names of their own, so that a
+// script can name either.
+func TestCreatedBasesHaveDistinctNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	s, _ := e.session(t, "Lycée A")
+	var names []string
+	for range 3 {
+		b, err := s.CreateBase(ctx, backend.CreateBaseRequest{Year: 2026, Grid: hostfile.DefaultGrid()})
+		ok(t, err)
+		names = append(names, b.Name)
+	}
+	want := []string{"Nouvelle base 2026-2027", "Nouvelle base 2026-2027 (2)", "Nouvelle base 2026-2027 (3)"}
+	if !slices.Equal(names, want) {
+		t.Errorf("names = %q, want %q", names, want)
+	}
+}

@@ -39,7 +39,7 @@ var messages = []struct {
 	{ErrKeyRevoked, "Cette clé SSH a été révoquée : la session est fermée."},
 	{ErrAlreadyRevoked, "Cette clé SSH est déjà révoquée."},
 	{ErrKeyTaken, "Cette clé SSH est déjà enregistrée pour un autre établissement : utilisez une autre clé."},
-	{ErrBaseNotFound, "Cette base n'existe plus : elle a peut-être été supprimée depuis une autre session."},
+	{ErrBaseNotFound, "Aucune base ne porte ce nom ou ce numéro : elle a peut-être été supprimée depuis une autre session."},
 	{ErrKeyNotFound, "Aucune clé SSH de votre établissement n'a cette empreinte."},
 	{ErrEstablishmentNotFound, "Aucun établissement n'a ce numéro d'hébergement."},
 	{ErrNotFound, "Cet élément n'existe plus : il a peut-être été supprimé depuis une autre session."},
@@ -60,6 +60,9 @@ var messages = []struct {
 	{context.Canceled, "Opération annulée ; rien n'a été enregistré."},
 	{context.DeadlineExceeded, "Opération trop longue, abandonnée ; rien n'a été enregistré."},
 }
+
+// errUnexpected stands for any error without a sentence of its own.
+var errUnexpected = errors.New("unexpected")
 
 // Message is the French sentence for err, never a Go error string.
 func Message(err error) string {

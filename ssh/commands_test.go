@@ -238,15 +238,22 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 			out: []string{"Base créée et ouverte : " + created, "8h00–17h00, créneaux de 60 min, lundi, mardi, jeudi, vendredi"}},
 		{args: []string{"base", "creer"}, out: []string{"Base créée et ouverte"}},
 	})
+	if got := idOf(created + " (2)"); len(got) != 1 {
+		t.Fatalf("the second created base is not named %q: %v", created+" (2)", bases())
+	}
 	load(t, spr, generate(t, o.est, "LYCEE-2025", 64<<10))
-	twins := idOf(created)
+	// Two uploads of files with the same name: one name, two bases.
+	const twin = "JUMEAU"
+	load(t, spr, generate(t, o.est, twin, 64<<10))
+	load(t, spr, generate(t, o.est, twin, 64<<10))
+	twins := idOf(twin)
 	if len(twins) != 2 {
-		t.Fatalf("bases named %q: %v, want 2", created, twins)
+		t.Fatalf("bases named %q: %v, want 2", twin, twins)
 	}
 	lycee := idOf("LYCEE-2025")[0]
 	countBases := func() string { return strconv.Itoa(len(bases())) }
 	o.runSteps(t, []step{
-		{name: "ambiguous name", args: []string{"base", "ouvrir", q(created)}, code: 1,
+		{name: "ambiguous name", args: []string{"base", "ouvrir", twin}, code: 1,
 			errs: []string{"Plusieurs bases portent ce nom", twins[0], twins[1], "numéro"}},
 		{args: []string{"base", "ouvrir", "99999"}, code: 1, errs: []string{backend.Message(backend.ErrBaseNotFound)}},
 		{args: []string{"base", "ouvrir", "PAS-UNE-BASE"}, code: 1, errs: []string{backend.Message(backend.ErrBaseNotFound)}},
@@ -267,10 +274,10 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 				t.Errorf("statut --json: %+v", st)
 			}
 		}},
-		{args: []string{"bases"}, out: []string{"Bases précédemment mises en service (1)", "LYCEE-2025", "en service", "Bases téléchargées depuis l'établissement (2)", created}},
+		{args: []string{"bases"}, out: []string{"Bases précédemment mises en service (1)", "LYCEE-2025", "en service", "Bases téléchargées depuis l'établissement (4)", created, twin}},
 		{name: "delete without -y", args: []string{"base", "supprimer", twins[0]}, code: 2, errs: []string{"--oui (-y)"}, check: func(t *testing.T, _ ran) {
-			if n := countBases(); n != "3" {
-				t.Errorf("bases after a delete without -y: %s, want 3", n)
+			if n := countBases(); n != "5" {
+				t.Errorf("bases after a delete without -y: %s, want 5", n)
 			}
 		}},
 		{name: "stop without -y", args: []string{"serveur", "arreter"}, code: 2, errs: []string{"--oui (-y)"}, check: func(t *testing.T, _ ran) {
@@ -281,13 +288,13 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 		{args: []string{"serveur", "arreter", "-y"}, out: []string{"Le serveur est arrêté"}},
 		{name: "stop when stopped", args: []string{"serveur", "arreter", "--oui"}, code: 1, errs: []string{backend.Message(backend.ErrServerStopped)}},
 		{name: "delete the opened base", args: []string{"base", "supprimer", "LYCEE-2025", "-y"}, code: 1, errs: []string{backend.Message(backend.ErrBaseOpened)}},
-		{args: []string{"base", "supprimer", twins[1], "-y"}, out: []string{"Base supprimée : " + created + " (2026-2027, n° " + twins[1] + ")"},
+		{args: []string{"base", "supprimer", twins[1], "-y"}, out: []string{"Base supprimée : " + twin + " (", "n° " + twins[1] + ")"},
 			check: func(t *testing.T, _ ran) {
-				if ids := idOf(created); len(ids) != 1 || ids[0] != twins[0] {
-					t.Errorf("after deleting %s: bases named %q are %v", twins[1], created, ids)
+				if ids := idOf(twin); len(ids) != 1 || ids[0] != twins[0] {
+					t.Errorf("after deleting %s: bases named %q are %v", twins[1], twin, ids)
 				}
 			}},
-		{name: "delete by name now unique", args: []string{"base", "supprimer", q(created), "--oui"}, out: []string{"Base supprimée"}},
+		{name: "delete by name now unique", args: []string{"base", "supprimer", twin, "--oui"}, out: []string{"Base supprimée"}},
 	})
 
 	// Keys: SPR only; another establishment's keys are out of reach.

@@ -244,14 +244,8 @@ func TestResolveBase(t *testing.T) {
 	}
 	first := load("LYCEE")
 	numeric := load("77")
-	twin1, err := bs.CreateBase(ctx, bs.DefaultCreateBase())
-	if err != nil {
-		t.Fatal(err)
-	}
-	twin2, err := bs.CreateBase(ctx, bs.DefaultCreateBase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Two uploads of files with the same name: one name, two bases.
+	twin1, twin2 := load("JUMEAU"), load("JUMEAU")
 	for arg, want := range map[string]int64{"LYCEE": first.ID, "77": numeric.ID, itoa(first.ID): first.ID, itoa(twin2.ID): twin2.ID} {
 		got, err := resolveBase(ctx, bs, arg)
 		if err != nil || got.ID != want {
