@@ -107,9 +107,10 @@ func NewSFTPHandlers(ctx context.Context, s *backend.Session, notify FileNotifie
 	return newFileTree(ctx, s, notify).handlers()
 }
 
-// ServeSFTP runs the SFTP subsystem on one SSH channel (io.ReadWriteCloser, e.g. a charm ssh.Session) until the client ends; do NOT call rs.Close() (see notes).
+// ServeSFTP runs the SFTP subsystem on one SSH channel (io.ReadWriteCloser,
+// e.g. a charm ssh.Session) until the client ends.
 //
-// The channel is left open: closing it before the SSH layer sends the exit
+// The request server is not closed and the channel is left open: closing it before the SSH layer sends the exit
 // status makes OpenSSH scp report a failure. Uploads still open when the
 // client goes are dropped, and nothing of them is stored. It returns nil when
 // the client ends the session, io.ErrUnexpectedEOF when it went with files
@@ -125,11 +126,12 @@ func ServeSFTP(ctx context.Context, ch io.ReadWriteCloser, s *backend.Session, n
 	return err
 }
 
-// NewSCPHandler returns the legacy scp (`scp -O`) handler over the same tree, for charm.land/wish/v2/scp.Middleware.
+// NewSCPHandler returns the legacy scp (`scp -O`) handler over the same tree,
+// for charm.land/wish/v2/scp.Middleware.
 //
 // Downloads: wish writes the whole scp stream without reading the client's
-// acknowledgements; the SSH layer should hand wish a session that reads them
-// (see ssh-notes §3), or recursive downloads fail at random.
+// acknowledgements; the SSH layer hands wish a session that reads them
+// (ackingSession in scpack.go), or recursive downloads fail at random.
 func NewSCPHandler(s *backend.Session, notify FileNotifier) scp.Handler {
 	return &scpTree{t: newFileTree(context.Background(), s, notify)}
 }
