@@ -183,6 +183,10 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 			if len(j["entries"]) == 0 {
 				t.Errorf("journal --json: no entries: %s", r.stdout)
 			}
+			// Where each action came from: the SSH client's address.
+			if from, _ := j["entries"][0]["from"].(string); !strings.HasPrefix(from, "127.0.0.1") {
+				t.Errorf("journal --json: the newest entry comes from %q, want the client's address", from)
+			}
 		}},
 	})
 

@@ -32,6 +32,7 @@ func (r *runner) journalCommands(root *cobra.Command) {
 type journalJSON struct {
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
+	Addr   string    `json:"from"`
 	Action string    `json:"action"`
 	Detail string    `json:"detail"`
 	OK     bool      `json:"ok"`
@@ -50,7 +51,7 @@ func (r *runner) runJournal(c *cobra.Command, since dateValue, limit limitValue)
 	if wantJSON(c) {
 		out := make([]journalJSON, len(entries))
 		for i, e := range entries {
-			out[i] = journalJSON{At: e.At, Actor: e.Actor, Action: e.Action, Detail: e.Detail, OK: e.OK}
+			out[i] = journalJSON{At: e.At, Actor: e.Actor, Addr: e.Addr, Action: e.Action, Detail: e.Detail, OK: e.OK}
 		}
 		return writeJSON(w, map[string]any{"entries": out})
 	}
@@ -64,7 +65,11 @@ func (r *runner) runJournal(c *cobra.Command, since dateValue, limit limitValue)
 		if !e.OK {
 			result = "refusé"
 		}
-		rows[i] = []string{fr.DateTime(e.At), result, sanitize.Line(e.Actor), sanitize.Line(e.Action), sanitize.Line(e.Detail)}
+		from := sanitize.Line(e.Addr)
+		if from == "" {
+			from = "—"
+		}
+		rows[i] = []string{fr.DateTime(e.At), result, sanitize.Line(e.Actor), from, sanitize.Line(e.Action), sanitize.Line(e.Detail)}
 	}
-	return table(w, "Date\tRésultat\tAuteur\tAction\tDétail", rows)
+	return table(w, "Date\tRésultat\tAuteur\tDepuis\tAction\tDétail", rows)
 }
