@@ -148,7 +148,11 @@ func (d *Details) Lines(inner int) []string {
 				lines = append(lines, style.Render(s))
 			}
 		case kindField:
-			label := st.Label.Render(common.Fit(common.Clean(it.Label), labelW))
+			// A space after the label, even when it is cut.
+			label := ""
+			if labelW > 0 {
+				label = st.Label.Render(common.Fit(common.Clean(it.Label), labelW-1) + " ")
+			}
 			if it.Draw != nil {
 				lines = append(lines, label+common.Fit(it.Draw(valueW), valueW))
 				continue

@@ -13,8 +13,9 @@ import (
 )
 
 // Column is one column of a Table. Its width lies between Min and Max and
-// follows its content; on a narrow screen the columns with the highest
-// Priority give way first, and the Flex column takes what is left.
+// follows its content: the columns share the room a cell at a time until
+// each holds its longest cell, and the Flex column takes what is left. On a
+// narrow screen the columns with the highest Priority give way first.
 type Column struct {
 	Title string
 	// Min is the least width in cells; 0 means the title's width.
@@ -393,23 +394,31 @@ func (t *Table) layout() {
 		}
 		return
 	}
-	// The other columns grow to their content (up to Max), in order of
-	// priority; the flex column takes the rest.
-	byPriority := make([]int, 0, n)
+	// Every column grows toward its content (up to Max), a cell at a time
+	// each in turn, so that the room is shared rather than taken by the
+	// first; the flex column then takes what is left.
+	want := make([]int, n)
 	for j := range t.cols {
-		if shown[j] && j != flex {
-			byPriority = append(byPriority, j)
+		if !shown[j] {
+			continue
+		}
+		want[j] = t.natural[j]
+		if m := t.cols[j].Max; m > 0 {
+			want[j] = min(want[j], m)
 		}
 	}
-	slices.SortStableFunc(byPriority, func(a, b int) int { return t.cols[a].Priority - t.cols[b].Priority })
-	for _, j := range byPriority {
-		want := t.natural[j]
-		if m := t.cols[j].Max; m > 0 {
-			want = min(want, m)
+	for extra > 0 {
+		grew := false
+		for j := range t.cols {
+			if extra > 0 && shown[j] && t.widths[j] < want[j] {
+				t.widths[j]++
+				extra--
+				grew = true
+			}
 		}
-		grow := min(max(want-t.widths[j], 0), extra)
-		t.widths[j] += grow
-		extra -= grow
+		if !grew {
+			break
+		}
 	}
 	if flex >= 0 {
 		t.widths[flex] += extra
