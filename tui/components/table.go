@@ -320,12 +320,13 @@ func (t *Table) Size() (w, h int) { return t.w, t.h }
 func (t *Table) visibleRows() int { return max(t.h-1, 0) }
 
 // gutterW is the width of the gutter: the cursor or the row's mark and a
-// space, when the table has a cursor or marks.
+// space when the table has a cursor or marks, else one space, so that the
+// text keeps off a frame's edge.
 func (t *Table) gutterW() int {
 	if t.gutter {
 		return 2
 	}
-	return 0
+	return 1
 }
 
 // layout computes the columns' widths for the table's width.
@@ -605,7 +606,6 @@ func (t *Table) line(pos int) string {
 	var b strings.Builder
 	b.Grow(t.w + 8)
 	cursor := t.selectable && pos == t.cursor
-	used := 0
 	if t.gutter {
 		mark := r.Mark
 		if cursor && t.focused {
@@ -615,8 +615,10 @@ func (t *Table) line(pos int) string {
 			mark = " "
 		}
 		b.WriteString(mark + " ")
-		used = 2
+	} else {
+		b.WriteByte(' ')
 	}
+	used := t.gutterW()
 	n := len(t.cols)
 	for j, w := range t.widths {
 		if w == 0 {
@@ -656,7 +658,7 @@ func (t *Table) View() string {
 	lines := make([]string, 0, t.h)
 	lines = append(lines, t.st.ColumnHeader.Render(common.Fit(t.header(), t.w)))
 	if len(t.rows) == 0 {
-		indent := max(t.gutterW(), 1)
+		indent := t.gutterW()
 		for _, s := range common.Wrap(common.Clean(t.empty), t.w-indent) {
 			if len(lines) == t.h {
 				break

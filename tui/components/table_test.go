@@ -280,7 +280,7 @@ func TestTableWithoutCursor(t *testing.T) {
 	tb.SetRows([]Row{{Cells: []string{"Professeurs", "http://127.0.0.1:8080/123456789012/professeur"}}})
 	tb.SetSize(60, 3)
 	out := plain(tb.View())
-	if strings.Contains(out, "▸") || !strings.HasPrefix(strings.Split(out, "\n")[1], "Professeurs ") {
+	if strings.Contains(out, "▸") || !strings.HasPrefix(strings.Split(out, "\n")[1], " Professeurs ") {
 		t.Fatalf("a table without cursor draws one, or a gutter:\n%s", out)
 	}
 }
