@@ -165,6 +165,9 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 		if t.wide && t.details.HandleKey(msg) {
 			return nil
 		}
+		if t.paneScrolls() && t.inService.HandleKey(msg) {
+			return nil
+		}
 		before := t.years.Cursor()
 		t.years.HandleKey(msg)
 		if t.years.Cursor() != before {
@@ -348,11 +351,18 @@ func (t *Tab) SetSize(w, h int) {
 	in = components.FrameInner(t.yearsRect.W, t.yearsRect.H)
 	t.years.SetSize(in.W, in.H)
 	t.details.SetSize(t.detailsRect.W, t.detailsRect.H)
-	// Without the details, pg↑/pg↓ page the years.
+	// Without the details, pg↑/pg↓ page the years, unless the base in
+	// service does not fit its pane (a short screen): they scroll it then.
 	tk := t.keys.Table
-	tk.PageUp.SetEnabled(!t.wide)
-	tk.PageDown.SetEnabled(!t.wide)
+	tk.PageUp.SetEnabled(!t.wide && !t.paneScrolls())
+	tk.PageDown.SetEnabled(!t.wide && !t.paneScrolls())
 	t.years.SetKeyMap(tk)
+}
+
+// paneScrolls reports whether, on a narrow screen, the base in service has
+// more lines than its pane shows.
+func (t *Tab) paneScrolls() bool {
+	return !t.wide && len(t.inService.Lines(t.inService.Inner())) > max(t.inServiceRect.H-2, 0)
 }
 
 // View draws the tab in exactly its size.
@@ -399,7 +409,7 @@ func (t *Tab) View() string {
 // ShortHelp is the years' keys, and pg↓ for the details when they show.
 func (t *Tab) ShortHelp() []key.Binding {
 	out := t.years.ShortHelp()
-	if t.wide {
+	if t.wide || t.paneScrolls() {
 		out = append(out, t.keys.Details.PageDown)
 	}
 	return out
@@ -409,7 +419,7 @@ func (t *Tab) ShortHelp() []key.Binding {
 func (t *Tab) FullHelp() [][]key.Binding {
 	tk := t.keys.Table
 	out := [][]key.Binding{{tk.Up, tk.Down, tk.Top, tk.Bottom}, {tk.Sort, tk.Reverse}}
-	if t.wide {
+	if t.wide || t.paneScrolls() {
 		out = append(out, t.details.Help())
 	} else {
 		out[1] = append([]key.Binding{tk.PageUp, tk.PageDown}, out[1]...)

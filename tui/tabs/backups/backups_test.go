@@ -113,6 +113,26 @@ func TestBackupsNavigation(t *testing.T) {
 	}
 }
 
+// On a short, narrow screen pg↓ scrolls the base in service when it does
+// not fit, and the help says so.
+func TestBackupsShortScreen(t *testing.T) {
+	t.Parallel()
+	_, c := filled(t)
+	tab := newTab(t, c)
+	tab.SetSize(40, 14)
+	if !tab.paneScrolls() {
+		t.Fatalf("the pane fits:\n%s", tabtest.View(t, tab, 40, 14))
+	}
+	tab.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
+	if v := tabtest.View(t, tab, 40, 14); !strings.Contains(v, "pg↑") {
+		t.Fatalf("pg↓ did not scroll the base in service:\n%s", v)
+	}
+	help := tab.ShortHelp()
+	if k := help[len(help)-1].Help().Key; k != "pg↓" {
+		t.Fatalf("help ends with %q", k)
+	}
+}
+
 func TestBackupsHostileAndSizes(t *testing.T) {
 	t.Parallel()
 	_, c := filled(t)
