@@ -21,8 +21,6 @@ import (
 	"github.com/hebergement/console/backend/clock"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/password"
-	"github.com/hebergement/console/backend/store"
-	"github.com/hebergement/console/backend/store/sqlite"
 	"github.com/hebergement/console/tui/common"
 )
 
@@ -41,8 +39,8 @@ var Hostile = "Lycée \x1b[31mrouge\x1b[0m\x1b]0;titre volé\x07" +
 // Forbidden are the pieces of Hostile that must not appear in a view.
 var Forbidden = []string{"\x1b]", "\u202e", "\u202c", "\u200b", "\u009b", "\u0085", "\a", "titre volé", "\x1b[1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1"}
 
-// Fixture is a back end on a temporary data folder with one establishment
-// whose first login is done.
+// Fixture is a back end on a temporary data folder (Data) with one
+// establishment whose first login is done.
 type Fixture struct {
 	B     *backend.Backend
 	Clock *clock.Fake
@@ -86,27 +84,6 @@ func (f *Fixture) Session(t testing.TB) *backend.Session {
 		t.Fatalf("Login: %v", err)
 	}
 	return s
-}
-
-// AddKey writes an SSH key of role ("spr" or "admin") straight into the
-// store, as the invitations of the Administration group will (the back end
-// has no call that enrolls an Administration key yet), with name taken as
-// is: the store holds whatever a past version let through.
-func (f *Fixture) AddKey(t testing.TB, fingerprint, name, role string) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(f.Data, "hebergement.db"))
-	if err != nil {
-		t.Fatalf("open the store: %v", err)
-	}
-	defer db.Close()
-	err = db.Write(ctx, func(tx store.Tx) error {
-		return tx.PutKey(&store.Key{EstablishmentID: f.Est.ID, Fingerprint: fingerprint,
-			PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA" + role, Name: name, Role: role, AddedAt: f.Clock.Now()})
-	})
-	if err != nil {
-		t.Fatalf("PutKey: %v", err)
-	}
 }
 
 // KeySession opens the session of an enrolled key.
