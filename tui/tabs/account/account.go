@@ -306,6 +306,10 @@ func (t *Tab) focusable(s int) bool {
 		return t.c.Session.Can(backend.PermKeys)
 	case secJournal:
 		return t.c.Session.Can(backend.PermJournal)
+	case secContract:
+		if t.merged { // one pane, visited as the establishment's
+			return false
+		}
 	}
 	p := t.pane(s)
 	return len(p.Lines(p.Inner())) > max(r.H-2, 0)
