@@ -1,0 +1,679 @@
+package components
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hebergement/console/tui/common"
+)
+
+// Column is one column of a Table. Its width lies between Min and Max and
+// follows its content: the columns share the room a cell at a time until
+// each holds its longest cell, and the Flex column takes what is left. On a
+// narrow screen the columns with the highest Priority give way first.
+type Column struct {
+	Title string
+	// Min is the least width in cells; 0 means the title's width.
+	Min int
+	// Max is the most width in cells; 0 means as wide as the content.
+	Max int
+	// Flex marks the column that takes the room the others leave (the
+	// first Flex column, when several are marked).
+	Flex bool
+	// Priority 0 is always shown; columns of higher priority are dropped
+	// first, highest first, when the minimum widths do not fit.
+	Priority int
+	// Right aligns the column to the right (sizes, counts).
+	Right bool
+}
+
+// Row is one row of a Table. Cells are raw values: the table cleans them
+// once, when they are set.
+type Row struct {
+	// Key identifies the row across reloads, so that the cursor stays on
+	// the same row when the data is read again; "" never matches.
+	Key   string
+	Cells []string
+	// Sort, when set, holds one sort key per column, compared as strings
+	// instead of the cells (an RFC 3339 date for a "28/11/2026" cell, a
+	// zero-padded size for "2,0 Mo"); "" falls back to the cell.
+	Sort []string
+	// Mark is drawn in the gutter before the row (one cell: ● ○ ✕), where
+	// the cursor shows when it is on the row.
+	Mark string
+	Tone Tone
+}
+
+// TableKeyMap is the keys of a table, with their French help.
+type TableKeyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	// Sort picks the next column to sort by, Reverse turns the order.
+	Sort, Reverse key.Binding
+}
+
+// DefaultTableKeyMap is the table keys of the console: the list keys of
+// common.KeyMap, pages on pg↑/pg↓, and t/T to sort.
+func DefaultTableKeyMap() TableKeyMap {
+	k := common.DefaultKeyMap()
+	return TableKeyMap{
+		Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom,
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pg↑", "page précédente")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pg↓", "page suivante")),
+		Sort:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trier")),
+		Reverse:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "inverser le tri")),
+	}
+}
+
+// Table is a scrolling table. Only the visible rows are drawn and the
+// columns are laid out from widths measured when the rows are set, so that
+// drawing 10,000 rows costs what drawing 10 does.
+//
+// It does not build on charm.land/bubbles/v2/table, which has no column
+// priorities or flexible column, no sorting, no mouse, no empty state and
+// no cleaning of the cells, and renders every cell through lipgloss (twice
+// the visible rows, each cell styled); what would be left of it is its
+// cursor arithmetic.
+type Table struct {
+	st   *common.Styles
+	keys TableKeyMap
+	cols []Column
+	rows []Row
+	// order is the rows in the order drawn: indexes into rows.
+	order []int
+	// natural is each column's content width (title included), measured
+	// when the rows are set; widths is the layout, 0 for a hidden column.
+	natural []int
+	widths  []int
+	// cellW is the width of each cell, row by row, measured once when the
+	// rows are set, so that drawing a row measures nothing.
+	cellW []int
+	empty string
+
+	w, h           int
+	cursor, offset int
+	sortCol        int
+	desc           bool
+	focused        bool
+	selectable     bool
+	sortable       bool
+	gutter         bool
+	marks          bool
+}
+
+// NewTable returns an empty, selectable and sortable table.
+func NewTable(st *common.Styles, cols []Column) *Table {
+	t := &Table{st: st, keys: DefaultTableKeyMap(), cols: cols, sortCol: -1, selectable: true, sortable: true, focused: true}
+	t.natural = make([]int, len(cols))
+	t.measure()
+	return t
+}
+
+// KeyMap is the keys the table answers to.
+func (t *Table) KeyMap() TableKeyMap { return t.keys }
+
+// SetKeyMap replaces the table's keys.
+func (t *Table) SetKeyMap(k TableKeyMap) { t.keys = k }
+
+// SetEmpty sets the line drawn when the table has no rows: an honest
+// "Aucun utilisateur connecté.", or "Chargement…" until the data is read.
+func (t *Table) SetEmpty(s string) { t.empty = s }
+
+// SetSelectable turns the cursor on or off: a table only read has none.
+func (t *Table) SetSelectable(on bool) {
+	t.selectable = on
+	t.layout()
+}
+
+// SetSortable turns sorting on or off.
+func (t *Table) SetSortable(on bool) { t.sortable = on }
+
+// SetFocused tells the table whether it has the keys: the cursor shows
+// in full colour only then.
+func (t *Table) SetFocused(on bool) { t.focused = on }
+
+// Focused reports whether the table has the keys.
+func (t *Table) Focused() bool { return t.focused }
+
+// SetRows replaces the rows, cleaning their cells, and keeps the cursor on
+// the row with the same Key, and the sort order.
+func (t *Table) SetRows(rows []Row) {
+	keep := ""
+	if r, ok := t.Selected(); ok {
+		keep = r.Key
+	}
+	t.rows = make([]Row, len(rows))
+	t.marks = false
+	for i, r := range rows {
+		cells := make([]string, len(t.cols))
+		for j := range cells {
+			if j < len(r.Cells) {
+				cells[j] = common.Clean(r.Cells[j])
+			}
+		}
+		r.Cells = cells
+		r.Mark = common.Clean(r.Mark)
+		if r.Mark != "" {
+			r.Mark = ansi.Truncate(r.Mark, 1, "")
+			t.marks = true
+		}
+		t.rows[i] = r
+	}
+	t.measure()
+	t.order = make([]int, len(t.rows))
+	for i := range t.order {
+		t.order[i] = i
+	}
+	t.sortRows()
+	t.cursor = min(t.cursor, max(len(t.rows)-1, 0))
+	if keep != "" {
+		for pos, i := range t.order {
+			if t.rows[i].Key == keep {
+				t.cursor = pos
+				break
+			}
+		}
+	}
+	t.scroll()
+}
+
+// measure reads each column's content width, once per SetRows.
+func (t *Table) measure() {
+	for j, c := range t.cols {
+		t.natural[j] = ansi.StringWidth(c.Title)
+	}
+	n := len(t.cols)
+	t.cellW = make([]int, len(t.rows)*n)
+	for i, r := range t.rows {
+		for j, cell := range r.Cells {
+			w := ansi.StringWidth(cell)
+			t.cellW[i*n+j] = w
+			t.natural[j] = max(t.natural[j], w)
+		}
+	}
+	t.layout()
+}
+
+// Len is the number of rows.
+func (t *Table) Len() int { return len(t.rows) }
+
+// Cursor is the position of the cursor among the rows as drawn.
+func (t *Table) Cursor() int { return t.cursor }
+
+// Offset is the position of the first row drawn.
+func (t *Table) Offset() int { return t.offset }
+
+// Selected is the row under the cursor, as cleaned; false when there is none.
+func (t *Table) Selected() (Row, bool) {
+	if t.cursor < 0 || t.cursor >= len(t.order) {
+		return Row{}, false
+	}
+	return t.rows[t.order[t.cursor]], true
+}
+
+// Position is "3/120" for the title of the box around the table, or the
+// count of rows when they all show.
+func (t *Table) Position() string {
+	n := len(t.rows)
+	if n > t.visibleRows() && t.visibleRows() > 0 && t.selectable {
+		return strconv.Itoa(t.cursor+1) + "/" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// SetCursor puts the cursor on row i (as drawn) and scrolls it into view.
+func (t *Table) SetCursor(i int) {
+	if len(t.rows) == 0 {
+		t.cursor = 0
+		return
+	}
+	t.cursor = min(max(i, 0), len(t.rows)-1)
+	t.scroll()
+}
+
+// Move moves the cursor by d rows; without a cursor, it scrolls.
+func (t *Table) Move(d int) {
+	if !t.selectable {
+		t.offset = min(max(t.offset+d, 0), max(len(t.rows)-t.visibleRows(), 0))
+		return
+	}
+	t.SetCursor(t.cursor + d)
+}
+
+// SortBy sorts by column col (-1: the order the rows were given in),
+// descending if desc; the cursor stays on its row.
+func (t *Table) SortBy(col int, desc bool) {
+	keep := -1
+	if t.cursor < len(t.order) {
+		keep = t.order[t.cursor]
+	}
+	if col >= len(t.cols) {
+		col = -1
+	}
+	t.sortCol, t.desc = col, desc
+	for i := range t.order {
+		t.order[i] = i
+	}
+	t.sortRows()
+	for pos, i := range t.order {
+		if i == keep {
+			t.cursor = pos
+		}
+	}
+	t.scroll()
+}
+
+// SortColumn is the column sorted by (-1: none) and whether descending.
+func (t *Table) SortColumn() (col int, desc bool) { return t.sortCol, t.desc }
+
+func (t *Table) sortKey(i, col int) string {
+	r := t.rows[i]
+	if col < len(r.Sort) && r.Sort[col] != "" {
+		return r.Sort[col]
+	}
+	return strings.ToLower(r.Cells[col])
+}
+
+func (t *Table) sortRows() {
+	if t.sortCol < 0 {
+		if t.desc {
+			slices.Reverse(t.order)
+		}
+		return
+	}
+	col := t.sortCol
+	slices.SortStableFunc(t.order, func(a, b int) int {
+		c := strings.Compare(t.sortKey(a, col), t.sortKey(b, col))
+		if t.desc {
+			return -c
+		}
+		return c
+	})
+}
+
+// nextSort is the next visible column after the one sorted by, round to
+// "no sort".
+func (t *Table) nextSort() int {
+	for j := t.sortCol + 1; j < len(t.cols); j++ {
+		if t.widths[j] > 0 {
+			return j
+		}
+	}
+	return -1
+}
+
+// SetSize gives the table its width and height: one line of column titles
+// and the rows under it.
+func (t *Table) SetSize(w, h int) {
+	t.w, t.h = max(w, 0), max(h, 0)
+	t.layout()
+	t.scroll()
+}
+
+// Size is the table's width and height.
+func (t *Table) Size() (w, h int) { return t.w, t.h }
+
+func (t *Table) visibleRows() int { return max(t.h-1, 0) }
+
+// gutterW is the width of the gutter: the cursor or the row's mark and a
+// space when the table has a cursor or marks, else one space, so that the
+// text keeps off a frame's edge.
+func (t *Table) gutterW() int {
+	if t.gutter {
+		return 2
+	}
+	return 1
+}
+
+// layout computes the columns' widths for the table's width.
+func (t *Table) layout() {
+	t.gutter = t.selectable || t.marks
+	n := len(t.cols)
+	if len(t.widths) != n {
+		t.widths = make([]int, n)
+	}
+	for j := range t.widths {
+		t.widths[j] = 0
+	}
+	room := t.w - t.gutterW()
+	minW := func(j int) int {
+		if t.cols[j].Min > 0 {
+			return t.cols[j].Min
+		}
+		return max(ansi.StringWidth(t.cols[j].Title), 1)
+	}
+	shown := make([]bool, n)
+	need := -1
+	for j := range t.cols {
+		shown[j] = true
+		need += minW(j) + 1
+	}
+	// The optional columns give way, highest priority first, rightmost
+	// first among equals.
+	for need > room {
+		drop := -1
+		for j := n - 1; j >= 0; j-- {
+			if shown[j] && t.cols[j].Priority > 0 && (drop < 0 || t.cols[j].Priority > t.cols[drop].Priority) {
+				drop = j
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		shown[drop] = false
+		need -= minW(drop) + 1
+	}
+	flex := -1
+	for j := range t.cols {
+		if !shown[j] {
+			continue
+		}
+		t.widths[j] = minW(j)
+		if flex < 0 && t.cols[j].Flex {
+			flex = j
+		}
+	}
+	extra := room - need
+	if extra < 0 {
+		// Even the columns always shown do not fit: the flex column gives
+		// way, then the columns from the right, down to one cell each; the
+		// line is cut to the width in the end.
+		for _, j := range append([]int{flex}, rightToLeft(n)...) {
+			if j < 0 || !shown[j] {
+				continue
+			}
+			give := min(t.widths[j]-1, -extra)
+			t.widths[j] -= give
+			extra += give
+			if extra >= 0 {
+				break
+			}
+		}
+		return
+	}
+	// Every column grows toward its content (up to Max), a cell at a time
+	// each in turn, so that the room is shared rather than taken by the
+	// first; the flex column then takes what is left.
+	want := make([]int, n)
+	for j := range t.cols {
+		if !shown[j] {
+			continue
+		}
+		want[j] = t.natural[j]
+		if m := t.cols[j].Max; m > 0 {
+			want[j] = min(want[j], m)
+		}
+	}
+	for extra > 0 {
+		grew := false
+		for j := range t.cols {
+			if extra > 0 && shown[j] && t.widths[j] < want[j] {
+				t.widths[j]++
+				extra--
+				grew = true
+			}
+		}
+		if !grew {
+			break
+		}
+	}
+	if flex >= 0 {
+		t.widths[flex] += extra
+	}
+}
+
+func rightToLeft(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = n - 1 - i
+	}
+	return out
+}
+
+// Widths is the width of each column as laid out, 0 for a hidden one.
+func (t *Table) Widths() []int { return slices.Clone(t.widths) }
+
+// scroll keeps the cursor in view.
+func (t *Table) scroll() {
+	rows := t.visibleRows()
+	if rows <= 0 {
+		return
+	}
+	if t.selectable {
+		if t.cursor < t.offset {
+			t.offset = t.cursor
+		}
+		if t.cursor >= t.offset+rows {
+			t.offset = t.cursor - rows + 1
+		}
+	}
+	t.offset = max(min(t.offset, len(t.rows)-rows), 0)
+}
+
+// Update handles the table's keys, and mouse events in the table's own
+// coordinates (row 0 is the column titles: a click there sorts).
+func (t *Table) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		t.handleKey(msg)
+	case tea.MouseClickMsg:
+		m := msg.Mouse()
+		if m.Button != tea.MouseLeft || m.X < 0 || m.X >= t.w || m.Y < 0 || m.Y >= t.h {
+			return nil
+		}
+		if m.Y == 0 {
+			if col := t.columnAt(m.X); col >= 0 && t.sortable {
+				t.SortBy(col, col == t.sortCol && !t.desc)
+			}
+			return nil
+		}
+		if pos := t.offset + m.Y - 1; t.selectable && pos < len(t.rows) {
+			t.SetCursor(pos)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			t.Move(-1)
+		case tea.MouseWheelDown:
+			t.Move(1)
+		}
+	}
+	return nil
+}
+
+// handleKey moves the cursor or sorts; it reports whether the key was the
+// table's.
+func (t *Table) handleKey(msg tea.KeyPressMsg) bool {
+	k := t.keys
+	page := max(t.visibleRows()-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		t.Move(-1)
+	case key.Matches(msg, k.Down):
+		t.Move(1)
+	case key.Matches(msg, k.PageUp):
+		t.Move(-page)
+	case key.Matches(msg, k.PageDown):
+		t.Move(page)
+	case key.Matches(msg, k.Top):
+		t.Move(-len(t.rows))
+	case key.Matches(msg, k.Bottom):
+		t.Move(len(t.rows))
+	case t.sortable && key.Matches(msg, k.Sort):
+		t.SortBy(t.nextSort(), false)
+	case t.sortable && key.Matches(msg, k.Reverse):
+		t.SortBy(t.sortCol, !t.desc)
+	default:
+		return false
+	}
+	return true
+}
+
+// HandleKey is Update for a key press, reporting whether the table used it.
+func (t *Table) HandleKey(msg tea.KeyPressMsg) bool { return t.handleKey(msg) }
+
+// columnAt is the column under x, -1 for none.
+func (t *Table) columnAt(x int) int {
+	x -= t.gutterW()
+	for j, w := range t.widths {
+		if w == 0 {
+			continue
+		}
+		if x >= 0 && x < w {
+			return j
+		}
+		x -= w + 1
+	}
+	return -1
+}
+
+// ShortHelp is the table's keys for the footer.
+func (t *Table) ShortHelp() []key.Binding {
+	k := t.keys
+	out := []key.Binding{k.Up, k.Down}
+	if t.sortable {
+		out = append(out, k.Sort)
+	}
+	return out
+}
+
+// FullHelp is every key of the table.
+func (t *Table) FullHelp() []key.Binding {
+	k := t.keys
+	out := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
+	if t.sortable {
+		out = append(out, k.Sort, k.Reverse)
+	}
+	return out
+}
+
+// header is the line of column titles, the sorted one with its arrow.
+func (t *Table) header() string {
+	parts := make([]string, 0, len(t.cols))
+	for j, c := range t.cols {
+		w := t.widths[j]
+		if w == 0 {
+			continue
+		}
+		title := c.Title
+		if j == t.sortCol && w >= 3 {
+			arrow := "▲"
+			if t.desc {
+				arrow = "▼"
+			}
+			if ansi.StringWidth(title)+2 <= w {
+				title += " " + arrow
+			} else {
+				title = common.Fit(title, w-2) + " " + arrow
+			}
+		}
+		parts = append(parts, t.cell(title, j))
+	}
+	return strings.Repeat(" ", t.gutterW()) + strings.Join(parts, " ")
+}
+
+func (t *Table) cell(s string, j int) string {
+	if t.cols[j].Right {
+		return common.FitRight(s, t.widths[j])
+	}
+	return common.Fit(s, t.widths[j])
+}
+
+// fitCell is cell s, sw cells wide, cut or padded to column j; only a cell
+// too wide is measured again.
+func (t *Table) fitCell(b *strings.Builder, s string, sw, j int) {
+	w := t.widths[j]
+	if sw > w {
+		s = t.cell(s, j)
+		sw = w
+	}
+	pad := strings.Repeat(" ", w-sw)
+	if t.cols[j].Right {
+		b.WriteString(pad + s)
+		return
+	}
+	b.WriteString(s + pad)
+}
+
+// line is row pos as drawn, styled.
+func (t *Table) line(pos int) string {
+	i := t.order[pos]
+	r := t.rows[i]
+	var b strings.Builder
+	b.Grow(t.w + 8)
+	cursor := t.selectable && pos == t.cursor
+	if t.gutter {
+		mark := r.Mark
+		if cursor && t.focused {
+			mark = "▸"
+		}
+		if mark == "" {
+			mark = " "
+		}
+		b.WriteString(mark + " ")
+	} else {
+		b.WriteByte(' ')
+	}
+	used := t.gutterW()
+	n := len(t.cols)
+	for j, w := range t.widths {
+		if w == 0 {
+			continue
+		}
+		if used > t.gutterW() {
+			b.WriteByte(' ')
+			used++
+		}
+		t.fitCell(&b, r.Cells[j], t.cellW[i*n+j], j)
+		used += w
+	}
+	s := b.String()
+	switch {
+	case used > t.w: // the columns could not shrink enough
+		s = common.Fit(s, t.w)
+	case used < t.w:
+		s += strings.Repeat(" ", t.w-used)
+	}
+	switch {
+	case cursor && t.focused:
+		return t.st.Selected.Render(s)
+	case cursor:
+		return t.st.SelectedBlurred.Render(s)
+	case r.Tone != ToneNormal:
+		return r.Tone.Style(t.st).Render(s)
+	}
+	return s
+}
+
+// View draws the table in exactly its size: the column titles, then the
+// visible rows or the empty line.
+func (t *Table) View() string {
+	if t.w <= 0 || t.h <= 0 {
+		return ""
+	}
+	lines := make([]string, 0, t.h)
+	lines = append(lines, t.st.ColumnHeader.Render(common.Fit(t.header(), t.w)))
+	if len(t.rows) == 0 {
+		indent := t.gutterW()
+		for _, s := range common.Wrap(common.Clean(t.empty), t.w-indent) {
+			if len(lines) == t.h {
+				break
+			}
+			lines = append(lines, t.st.Muted.Render(common.Fit(strings.Repeat(" ", indent)+s, t.w)))
+		}
+	} else {
+		end := min(t.offset+t.visibleRows(), len(t.rows))
+		for pos := t.offset; pos < end; pos++ {
+			lines = append(lines, t.line(pos))
+		}
+	}
+	blank := strings.Repeat(" ", t.w)
+	for len(lines) < t.h {
+		lines = append(lines, blank)
+	}
+	return strings.Join(lines, "\n")
+}
