@@ -81,3 +81,31 @@ func Message(err error) string {
 	}
 	return "Une erreur inattendue s'est produite ; l'opération n'a pas été faite. Le détail est inscrit au journal."
 }
+
+// actionLabels are the journal's actions in the console's words.
+var actionLabels = map[string]string{
+	"login":                "Connexion",
+	"login.key":            "Connexion par clé SSH",
+	"key.enroll":           "Enregistrement d'une clé SSH",
+	"key.rename":           "Clé SSH renommée",
+	"key.revoke":           "Révocation d'une clé SSH",
+	"base.load":            "Chargement d'une base",
+	"base.create":          "Création d'une base",
+	"base.delete":          "Suppression d'une base",
+	"base.open":            "Ouverture d'une base",
+	"annex.attach":         "Ajout d'une annexe",
+	"server.start":         "Mise en service",
+	"server.stop":          "Arrêt du serveur",
+	"credentials.request":  "Demande des identifiants",
+	"credentials.reset":    "Nouveaux identifiants",
+	"establishment.create": "Création de l'établissement",
+}
+
+// ActionLabel is the French name of a journal action, for every front end
+// that shows the journal; an action without one shows as recorded.
+func ActionLabel(action string) string {
+	if s, ok := actionLabels[action]; ok {
+		return s
+	}
+	return action
+}

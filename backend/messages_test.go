@@ -7,6 +7,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -173,6 +176,35 @@ func TestRoleAndStateWords(t *testing.T) {
 	for _, c := range cases {
 		if c.got != c.want {
 			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// Every action the back end journals has its French name: a new action
+// without one fails here.
+func TestEveryJournalActionHasItsLabel(t *testing.T) {
+	re := regexp.MustCompile(`"([a-z]+\.[a-z]+|login)"`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "messages.go" {
+			continue
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			if !strings.Contains(line, "act(ctx") && !strings.Contains(line, "Action:") && !strings.Contains(line, "const action") && !strings.Contains(line, "b.journal(") {
+				continue
+			}
+			for _, m := range re.FindAllStringSubmatch(line, -1) {
+				if strings.HasSuffix(m[1], ".go") {
+					continue
+				}
+				if backend.ActionLabel(m[1]) == m[1] {
+					t.Errorf("%s: action %q has no French label in messages.go", f, m[1])
+				}
+			}
 		}
 	}
 }

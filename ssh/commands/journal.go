@@ -69,7 +69,7 @@ func (r *runner) runJournal(c *cobra.Command, since dateValue, limit limitValue)
 		if from == "" {
 			from = "—"
 		}
-		rows[i] = []string{fr.DateTime(e.At), result, sanitize.Line(e.Actor), from, sanitize.Line(e.Action), sanitize.Line(e.Detail)}
+		rows[i] = []string{fr.DateTime(e.At), result, sanitize.Line(e.Actor), from, sanitize.Line(backend.ActionLabel(e.Action)), sanitize.Line(e.Detail)}
 	}
 	return table(w, "Date\tRésultat\tAuteur\tDepuis\tAction\tDétail", rows)
 }

@@ -236,7 +236,7 @@ func journalRows(entries []backend.JournalEntry) []components.Row {
 		}
 		rows[i] = components.Row{
 			Key:   strconv.FormatInt(e.ID, 10),
-			Cells: []string{fr.DateTime(e.At), e.Actor, ActionLabel(e.Action), e.Detail, result},
+			Cells: []string{fr.DateTime(e.At), e.Actor, backend.ActionLabel(e.Action), e.Detail, result},
 			Sort:  []string{sortTime(e.At) + strconv.FormatInt(e.ID, 10)},
 			Mark:  mark,
 			Tone:  tone,
@@ -250,34 +250,6 @@ func sortTime(t time.Time) string {
 		return "0"
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000")
-}
-
-// actions are the journal's actions in the console's words; an action not
-// listed shows as recorded.
-var actions = map[string]string{
-	"login":                "Connexion",
-	"login.key":            "Connexion par clé SSH",
-	"key.enroll":           "Enregistrement d'une clé SSH",
-	"key.rename":           "Clé SSH renommée",
-	"key.revoke":           "Révocation d'une clé SSH",
-	"base.load":            "Chargement d'une base",
-	"base.create":          "Création d'une base",
-	"base.delete":          "Suppression d'une base",
-	"base.open":            "Ouverture d'une base",
-	"annex.attach":         "Ajout d'une annexe",
-	"server.start":         "Mise en service",
-	"server.stop":          "Arrêt du serveur",
-	"credentials.request":  "Demande des identifiants",
-	"credentials.reset":    "Nouveaux identifiants",
-	"establishment.create": "Création de l'établissement",
-}
-
-// ActionLabel is the French name of a journal action.
-func ActionLabel(action string) string {
-	if s, ok := actions[action]; ok {
-		return s
-	}
-	return action
 }
 
 func (t *Tab) table(s int) *components.Table {

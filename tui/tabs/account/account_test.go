@@ -234,7 +234,7 @@ func TestAccountContract(t *testing.T) {
 	if tab.Topics() != backend.AllTopics || tab.Permission() != backend.PermView || tab.Title() != "Mon compte" {
 		t.Fatal("contract")
 	}
-	if ActionLabel("base.load") != "Chargement d'une base" || ActionLabel("inconnue") != "inconnue" {
+	if backend.ActionLabel("base.load") != "Chargement d'une base" || backend.ActionLabel("inconnue") != "inconnue" {
 		t.Fatal("ActionLabel")
 	}
 }
