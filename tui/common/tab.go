@@ -48,6 +48,18 @@ type Context struct {
 	statusText string
 	statusKind StatusKind
 	nextID     int
+	// dialogs is the stack of open dialogs, the top one last (dialog.go).
+	dialogs []Dialog
+	work    *Work
+}
+
+// Work is what the console has running against the back end beyond its
+// commands (uploads), which quitting cancels and waits for.
+func (c *Context) Work() *Work {
+	if c.work == nil {
+		c.work = &Work{}
+	}
+	return c.work
 }
 
 // SetStatus sets the status line's sentence.
