@@ -69,12 +69,6 @@ func (c *Context) Replace(old, d Dialog) tea.Cmd {
 	return c.Push(d)
 }
 
-// CloseAll closes every dialog (the session ended).
-func (c *Context) CloseAll() {
-	clear(c.dialogs)
-	c.dialogs = c.dialogs[:0]
-}
-
 // Dialog is the dialog on top, nil when none is open.
 func (c *Context) Dialog() Dialog {
 	if len(c.dialogs) == 0 {

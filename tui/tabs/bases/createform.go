@@ -49,8 +49,10 @@ type createDoneMsg struct {
 // createForm is "Créer une base": the school year and the timetable grid,
 // prefilled with the back end's defaults.
 //
-// It is built on bubbles' text inputs rather than on charm.land/huh/v2,
-// which was tried and does not do what this form needs:
+// It is built on bubbles' text inputs rather than on charm.land/huh/v2:
+// read against this form's needs, huh v2.0.3 (its sources) falls short on
+// four of them, and the form's snapshots (testdata/TestSnapshotCreateForm*)
+// are kept as they were:
 //   - huh's Input runs its Validate when the field is left and keeps the
 //     focus there until it passes (field_input.go, Update on Next/Submit),
 //     and a group shows the errors of its own fields only. This form lets
@@ -65,8 +67,9 @@ type createDoneMsg struct {
 //     cancelling it must show the form again with what was typed (the
 //     dialog stack); a completed huh form cannot be shown again.
 //   - The days are seven toggles on one line; huh's MultiSelect draws one
-//     option a line, seven lines and its title, and the form with its
-//     errors would no longer fit the 23 lines a dialog has at 80×24.
+//     option a line (field_multiselect.go, optionsView): seven lines and its
+//     title, or a scrolling window that hides some days, and the form with
+//     its errors would no longer fit the 23 lines a dialog has at 80×24.
 //   - huh hands keys and pastes straight to its text inputs; every field of
 //     the console takes them through common.TypeKey and common.Paste (no
 //     bidi or zero-width character drawn, pastes cut to the field's room
