@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/hebergement/console/backend"
+	ct "github.com/hebergement/console/tui/internal/consoletest"
 )
 
 // A client that does not use bracketed paste sends pasted text as raw
@@ -99,8 +100,8 @@ func (pp *piped) finish(tb testing.TB, b []byte) tea.Model {
 
 // enrollOptions open the enrollment screen of an SSH key with the hosting
 // number prefilled, so that the focus is on the password field.
-func (f *fixture) enrollOptions() Options {
-	o := f.options()
+func enrollOptions(f *ct.Fixture) Options {
+	o := options(f)
 	o.Enroll = &Enroll{Fingerprint: "SHA256:q5Wc0pN1+fbF5o0yv7cM2x2mYkq6y1qQ9x3Jc1XyZ7A", PublicKey: "ssh-ed25519 AAAA", Name: "poste"}
 	return o
 }
@@ -109,9 +110,10 @@ func (f *fixture) enrollOptions() Options {
 // without bracketed paste: the field stops at its limit, and the screen is
 // rendered once a frame, not once a key.
 func TestRawKeysRenderOncePerFrame(t *testing.T) {
+	t.Parallel()
 	const keys = 5000
 	f := newFixture(t)
-	pp := runPiped(t, New(f.b, f.enrollOptions()), 80, 24)
+	pp := runPiped(t, New(f.B, enrollOptions(f)), 80, 24)
 	start := time.Now()
 	m := pp.finish(t, bytes.Repeat([]byte("a"), keys)).(*model)
 	t.Logf("%d keys in %s, %d renders", keys, time.Since(start).Round(time.Millisecond), m.renders)
@@ -135,11 +137,12 @@ func TestRawKeysRenderOncePerFrame(t *testing.T) {
 // keys typed quickly in the key's name, the text appearing only at the last
 // one.
 func TestBurstEndsDrawn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
-	s := f.start(t, 80, 24, f.enrollOptions())
-	s.waitText(t, "Nom de la clé", "poste")
-	s.key("tab") // from the password to the key's name
-	s.waitFor(t, "focus on the key's name", func(v string) bool {
+	s := run(t, f, 80, 24, enrollOptions(f))
+	s.WaitText(t, "Nom de la clé", "poste")
+	s.Key("tab") // from the password to the key's name
+	s.WaitFor(t, "focus on the key's name", func(v string) bool {
 		for _, l := range strings.Split(v, "\n") {
 			if strings.Contains(l, "▸ Nom de la clé") {
 				return true
@@ -148,11 +151,11 @@ func TestBurstEndsDrawn(t *testing.T) {
 		return false
 	})
 	for range 147 {
-		s.tm.Type("x")
-		s.key("backspace")
+		s.Type("x")
+		s.Key("backspace")
 	}
-	s.tm.Type("FIN") // 294 + 3 keys
-	s.waitText(t, "posteFIN")
+	s.Type("FIN") // 294 + 3 keys
+	s.WaitText(t, "posteFIN")
 }
 
 // noop is a model that does nothing but quit on ctrl+c: the cost of the
@@ -208,29 +211,30 @@ func BenchmarkProgramNoop(b *testing.B) {
 // password field of the enrollment screen.
 func BenchmarkRawKeys100KB(b *testing.B) {
 	f := newFixture(b)
-	benchPiped(b, func() tea.Model { return New(f.b, f.enrollOptions()) }, rawKeys100KB)
+	benchPiped(b, func() tea.Model { return New(f.B, enrollOptions(f)) }, rawKeys100KB)
 }
 
 // BenchmarkPaste100KB pastes 100 KB at once (bracketed paste) into the same
 // field.
 func BenchmarkPaste100KB(b *testing.B) {
 	f := newFixture(b)
-	benchPiped(b, func() tea.Model { return New(f.b, f.enrollOptions()) }, pasted100KB)
+	benchPiped(b, func() tea.Model { return New(f.B, enrollOptions(f)) }, pasted100KB)
 }
 
 // Enrolling through the screen hands the new session to Enroll.Enrolled,
 // once, before the console opens.
 func TestEnrolledHook(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
-	f.session(t) // the first login is done: no invoice asked
+	f.Session(t) // the first login is done: no invoice asked
 	got := make(chan *backend.Session, 2)
-	opts := f.enrollOptions()
+	opts := enrollOptions(f)
 	opts.Enroll.Enrolled = func(s *backend.Session) { got <- s }
-	s := f.start(t, 80, 24, opts)
-	s.waitText(t, "Enregistrer votre clé SSH")
-	s.tm.Type(f.pw)
-	s.key("enter")
-	s.waitText(t, "Autres bases")
+	s := run(t, f, 80, 24, opts)
+	s.WaitText(t, "Enregistrer votre clé SSH")
+	s.Type(f.Pw)
+	s.Key("enter")
+	s.WaitText(t, "Autres bases")
 	select {
 	case sess := <-got:
 		if sess == nil || sess.Actor() == "" {

@@ -2,12 +2,11 @@ package tui
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/clock"
 )
 
 // Every call to the back end, the disk or the clock happens in one of the
@@ -27,40 +26,30 @@ type loginFailedMsg struct{ err error }
 // credentialsSentMsg answers "Identifiants perdus ?".
 type credentialsSentMsg struct{ err error }
 
-// dataMsg is a reload of what the header and the tabs show. gen orders
-// reloads so that a slow, older answer never overwrites a newer one.
-type dataMsg struct {
+// statusMsg is a reading of the header's status. gen orders the readings
+// so that a slow, older answer never overwrites a newer one; at, when set,
+// is when the user asked for it (r), read by the command.
+type statusMsg struct {
 	gen    int
 	status backend.Status
-	lists  backend.BaseLists
-	// defaults is what "Créer une base" proposes (the school year depends
-	// on the date).
-	defaults backend.CreateBaseRequest
-	err      error
+	at     time.Time
+	err    error
 }
 
-// eventMsg says the establishment changed elsewhere (another session, the
-// command line, the scheduler).
+// eventMsg is what changed in the establishment: elsewhere (another
+// session, the command line, the scheduler, a file sent by sftp) or by this
+// console's own actions. sub is the subscription it came from, waited on
+// again when the root handles it.
 type eventMsg struct {
-	// notice is a sentence to show (an upload by sftp, say); ok tells
-	// whether it reports a success.
-	notice string
-	ok     bool
+	ev  backend.Event
+	sub *backend.Subscription
 }
 
 // eventsClosedMsg says the subscription ended.
 type eventsClosedMsg struct{}
 
-// actionDoneMsg is the outcome of an action: ok is the French sentence shown
-// on success, err the refusal.
-type actionDoneMsg struct {
-	ok  string
-	err error
-	// selectID, when not zero, is the base to select once the lists reload.
-	selectID int64
-}
-
-// quitMsg asks the root to end the program once the subscription is closed.
+// quitMsg asks the root to end the program once the back-end calls in
+// flight have returned and the subscription is closed.
 type quitMsg struct{}
 
 const reloadTimeout = 30 * time.Second
@@ -111,141 +100,30 @@ func credentialsCmd(b *backend.Backend, hostingNumber, addr string) tea.Cmd {
 	}
 }
 
-// waitEvent waits for the next change of the establishment and re-arms from
-// Update. The subscription merges a burst of changes into one event, hence
-// one reload.
+// waitEvent waits for the next change of the establishment; the root waits
+// again when it handles the answer. The subscription merges a burst of
+// changes into one event, hence one reload.
 func waitEvent(events *backend.Subscription) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := events.Next()
 		if !ok {
 			return eventsClosedMsg{}
 		}
-		var out eventMsg
-		if n := len(ev.Notices); n > 0 { // the latest notice of the burst is shown
-			out.notice, out.ok = ev.Notices[n-1].Text, ev.Notices[n-1].OK
-		}
-		return out
+		return eventMsg{ev: ev, sub: events}
 	}
 }
 
-// reloadCmd reads the status and the lists of bases.
-func reloadCmd(s *backend.Session, gen int) tea.Cmd {
+// statusCmd reads the status the header shows; refresh reads the clock
+// too, for the status line's "Données actualisées à …".
+func statusCmd(s *backend.Session, gen int, refresh bool, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 		defer cancel()
 		st, err := s.Status(ctx)
-		if err != nil {
-			return dataMsg{gen: gen, err: err}
+		msg := statusMsg{gen: gen, status: st, err: err}
+		if refresh {
+			msg.at = now().In(clock.Paris())
 		}
-		lists, err := s.Bases(ctx)
-		return dataMsg{gen: gen, status: st, lists: lists, defaults: s.DefaultCreateBase(), err: err}
-	}
-}
-
-// actionCmd runs one action of the back end; fn returns the success sentence.
-func actionCmd(fn func(ctx context.Context) (string, int64, error)) tea.Cmd {
-	return func() tea.Msg {
-		ok, id, err := fn(context.Background())
-		return actionDoneMsg{ok: ok, err: err, selectID: id}
-	}
-}
-
-// stopCmd closes the subscription, then quits.
-func stopCmd(stop func()) tea.Cmd {
-	return func() tea.Msg {
-		if stop != nil {
-			stop()
-		}
-		return quitMsg{}
-	}
-}
-
-// Uploads. The file is read and sent to the back end by a goroutine that a
-// command starts; the Progress callback keeps only the latest byte count in a
-// one-slot channel, which a re-arming command reads, so the loader never
-// blocks on the interface and the interface never falls behind.
-
-// uploadStartedMsg says the file is open and the upload under way.
-type uploadStartedMsg struct {
-	id   int
-	size int64
-	prog <-chan int64
-	done <-chan uploadDoneMsg
-}
-
-// uploadProgressMsg carries the bytes read so far.
-type uploadProgressMsg struct {
-	id   int
-	n    int64
-	prog <-chan int64
-	done <-chan uploadDoneMsg
-}
-
-// uploadDoneMsg is the outcome of an upload.
-type uploadDoneMsg struct {
-	id    int
-	name  string
-	annex bool
-	base  backend.Base
-	att   backend.Annex
-	err   error
-	// openErr is set when the local file could not be opened at all.
-	openErr bool
-}
-
-// startUpload opens path and sends it to the back end as a base (LoadBase) or
-// as an annex of the base in service (AttachAnnex).
-func startUpload(ctx context.Context, s *backend.Session, id int, path string, annex bool) tea.Cmd {
-	return func() tea.Msg {
-		name := filepath.Base(path)
-		f, err := os.Open(path)
-		if err != nil {
-			return uploadDoneMsg{id: id, name: name, annex: annex, err: err, openErr: true}
-		}
-		info, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return uploadDoneMsg{id: id, name: name, annex: annex, err: err, openErr: true}
-		}
-		prog := make(chan int64, 1)
-		done := make(chan uploadDoneMsg, 1)
-		report := func(n int64) {
-			select { // drop the stale count, keep the latest
-			case <-prog:
-			default:
-			}
-			select {
-			case prog <- n:
-			default:
-			}
-		}
-		go func() {
-			defer f.Close()
-			res := uploadDoneMsg{id: id, name: name, annex: annex}
-			if annex {
-				res.att, res.err = s.AttachAnnex(ctx, name, f, report)
-			} else {
-				res.base, res.err = s.LoadBase(ctx, name, f, report)
-			}
-			done <- res
-		}()
-		return uploadStartedMsg{id: id, size: info.Size(), prog: prog, done: done}
-	}
-}
-
-// waitUpload reads the next progress report or the outcome.
-func waitUpload(id int, prog <-chan int64, done <-chan uploadDoneMsg) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case d := <-done:
-			return d
-		default:
-		}
-		select {
-		case d := <-done:
-			return d
-		case n := <-prog:
-			return uploadProgressMsg{id: id, n: n, prog: prog, done: done}
-		}
+		return msg
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/tui/common"
 )
 
 // Fields of the login screen, in focus order.
@@ -29,7 +30,7 @@ const credentialsSent = "Si ce numéro d'hébergement existe, vos identifiants v
 // loginScreen asks for the hosting number and the password, and for the
 // invoice number when the back end says it is the first login.
 type loginScreen struct {
-	c    *common
+	c    *common.Context
 	b    *backend.Backend
 	addr string
 	// enroll, when set, makes this the enrollment screen of an SSH key.
@@ -45,7 +46,7 @@ type loginScreen struct {
 	height  int
 }
 
-func newLoginScreen(c *common, b *backend.Backend, opts Options) *loginScreen {
+func newLoginScreen(c *common.Context, b *backend.Backend, opts Options) *loginScreen {
 	l := &loginScreen{c: c, b: b, addr: opts.Addr, enroll: opts.Enroll}
 	if l.addr == "" {
 		l.addr = "local"
@@ -84,7 +85,7 @@ func newLoginScreen(c *common, b *backend.Backend, opts Options) *loginScreen {
 
 func (l *loginScreen) restyle() {
 	for i := range l.inputs {
-		l.inputs[i].SetStyles(l.c.st.Input)
+		l.inputs[i].SetStyles(l.c.Styles.Input)
 	}
 }
 
@@ -138,7 +139,7 @@ func (l *loginScreen) focusField(i int) {
 }
 
 func (l *loginScreen) Update(msg tea.Msg) tea.Cmd {
-	k := l.c.keys
+	k := l.c.Keys
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		switch {
@@ -153,9 +154,9 @@ func (l *loginScreen) Update(msg tea.Msg) tea.Cmd {
 			l.step(-1)
 			return nil
 		}
-		return typeKey(&l.inputs[l.focus], msg)
+		return common.TypeKey(&l.inputs[l.focus], msg)
 	case tea.PasteMsg:
-		return paste(&l.inputs[l.focus], msg)
+		return common.Paste(&l.inputs[l.focus], msg)
 	case loginFailedMsg:
 		l.busy = false
 		switch {
@@ -242,7 +243,7 @@ func (l *loginScreen) lostCredentials() tea.Cmd {
 
 // View draws the login box centred in the screen.
 func (l *loginScreen) View() string {
-	st := l.c.st
+	st := l.c.Styles
 	w := l.formWidth()
 	inner := w - 4
 	labelW := 24
@@ -250,12 +251,12 @@ func (l *loginScreen) View() string {
 	title := "Console d'hébergement PRONOTE"
 	if l.enroll != nil {
 		title = "Enregistrer votre clé SSH"
-		for _, s := range wrap("Cette clé n'est pas encore enregistrée. Identifiez-vous une fois avec vos identifiants "+
+		for _, s := range common.Wrap("Cette clé n'est pas encore enregistrée. Identifiez-vous une fois avec vos identifiants "+
 			"d'hébergement : elle sera enregistrée comme clé du responsable de l'hébergement (SPR), puis vous entrerez "+
 			"directement.", inner) {
 			lines = append(lines, st.Muted.Render(s))
 		}
-		lines = append(lines, st.Muted.Render("Empreinte ")+fit(l.enroll.Fingerprint, inner-10), "")
+		lines = append(lines, st.Muted.Render("Empreinte ")+common.Fit(l.enroll.Fingerprint, inner-10), "")
 	} else {
 		lines = append(lines, st.Muted.Render("Pilotez votre Serveur PRONOTE hébergé."), "")
 	}
@@ -267,9 +268,9 @@ func (l *loginScreen) View() string {
 			lab = st.Accent
 			marker = st.FocusFg.Render("▸ ")
 		}
-		lines = append(lines, marker+lab.Render(fit(labels[i], labelW-2))+l.inputs[i].View())
+		lines = append(lines, marker+lab.Render(common.Fit(labels[i], labelW-2))+l.inputs[i].View())
 		if i == fieldInvoice {
-			for _, s := range wrap("Demandé lors de la première connexion uniquement (reçu par e-mail).", inner-labelW) {
+			for _, s := range common.Wrap("Demandé lors de la première connexion uniquement (reçu par e-mail).", inner-labelW) {
 				lines = append(lines, strings.Repeat(" ", labelW)+st.Muted.Render(s))
 			}
 		}
@@ -289,20 +290,20 @@ func (l *loginScreen) View() string {
 		if l.msgErr {
 			ms = st.Error
 		}
-		for _, s := range wrap(l.msg, inner) {
+		for _, s := range common.Wrap(l.msg, inner) {
 			lines = append(lines, ms.Render(s))
 		}
 	}
-	b := box(st, title, lines, w, len(lines)+2, true)
+	b := common.Box(st, title, lines, w, len(lines)+2, true)
 	return lipgloss.Place(l.width, l.height, lipgloss.Center, lipgloss.Center, b)
 }
 
 func (l *loginScreen) ShortHelp() []key.Binding {
-	k := l.c.keys
+	k := l.c.Keys
 	return []key.Binding{k.Submit, k.NextField, k.LostCredentials, k.ForceQuit}
 }
 
 func (l *loginScreen) FullHelp() [][]key.Binding {
-	k := l.c.keys
+	k := l.c.Keys
 	return [][]key.Binding{{k.Submit, k.LostCredentials}, {k.NextField, k.PrevField}, {k.ForceQuit}}
 }

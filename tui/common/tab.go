@@ -21,9 +21,11 @@ const (
 
 // Context is what the root shares with its tabs and dialogs: styles, keys,
 // the session, the latest status of the establishment, the clock and the
-// status line. Only code running in Update touches it (the render path sets
-// the sizes, on the same goroutine); commands capture the values they need
-// when they are made and never read it.
+// status line, and (dialog.go, work.go) the dialog stack and the back-end
+// calls in flight. Only code running in Update touches it (the render path
+// sets the sizes, on the same goroutine); commands capture the values they
+// need when they are made and never read it (Work, safe for concurrent use,
+// is captured as a pointer).
 type Context struct {
 	Styles  *Styles
 	Keys    *KeyMap
@@ -48,6 +50,18 @@ type Context struct {
 	statusText string
 	statusKind StatusKind
 	nextID     int
+	// dialogs is the stack of open dialogs, the top one last (dialog.go).
+	dialogs []Dialog
+	work    *Work
+}
+
+// Work is what the console has running against the back end beyond its
+// commands (uploads), which quitting cancels and waits for.
+func (c *Context) Work() *Work {
+	if c.work == nil {
+		c.work = &Work{}
+	}
+	return c.work
 }
 
 // SetStatus sets the status line's sentence.

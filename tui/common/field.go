@@ -1,4 +1,4 @@
-package tui
+package common
 
 import (
 	"strings"
@@ -10,12 +10,12 @@ import (
 	"github.com/hebergement/console/backend/sanitize"
 )
 
-// paste hands pasted text to a text field, cut first to the room the field
+// Paste hands pasted text to a text field, cut first to the room the field
 // has left: the text input cleans the whole paste before it cuts it to its
 // CharLimit, so 100 KB pasted into a password of 64 characters would be
 // worked through whole. Every text field of the console takes its pastes
 // here.
-func paste(in *textinput.Model, msg tea.PasteMsg) tea.Cmd {
+func Paste(in *textinput.Model, msg tea.PasteMsg) tea.Cmd {
 	if !in.Focused() {
 		return nil
 	}
@@ -26,17 +26,17 @@ func paste(in *textinput.Model, msg tea.PasteMsg) tea.Cmd {
 			return nil
 		}
 	}
-	msg.Content = fitPaste(msg.Content, room)
+	msg.Content = FitPaste(msg.Content, room)
 	var cmd tea.Cmd
 	*in, cmd = in.Update(msg)
 	return cmd
 }
 
-// typeKey hands a key press to a text field, but for a character typed
+// TypeKey hands a key press to a text field, but for a character typed
 // into a full field: the text input would drop it only after scrolling the
 // whole field again, which costs some ten microseconds a key, and text
 // pasted by a client without bracketed paste is one key press per byte.
-func typeKey(in *textinput.Model, msg tea.KeyPressMsg) tea.Cmd {
+func TypeKey(in *textinput.Model, msg tea.KeyPressMsg) tea.Cmd {
 	if strings.IndexFunc(msg.Text, func(r rune) bool { return !sanitize.Printable(r) }) >= 0 {
 		return nil // a bidi override or zero-width character would be drawn as is
 	}
@@ -58,13 +58,13 @@ func isEditKey(km textinput.KeyMap, msg tea.KeyPressMsg) bool {
 		km.AcceptSuggestion, km.NextSuggestion, km.PrevSuggestion)
 }
 
-// fitPaste cleans s the way the text input does (carriage returns, newlines
+// FitPaste cleans s the way the text input does (carriage returns, newlines
 // and tabs become spaces; other control characters and invalid bytes are
 // dropped), drops what sanitize would not draw (bidi overrides, zero-width
 // characters) and the newline that ends text copied from a line (a password
 // copied from a message), and keeps at most room characters of the result,
 // all of them when room is negative. It reads s only as far as it needs to.
-func fitPaste(s string, room int) string {
+func FitPaste(s string, room int) string {
 	s = strings.TrimRight(s, "\r\n") // reads only the end
 	var b strings.Builder
 	for _, r := range s {

@@ -1,0 +1,200 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/tui/common"
+)
+
+func (m *model) footer() string {
+	var short []key.Binding
+	var full [][]key.Binding
+	switch {
+	case m.c.Dialog() != nil:
+		short, full = m.c.Dialog().ShortHelp(), m.c.Dialog().FullHelp()
+	case !m.loggedIn():
+		short, full = m.login.ShortHelp(), m.login.FullHelp()
+	case len(m.tabs) > 0:
+		t := m.tabs[m.active]
+		short = append(t.ShortHelp(), m.keys.Help, m.keys.Quit)
+		full = append(t.FullHelp(), []key.Binding{
+			common.WithHelp(m.keys.Refresh, "actualiser"), m.switchHelp(), m.keys.NextTab, m.keys.PrevTab,
+			common.WithHelp(m.keys.Help, "masquer l'aide"), m.keys.Quit, m.keys.ForceQuit,
+		})
+	}
+	if m.help.ShowAll {
+		return fullHelp(m.help, full, m.width)
+	}
+	return wrapHelp(m.help, short, m.width)
+}
+
+// wrapHelp lays the short help over as many lines as it needs (two at most),
+// so that at 80 columns every action stays listed.
+func wrapHelp(h help.Model, bindings []key.Binding, width int) string {
+	var lines []string
+	var cur []key.Binding
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		next := append(append([]key.Binding(nil), cur...), b)
+		h.SetWidth(0)
+		if len(cur) > 0 && ansi.StringWidth(h.ShortHelpView(next)) > width-1 && len(lines) == 0 {
+			h.SetWidth(width)
+			lines = append(lines, h.ShortHelpView(cur))
+			cur = []key.Binding{b}
+			continue
+		}
+		cur = next
+	}
+	h.SetWidth(width)
+	if len(cur) > 0 {
+		lines = append(lines, h.ShortHelpView(cur))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fullHelp lays every binding out in as few rows as the width allows, so that
+// no column is lost to the right edge.
+func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
+	var all []key.Binding
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				all = append(all, b)
+			}
+		}
+	}
+	h.SetWidth(0)
+	var out string
+	for rows := 1; rows <= len(all); rows++ {
+		var cols [][]key.Binding
+		for i := 0; i < len(all); i += rows {
+			cols = append(cols, all[i:min(i+rows, len(all))])
+		}
+		out = h.FullHelpView(cols)
+		if lipgloss.Width(out) <= width {
+			return out
+		}
+	}
+	return out
+}
+
+// statusLines is the status line: the outcome of the last action, in the
+// danger colour for a refusal; a long sentence takes a second line rather
+// than losing its end.
+func (m *model) statusLines() []string {
+	st := m.styles
+	s := st.Muted
+	text, kind := m.c.StatusLine()
+	switch kind {
+	case common.StatusOK:
+		s = st.Success
+	case common.StatusErr:
+		s = st.Error
+	}
+	lines := common.Wrap(text, max(m.width-2, 1))
+	if len(lines) > 2 {
+		lines = []string{lines[0], strings.Join(lines[1:], " ")}
+	}
+	for i, l := range lines {
+		lines[i] = common.Fit(" "+s.Render(l), m.width)
+	}
+	if len(lines) == 0 {
+		lines = []string{strings.Repeat(" ", m.width)}
+	}
+	return lines
+}
+
+// header shows, on every screen after login: establishment, hosting number,
+// server state, version, base in service, role and actor.
+func (m *model) header() string {
+	st := m.styles
+	s := m.c.Status
+	e := s.Establishment
+	w := m.width
+	role, actor := m.c.Session.Role().String(), common.Clean(m.c.Session.Actor())
+	who := role
+	if actor != "" && actor != role {
+		who += " · " + actor
+	}
+	who = st.Muted.Render(who)
+	name := common.Clean(e.Name)
+	if name == "" {
+		name = "Console d'hébergement"
+	}
+	hn := ""
+	if e.HostingNumber != "" {
+		hn = st.Label.Render("  n° d'hébergement ") + st.Bold.Render(common.Clean(e.HostingNumber))
+	}
+	// The hosting number and the role always show; the name gives way.
+	room := w - 1 - ansi.StringWidth(hn) - 2 - ansi.StringWidth(who)
+	if room < 16 {
+		who = ""
+		room = w - 1 - ansi.StringWidth(hn)
+	}
+	line1 := " " + ansi.Truncate(st.Title.Render(name), max(room, 0), "…") + hn
+	if who != "" {
+		line1 += strings.Repeat(" ", max(w-ansi.StringWidth(line1)-ansi.StringWidth(who), 2)) + who
+	}
+
+	state := st.Stopped.Render("● " + backend.ServerStopped.French())
+	if s.State == backend.ServerRunning {
+		state = st.Running.Render("● " + backend.ServerRunning.French())
+	}
+	if !m.c.Loaded {
+		state = st.Muted.Render("…")
+	}
+	inService := st.Muted.Render("aucune")
+	if s.InService != nil {
+		inService = st.Bold.Render(common.Clean(s.InService.Name))
+	}
+	version := common.Clean(s.Version)
+	if version == "" {
+		version = "—"
+	}
+	line2 := " " + st.Label.Render("Serveur ") + state +
+		st.Label.Render("  Version ") + st.Text.Render(version) +
+		st.Label.Render("  Base en service ") + inService
+	return common.Fit(line1, w) + "\n" + common.Fit(line2, w)
+}
+
+// tabBar draws the tabs; the active one is highlighted and a rule fills the
+// rest of the line.
+func (m *model) tabBar() string {
+	st := m.styles
+	var b strings.Builder
+	for i, t := range m.tabs {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		if i == m.active {
+			b.WriteString(st.ActiveTab.Render(t.Title()))
+		} else {
+			b.WriteString(st.Tab.Render(t.Title()))
+		}
+	}
+	rest := m.width - ansi.StringWidth(b.String()) - 1
+	if rest > 0 {
+		b.WriteString(" " + st.BorderFg.Render(strings.Repeat("─", rest)))
+	}
+	return common.Fit(b.String(), m.width)
+}
+
+// switchHelp is 1–5 in the full help, once there is more than one tab to
+// reach.
+func (m *model) switchHelp() key.Binding {
+	b := m.keys.SwitchTab
+	if len(m.tabs) < 2 {
+		b.SetEnabled(false)
+	} else {
+		b.SetHelp("1–"+string(rune('0'+len(m.tabs))), "aller à l'onglet")
+	}
+	return b
+}
