@@ -2,7 +2,11 @@ package tui
 
 import (
 	"github.com/hebergement/console/tui/common"
+	"github.com/hebergement/console/tui/tabs/account"
+	"github.com/hebergement/console/tui/tabs/backups"
 	"github.com/hebergement/console/tui/tabs/bases"
+	"github.com/hebergement/console/tui/tabs/connections"
+	"github.com/hebergement/console/tui/tabs/pronote"
 )
 
 // tabs is the registry of the console's tabs, in the order of SPEC §15:
@@ -12,9 +16,9 @@ import (
 func tabs(c *common.Context) []common.Tab {
 	return []common.Tab{
 		bases.New(c),
-		// backups.New(c),
-		// connections.New(c),
-		// pronote.New(c),
-		// account.New(c),
+		backups.New(c),
+		connections.New(c),
+		pronote.New(c),
+		account.New(c),
 	}
 }

@@ -60,8 +60,10 @@ type DetailsKeyMap struct {
 
 // DefaultDetailsKeyMap is pg↑/pg↓, as the details of Autres bases.
 func DefaultDetailsKeyMap() DetailsKeyMap {
-	k := common.DefaultKeyMap()
-	return DetailsKeyMap{PageUp: k.DetailUp, PageDown: k.DetailDown}
+	return DetailsKeyMap{
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pg↑", "détails : haut")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pg↓", "détails : bas")),
+	}
 }
 
 // Details is a framed pane of label/value lines. When they do not fit it

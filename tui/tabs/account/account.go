@@ -32,10 +32,9 @@ type KeyMap struct {
 
 // DefaultKeyMap is tab and maj+tab between the sections.
 func DefaultKeyMap() KeyMap {
-	k := common.DefaultKeyMap()
 	return KeyMap{
-		Next:    common.WithHelp(k.NextList, "section suivante"),
-		Prev:    common.WithHelp(k.PrevList, "section précédente"),
+		Next:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "section suivante")),
+		Prev:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("maj+tab", "section précédente")),
 		Table:   components.DefaultTableKeyMap(),
 		Details: components.DefaultDetailsKeyMap(),
 	}
