@@ -145,6 +145,20 @@ func (c *consoleSession) atEnd(f func()) {
 	}
 }
 
+// firstAtEnd is atEnd for what must run before everything registered so far:
+// joining the console's back-end calls before its session closes.
+func (c *consoleSession) firstAtEnd(f func()) {
+	c.mu.Lock()
+	ended := c.ended
+	if !ended {
+		c.onEnd = append([]func(){f}, c.onEnd...)
+	}
+	c.mu.Unlock()
+	if ended {
+		f()
+	}
+}
+
 func (c *consoleSession) end() {
 	c.once.Do(func() { close(c.done) })
 	c.mu.Lock()
@@ -215,7 +229,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	in := newInputGuard(sess)
 	w.in = in
 	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler(), tea.WithFilter(filterMsg))
-	p := tea.NewProgram(tui.New(s.b, opts), popts...)
+	m := tui.New(s.b, opts)
+	p := tea.NewProgram(m, popts...)
+	// An upload the console started is cancelled and waited for before its
+	// back-end session closes: nothing half-stored is left behind.
+	cs.firstAtEnd(func() { tui.Wait(m) })
 	ended := make(chan struct{})
 	cs.atEnd(func() { close(ended) })
 	live := &liveSession{program: p, ended: ended, drop: func() {
