@@ -40,6 +40,9 @@ type Options struct {
 	// Enroll, when set, turns the login screen into the enrollment screen of
 	// an SSH key that is not enrolled yet.
 	Enroll *Enroll
+	// Services says, in French, what the local console runs beside it (the
+	// stand-in's address, the scheduler) or that another process does.
+	Services string
 }
 
 // Enroll is the SSH key the enrollment screen enrolls.

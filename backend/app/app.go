@@ -237,7 +237,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 	g.Go(func() error {
 		<-gctx.Done()
 		if a.stopping.CompareAndSwap(false, true) {
-			a.log.Info("stopping", "grace", a.cfg.Grace)
+			a.logger("app").Info("stopping", "grace", a.cfg.Grace)
 		}
 		return nil
 	})
@@ -256,6 +256,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 	g.Go(func() error {
 		err := a.sched.Run(gctx)
 		a.setState(Scheduler, "stopped")
+		a.logger(Scheduler).Info("stopped")
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
@@ -268,9 +269,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		a.err = err
 		a.mu.Unlock()
 		if err != nil {
-			a.log.Error("stopped", "err", err)
+			a.logger("app").Error("stopped", "err", err)
 		} else {
-			a.log.Info("stopped")
+			a.logger("app").Info("stopped")
 		}
 		close(a.done)
 	}()
