@@ -390,7 +390,7 @@ func (a *App) Health() standin.Health {
 	if s, ok := a.states[HTTP]; ok {
 		c := standin.Component{Name: HTTP, State: s, Addr: a.addrs.HTTP}
 		if a.skipped != nil {
-			c.Detail = a.skipped.Error()
+			c.Detail = "address " + a.cfg.HTTP + " taken"
 		}
 		h.Components = append(h.Components, c)
 	}
@@ -398,13 +398,15 @@ func (a *App) Health() standin.Health {
 		h.Components = append(h.Components, standin.Component{Name: Metrics, State: s, Addr: a.addrs.Metrics})
 	}
 	if a.sched != nil {
+		// No path nor process in the details: /healthz is on the public
+		// listener.
 		st := a.sched.State()
-		c := standin.Component{Name: Scheduler, State: "standby", Detail: st.String()}
+		c := standin.Component{Name: Scheduler, State: "standby", Detail: "another process holds the scheduler lock; no job runs here"}
 		switch {
 		case a.states[Scheduler] == "stopped" || st.Stopped:
-			c.State = "stopped"
+			c.State, c.Detail = "stopped", ""
 		case st.Active:
-			c.State = "active"
+			c.State, c.Detail = "active", fmt.Sprintf("%d job(s)", len(st.Jobs))
 		}
 		h.Components = append(h.Components, c)
 	}

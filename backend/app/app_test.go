@@ -352,6 +352,9 @@ func TestSecondProcessOnOneFolder(t *testing.T) {
 	if states(h)["scheduler"] != "standby" || states(h)["http"] != "running" {
 		t.Fatalf("second serve: %s", body)
 	}
+	if strings.Contains(body, dir) || strings.Contains(body, "pid ") {
+		t.Errorf("/healthz tells the data folder or the process: %s", body)
+	}
 	if !strings.Contains(logs.String(), "scheduler: standby") {
 		t.Errorf("no standby health line:\n%s", logs)
 	}
