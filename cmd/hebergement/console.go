@@ -42,7 +42,7 @@ func runConsole(ctx context.Context, g *globals) error {
 // holding the lock (a serve) runs them already. The line says, in French,
 // what runs.
 func startServices(ctx context.Context, g *globals, b *backend.Backend, dir string) (*app.App, string, error) {
-	a, err := app.New(b, app.Config{DataDir: dir, HTTP: g.http, HTTPOptional: true, LeaseRequired: true})
+	a, err := app.New(b, app.Config{DataDir: dir, HTTP: g.http, HTTPOptional: true, LeaseRequired: true, Jobs: jobs(b)})
 	if err != nil {
 		return nil, "", err
 	}

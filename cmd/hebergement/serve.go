@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/app"
 	"github.com/hebergement/console/backend/demo"
+	"github.com/hebergement/console/backend/scheduler"
 	hssh "github.com/hebergement/console/ssh"
 )
 
@@ -63,7 +65,7 @@ func newServe(g *globals) *cobra.Command {
 				seeded = &res
 			}
 			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
-			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, Metrics: metricsAddr,
+			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, Metrics: metricsAddr, Jobs: jobs(b),
 				Logger: g.logger(cmd.ErrOrStderr(), "")})
 			if err != nil {
 				return err
@@ -97,6 +99,11 @@ func newServe(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second, "at a stop, time left to uploads, requests and the running job")
 	return cmd
 }
+
+// jobs are the scheduler's jobs, the same for serve and the local console:
+// the issues that bring them (nightly backups, the yearly switch, archives,
+// pruning, expiry of idle connections) add them here.
+func jobs(*backend.Backend) []scheduler.Job { return nil }
 
 // printServe tells the operator where everything listens and, for a demo,
 // how to connect.
