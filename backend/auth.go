@@ -92,6 +92,7 @@ func NormalizeHostingNumber(s string) (string, bool) {
 // an SPR session.
 func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 	est, addr, err := b.authenticate(ctx, req, "login", nil)
+	b.stats.login(viaConsole, err)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ type Backend struct {
 	bus     *bus
 	guard   *guard
 	keys    *keyWatch
+	stats   counters // read by Stats (stats.go)
 
 	stop chan struct{}
 	done chan struct{}

@@ -118,7 +118,8 @@ func (b *Backend) completeBases(tx store.Tx, e store.Establishment, rows []store
 // becomes the base's name), r its content. The file is validated while it is
 // stored, in one pass; a refused file leaves nothing behind. Loading does not
 // touch the server.
-func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p Progress) (Base, error) {
+func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p Progress) (_ Base, err error) {
+	defer s.b.stats.upload(uploadBase, &r, &err)()
 	const action = "base.load"
 	if err := s.allow(PermBases); err != nil {
 		return Base{}, err
@@ -177,7 +178,8 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 // AttachAnnex is "Compléter la base hébergée": a *.HCOURRIERS, *.HDOCJOINTS or
 // *.HPHOTOS generated with the base in service is attached to it, replacing
 // an earlier annex of the same kind. An annex of another base is refused.
-func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader, p Progress) (Annex, error) {
+func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader, p Progress) (_ Annex, err error) {
+	defer s.b.stats.upload(uploadAnnex, &r, &err)()
 	const action = "annex.attach"
 	if err := s.allow(PermBases); err != nil {
 		return Annex{}, err

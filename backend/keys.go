@@ -123,6 +123,7 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 		row, err = tx.KeyByFingerprint(key.Fingerprint) // as stored, to compare with later
 		return err
 	})
+	b.stats.login(viaEnrollment, err)
 	if errors.Is(err, ErrKeyTaken) {
 		b.journal(ctx, est.ID, name, addr, "key.enroll", key.Fingerprint, err)
 	}

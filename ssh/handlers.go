@@ -40,6 +40,7 @@ func (s *Server) begin(sess ssh.Session) (func(), bool) {
 	}
 	release, ok := s.lim.session(fingerprint(sess))
 	if !ok {
+		s.stats.SessionsRefused.Add(1)
 		wish.Fatalln(sess, fmt.Sprintf("Too many sessions open with this key (at most %d).", s.cfg.MaxSessionsPerKey))
 		return nil, false
 	}
@@ -68,6 +69,7 @@ func (s *Server) dispatch(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer done()
+		defer s.stats.session(sess)()
 		cmd := sess.Command()
 		_, _, hasPTY := sess.Pty()
 		switch {
@@ -216,6 +218,7 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 		return
 	}
 	defer done()
+	defer s.stats.session(sess)()
 	bs, end, ok := s.keySession(sess, true)
 	if !ok {
 		return

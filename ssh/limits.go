@@ -45,6 +45,7 @@ type limiter struct {
 	enrollByAddr map[string]int
 	rates        map[string]*rate.Limiter
 	sessions     map[string]int // open sessions per key fingerprint
+	stats        *Stats
 }
 
 // Phases of a connection.
@@ -127,6 +128,7 @@ func (l *limiter) conn(ctx ssh.Context, c net.Conn) net.Conn {
 		}
 	}
 	if refused != "" {
+		l.stats.refusedBy(refused)
 		l.mu.Unlock()
 		l.cfg.Logger.Warn("connection refused by limits", "addr", host, "limit", refused)
 		return nil
@@ -137,10 +139,12 @@ func (l *limiter) conn(ctx ssh.Context, c net.Conn) net.Conn {
 	st.grace = time.AfterFunc(l.cfg.LoginGrace, func() { l.expire(st) })
 	l.mu.Unlock()
 	if victim != nil {
+		l.stats.refusedBy("evicted")
 		l.cfg.Logger.Warn("unauthenticated connection closed to make room", "addr", victim.host, "for", host)
 		victim.conn.Close()
 	}
 	ctx.SetValue(stateKey, st)
+	l.stats.admitted()
 	return &trackedConn{Conn: c, close: func() { l.closed(st) }}
 }
 

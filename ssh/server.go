@@ -116,6 +116,8 @@ type Server struct {
 	live map[*liveSession]struct{}
 	// closing is closed when Shutdown starts.
 	closing chan struct{}
+	// stats are the counters of the metrics (stats.go).
+	stats Stats
 }
 
 // New builds the server; the host key is created on first use.
@@ -132,6 +134,7 @@ func New(b *backend.Backend, cfg Config) (*Server, error) {
 	}
 	s := &Server{b: b, cfg: cfg, log: cfg.Logger, live: map[*liveSession]struct{}{}, closing: make(chan struct{})}
 	s.lim = newLimiter(cfg)
+	s.lim.stats = &s.stats
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Listen),
 		wish.WithHostKeyPath(cfg.HostKeyPath),
@@ -186,6 +189,7 @@ func (s *Server) keyProven(ctx ssh.Context) func(gossh.ConnMetadata, gossh.Publi
 		ok, full := s.lim.authenticated(st, known)
 		switch {
 		case full:
+			s.stats.refusedBy("enrollment full")
 			s.log.Warn("unknown key refused: enrollment slots full", "addr", st.host)
 			return nil, &gossh.BannerError{Err: errors.New("enrollment slots full"), Message: tooManyEnrolling}
 		case !ok:

@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"syscall"
+	"time"
 
 	"charm.land/log/v2"
 	"github.com/spf13/cobra"
@@ -34,6 +36,10 @@ func main() {
 type globals struct {
 	data string
 	now  string
+	// logFormat is serve's --log-format: text or json.
+	logFormat string
+	// http is the local console's --http: the stand-in's address.
+	http string
 }
 
 func newRoot() *cobra.Command {
@@ -57,6 +63,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.data, "data", os.Getenv("HEBERGEMENT_DATA"), "data folder (env HEBERGEMENT_DATA; default: the OS's application data folder)")
 	root.PersistentFlags().StringVar(&g.now, "now", os.Getenv("HEBERGEMENT_NOW"), "start a simulated clock at this instant, e.g. 2026-08-21T09:00:00+02:00 (env HEBERGEMENT_NOW)")
 	root.Flags().BoolVar(&demoMode, "demo", false, "run on a fresh demo data set (a temporary folder unless --data names an empty one)")
+	root.Flags().StringVar(&g.http, "http", "127.0.0.1:8080", "address of the PRONOTE.net stand-in the console runs when it is alone on its data folder; empty: none")
 	root.AddCommand(newAdmin(g), newGenerate(), newServe(g))
 	return root
 }
@@ -115,6 +122,28 @@ func (g *globals) withBackend(cmd *cobra.Command, fn func(*backend.Backend) erro
 	return fn(b)
 }
 
+// checkLogFormat refuses a --log-format other than text or json.
+func (g *globals) checkLogFormat() error {
+	switch g.logFormat {
+	case "", "text", "json":
+		return nil
+	}
+	return fmt.Errorf("--log-format: %q is neither text nor json", g.logFormat)
+}
+
+// logger is a logger in the --log-format, with a timestamp and prefix.
+func (g *globals) logger(w io.Writer, prefix string) *log.Logger {
+	formatter := log.TextFormatter
+	if g.logFormat == "json" {
+		formatter = log.JSONFormatter
+	}
+	opts := log.Options{Prefix: prefix, ReportTimestamp: true, Formatter: formatter}
+	if formatter == log.JSONFormatter {
+		opts.TimeFormat = time.RFC3339Nano
+	}
+	return log.NewWithOptions(w, opts)
+}
+
 // open builds the one back end of this process.
 func (g *globals) open(ctx context.Context, dir string) (*backend.Backend, error) {
 	c, err := g.clock()
@@ -126,6 +155,7 @@ func (g *globals) open(ctx context.Context, dir string) (*backend.Backend, error
 			return nil, err
 		}
 	}
-	logger := log.NewWithOptions(os.Stderr, log.Options{Prefix: "backend", Level: log.WarnLevel})
+	logger := g.logger(os.Stderr, "backend")
+	logger.SetLevel(log.WarnLevel)
 	return backend.Open(ctx, backend.Options{DataDir: dir, Clock: c, Logger: logger})
 }

@@ -1,30 +1,40 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
 
-	"charm.land/log/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/app"
 	"github.com/hebergement/console/backend/demo"
+	"github.com/hebergement/console/backend/scheduler"
 	hssh "github.com/hebergement/console/ssh"
 )
 
 func newServe(g *globals) *cobra.Command {
 	var cfg hssh.Config
 	var demoMode bool
+	var httpAddr, metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the console over SSH (keys only), with sftp/scp and script commands",
-		Example: "  hebergement serve --listen 127.0.0.1:2222 --data /var/lib/hebergement\n" +
+		Short: "Serve the console over SSH, the PRONOTE.net stand-in over HTTP, the scheduler and the metrics",
+		Long: "serve runs what a hosting instance runs, started and stopped together: the SSH server (the console, keys only,\n" +
+			"with sftp/scp and script commands), the HTTP stand-in of the hosted servers (PRONOTE.net), the scheduler (in one\n" +
+			"process per data folder) and the Prometheus metrics. It logs one health line per component at start and stops\n" +
+			"gracefully on SIGTERM or ctrl+c.",
+		Example: "  hebergement serve --listen 127.0.0.1:2222 --http 127.0.0.1:8080 --data /var/lib/hebergement\n" +
+			"  hebergement serve --metrics '' --log-format json\n" +
 			"  hebergement serve --demo",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.checkLogFormat(); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			dir := g.data
 			var err error
@@ -46,47 +56,38 @@ func newServe(g *globals) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			logger := log.NewWithOptions(os.Stderr, log.Options{Prefix: "ssh", ReportTimestamp: true})
-			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
-			cfg.Logger = logger
-			srv, err := hssh.New(b, cfg)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Hosting console listening on %s (data: %s)\nHost key fingerprint: %s\n", cfg.Listen, dir, srv.Fingerprint())
+			var seeded *demo.Result
 			if demoMode {
 				res, err := demo.Seed(ctx, b, dir)
 				if err != nil {
 					return err
 				}
-				host, port := splitHostPort(cfg.Listen)
-				fmt.Fprintf(out, "\nDemo establishment: %s\n  hosting number %s\n  password       %s  (demo only: normally sent by SMS)\n",
-					res.Establishment.Name, res.Establishment.HostingNumber, res.Password)
-				fmt.Fprintf(out, "Connect, and enroll your key on the first connection:\n  ssh -t -p %s %s@%s\n", port, res.Establishment.HostingNumber, host)
-				fmt.Fprintf(out, "Load a file:\n  sftp -P %s %s@%s   then: put %s/*.HNOT depot/\n", port, res.Establishment.HostingNumber, host, res.FilesDir)
+				seeded = &res
 			}
-			errc := make(chan error, 1)
-			go func() { errc <- srv.ListenAndServe() }()
-			select {
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-			}
-			logger.Info("shutting down: sessions are told, uploads in flight may finish")
-			sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
+			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, Metrics: metricsAddr, Jobs: jobs(b),
+				Logger: g.logger(cmd.ErrOrStderr(), "")})
+			if err != nil {
 				return err
 			}
-			return nil
+			if err := a.Start(ctx); err != nil {
+				return err
+			}
+			printServe(cmd, a, dir, seeded)
+			// Wait returns once every component has stopped: nil after
+			// SIGTERM or ctrl+c, a normal way out.
+			return a.Wait()
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:2222", "address to listen on")
+	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:2222", "SSH address to listen on")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the HTTP stand-in of the hosted servers (PRONOTE.net); empty: none")
+	f.StringVar(&metricsAddr, "metrics", "127.0.0.1:9100", "address of the Prometheus metrics listener (/metrics); empty: none")
+	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&demoMode, "demo", false, "seed a demo establishment (a temporary data folder unless --data names an empty one)")
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "close consoles nobody typed in for that long (announced before)")
-	f.DurationVar(&cfg.LoginGrace, "login-grace", 30*time.Second, "time allowed for the handshake and authentication")
+	f.DurationVar(&cfg.LoginGrace, "login-grace", 30*time.Second, "time allowed for the handshake and authentication, and for a connection without a session")
+	f.IntVar(&cfg.MaxAuthTries, "max-auth-tries", 6, "authentication attempts per connection")
 	f.IntVar(&cfg.MaxSessionsPerKey, "max-sessions-per-key", 10, "sessions open at once with one key")
 	f.IntVar(&cfg.ConnRate, "conn-rate", 120, "new connections one client address may open per minute")
 	f.IntVar(&cfg.ConnBurst, "conn-burst", 40, "new connections one client address may open at once")
@@ -95,14 +96,40 @@ func newServe(g *globals) *cobra.Command {
 	f.IntVar(&cfg.MaxEnrolling, "max-enrolling", 30, "connections of keys not enrolled yet (enrollment screen), overall")
 	f.IntVar(&cfg.MaxEnrollingPerAddr, "max-enrolling-per-addr", 10, "connections of keys not enrolled yet, per client address")
 	f.DurationVar(&cfg.EnrollTimeout, "enroll-timeout", 10*time.Minute, "time the enrollment screen waits for the credentials")
+	f.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second, "at a stop, time left to uploads, requests and the running job")
 	return cmd
 }
 
-func splitHostPort(addr string) (string, string) {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == ':' {
-			return addr[:i], addr[i+1:]
-		}
+// jobs are the scheduler's jobs, the same for serve and the local console:
+// the issues that bring them (nightly backups, the yearly switch, archives,
+// pruning, expiry of idle connections) add them here.
+func jobs(*backend.Backend) []scheduler.Job { return nil }
+
+// printServe tells the operator where everything listens and, for a demo,
+// how to connect.
+func printServe(cmd *cobra.Command, a *app.App, dir string, seeded *demo.Result) {
+	out := cmd.OutOrStdout()
+	addrs := a.Addrs()
+	fmt.Fprintf(out, "Hosting console listening on %s (data: %s)\nHost key fingerprint: %s\n", addrs.SSH, dir, a.SSHServer().Fingerprint())
+	if addrs.HTTP != "" {
+		fmt.Fprintf(out, "PRONOTE.net stand-in: http://%s/HOSTING-NUMBER/ (health: http://%s/healthz)\n", addrs.HTTP, addrs.HTTP)
 	}
-	return addr, "22"
+	if addrs.Metrics != "" {
+		fmt.Fprintf(out, "Metrics: http://%s/metrics\n", addrs.Metrics)
+	}
+	if seeded == nil {
+		return
+	}
+	host, port, err := net.SplitHostPort(addrs.SSH)
+	if err != nil {
+		host, port = addrs.SSH, "22"
+	}
+	number := seeded.Establishment.HostingNumber
+	fmt.Fprintf(out, "\nDemo establishment: %s\n  hosting number %s\n  password       %s  (demo only: normally sent by SMS)\n",
+		seeded.Establishment.Name, number, seeded.Password)
+	fmt.Fprintf(out, "Connect, and enroll your key on the first connection:\n  ssh -t -p %s %s@%s\n", port, number, host)
+	fmt.Fprintf(out, "Load a file:\n  sftp -P %s %s@%s   then: put %s/*.HNOT depot/\n", port, number, host, seeded.FilesDir)
+	if addrs.HTTP != "" {
+		fmt.Fprintf(out, "Its PRONOTE.net:\n  curl http://%s/%s/\n", addrs.HTTP, number)
+	}
 }

@@ -1,0 +1,404 @@
+// Package scheduler runs the back end's timed jobs (SPEC §11: nightly
+// backups, the yearly version switch, archives, pruning, expiry of idle
+// connections) on the back end's clock, in one process per data folder.
+//
+// # The rules
+//
+//   - One runner per data folder. The process that runs the jobs holds an OS
+//     file lock on scheduler.lock in the data folder (flock on Unix,
+//     LockFileEx on Windows) from the moment it takes it until it stops; it
+//     goes away with the process, kill -9 included. Any other process on the
+//     folder stands by, says so in its health line, runs nothing, and tries
+//     to take the lock again every Config.Retry (so a second serve takes over
+//     when the first one stops).
+//   - When a job is due. A job says when it is next due given the instant
+//     its last successful run started (the zero time when it never ran).
+//     When that instant is not after the clock's now, the job runs, with now.
+//   - Catch-up runs once. After downtime, a job that missed several of its
+//     instants runs once, not once per missed instant: its run is recorded at
+//     the instant it started, so its next due instant is the first one after
+//     now. Jobs are idempotent and look at now to decide what is left to do
+//     (a nightly backup missed for three nights makes one backup).
+//   - Failures are retried. A job that fails (or panics) is not recorded as
+//     run: it runs again Config.RetryFailed later (5 min of the clock by
+//     default), until it succeeds.
+//   - Last runs are kept in scheduler.json in the data folder (written
+//     atomically by the lease holder, read again whenever the lease is
+//     taken), so a restart neither repeats nor forgets a run.
+//   - One job at a time, in the order they were registered.
+//   - Stopping (the context of Run ends) starts no new job; a running job
+//     keeps its own context for Config.Grace (wall clock, 30 s by default),
+//     then its context is cancelled, and Run returns once it has returned.
+//     A job cut this way is not recorded and runs again at the next start.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"charm.land/log/v2"
+
+	"github.com/hebergement/console/backend/clock"
+)
+
+// Job is one timed task of the back end.
+type Job interface {
+	// Name identifies the job in the state file, the logs and the metrics:
+	// short, stable, lower case (e.g. "nightly-backup").
+	Name() string
+	// Next is the instant the job is next due, given the instant its last
+	// successful run started (the zero time when it never ran).
+	Next(last time.Time) time.Time
+	// Run does the job as of now. It must be idempotent, and return soon
+	// after ctx is cancelled.
+	Run(ctx context.Context, now time.Time) error
+}
+
+// Outcomes of a run, as the metrics and the logs name them.
+const (
+	OutcomeOK       = "ok"
+	OutcomeError    = "error"
+	OutcomePanic    = "panic"
+	OutcomeCanceled = "canceled"
+)
+
+// Config sets up a scheduler. Zero values take the defaults.
+type Config struct {
+	// Dir is the data folder: it holds the lock and the state file.
+	Dir string
+	// Clock is the back end's clock; the scheduler waits on its timers when
+	// it has them (clock.Manual, in tests), else in real time.
+	Clock clock.Clock
+	// Jobs are run in this order; names must be unique.
+	Jobs []Job
+	// Retry is how often a scheduler standing by tries to take the lock
+	// again (on the clock), 1 min by default; negative: never (it stands by
+	// until stopped).
+	Retry time.Duration
+	// RetryFailed is how long after a failed run the job runs again (on the
+	// clock), 5 min by default.
+	RetryFailed time.Duration
+	// MaxSleep bounds one wait of the loop (on the clock), 1 min by default,
+	// so that a wall clock that jumps (suspend, NTP) is noticed soon.
+	MaxSleep time.Duration
+	// Grace is how long, at stop, a running job may go on (wall clock),
+	// 30 s by default.
+	Grace time.Duration
+	// Logger gets a line per run that fails, and the lease changes.
+	Logger *log.Logger
+	// OnRun, when set, is told of every run: the job, its outcome and how
+	// long it took (the metrics).
+	OnRun func(job, outcome string, d time.Duration)
+}
+
+// Scheduler runs jobs on the clock in the one process that holds the lease.
+type Scheduler struct {
+	cfg Config
+	log *log.Logger
+
+	mu      sync.Mutex
+	lease   *Lease
+	holder  string // who holds the lock when we stand by
+	started bool
+	stopped bool
+	last    map[string]time.Time
+	retryAt map[string]time.Time
+}
+
+// New checks cfg and builds a scheduler; it takes no lock yet.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("scheduler: no data folder")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	seen := map[string]bool{}
+	for _, j := range cfg.Jobs {
+		if j.Name() == "" || seen[j.Name()] {
+			return nil, fmt.Errorf("scheduler: job name %q empty or used twice", j.Name())
+		}
+		seen[j.Name()] = true
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&cfg.Retry, time.Minute)
+	def(&cfg.RetryFailed, 5*time.Minute)
+	def(&cfg.MaxSleep, time.Minute)
+	def(&cfg.Grace, 30*time.Second)
+	if cfg.MaxSleep < 0 || cfg.RetryFailed < 0 || cfg.Grace < 0 {
+		return nil, errors.New("scheduler: negative duration")
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = log.New(io.Discard)
+	}
+	return &Scheduler{cfg: cfg, log: lg, retryAt: map[string]time.Time{}}, nil
+}
+
+// TryLease takes the data folder's scheduler lock if no other process holds
+// it, and reads the last runs; true when this scheduler holds it (now or
+// already). Run calls it; call it first to know at once whether this process
+// is the runner (the health line at start, the local console).
+func (s *Scheduler) TryLease() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false, errors.New("scheduler: stopped")
+	}
+	if s.lease != nil {
+		return true, nil
+	}
+	l, holder, err := TryLease(s.cfg.Dir, s.cfg.Clock.Now())
+	if err != nil {
+		return false, err
+	}
+	if l == nil {
+		s.holder = holder
+		return false, nil
+	}
+	last, err := readState(s.cfg.Dir)
+	if err != nil {
+		l.Release()
+		return false, err
+	}
+	s.lease, s.holder, s.last = l, "", last
+	return true, nil
+}
+
+// State is what the health line and /healthz say of the scheduler.
+type State struct {
+	// Active is true while this process holds the lease and runs the jobs.
+	Active bool
+	// Holder, when standing by, is the holder's own line ("pid 1234 on host
+	// since …"), "" when unknown.
+	Holder string
+	// Stopped is true once Run has returned.
+	Stopped bool
+	// Lock is the lock file's path.
+	Lock string
+	// Jobs are the registered jobs' names.
+	Jobs []string
+}
+
+// State reports whether this process runs the jobs.
+func (s *Scheduler) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State{Active: s.lease != nil, Holder: s.holder, Stopped: s.stopped, Lock: filepath.Join(s.cfg.Dir, LockFile)}
+	for _, j := range s.cfg.Jobs {
+		st.Jobs = append(st.Jobs, j.Name())
+	}
+	return st
+}
+
+// String is the state as the health line says it.
+func (st State) String() string {
+	switch {
+	case st.Stopped:
+		return "stopped"
+	case st.Active:
+		return fmt.Sprintf("active, %d job(s), lock %s", len(st.Jobs), st.Lock)
+	case st.Holder != "":
+		return fmt.Sprintf("standby: another process (%s) holds %s; no job runs here", st.Holder, st.Lock)
+	default:
+		return fmt.Sprintf("standby: another process holds %s; no job runs here", st.Lock)
+	}
+}
+
+// Run runs the jobs until ctx ends, standing by while another process holds
+// the lease. It returns nil when stopped, after the running job (see the
+// package's rules on the grace), and releases the lease. An error means the
+// lock or the state file could not be used at all.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("scheduler: Run called twice")
+	}
+	s.started = true
+	s.mu.Unlock()
+	defer s.stop()
+	for {
+		ok, err := s.TryLease()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if s.cfg.Retry < 0 {
+				<-ctx.Done()
+				return nil
+			}
+			if !s.sleep(ctx, s.cfg.Retry) {
+				return nil
+			}
+			if ok, _ := s.TryLease(); ok {
+				s.log.Info("scheduler lock taken: this process now runs the jobs")
+			}
+			continue
+		}
+		next := s.step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		d := next.Sub(s.cfg.Clock.Now())
+		// At least a second: a job whose next instant is not after its run
+		// must not spin the loop.
+		d = max(min(d, s.cfg.MaxSleep), time.Second)
+		if !s.sleep(ctx, d) {
+			return nil
+		}
+	}
+}
+
+// Close releases the lease of a scheduler whose Run was never called (a
+// start that failed further on); Run releases it itself when it returns.
+func (s *Scheduler) Close() {
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	if !started {
+		s.stop()
+	}
+}
+
+func (s *Scheduler) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	s.lease.Release() //nolint:errcheck
+	s.lease = nil
+}
+
+// sleep waits d on the clock; false when ctx ended first.
+func (s *Scheduler) sleep(ctx context.Context, d time.Duration) bool {
+	c, stop := clock.NewTimer(s.cfg.Clock, d)
+	defer stop()
+	select {
+	case <-c:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// step runs every job due now, one after the other, and returns the instant
+// the next one is due.
+func (s *Scheduler) step(ctx context.Context) time.Time {
+	var next time.Time
+	for _, j := range s.cfg.Jobs {
+		if ctx.Err() != nil {
+			return next
+		}
+		now := s.cfg.Clock.Now()
+		due := s.due(j)
+		if !due.After(now) {
+			s.run(ctx, j, now)
+			due = s.due(j)
+		}
+		if next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	if next.IsZero() { // no job: wake up now and then all the same
+		next = s.cfg.Clock.Now().Add(s.cfg.MaxSleep)
+	}
+	return next
+}
+
+// due is when j is next due: its retry instant after a failure, else what it
+// says given its last run.
+func (s *Scheduler) due(j Job) time.Time {
+	s.mu.Lock()
+	retry, failed := s.retryAt[j.Name()]
+	last := s.last[j.Name()]
+	s.mu.Unlock()
+	if failed {
+		return retry
+	}
+	return j.Next(last)
+}
+
+// run runs one job and records its outcome.
+func (s *Scheduler) run(ctx context.Context, j Job, now time.Time) {
+	start := time.Now()
+	err := s.call(ctx, j, now)
+	outcome := OutcomeOK
+	var p *panicError
+	switch {
+	case err == nil:
+	case errors.As(err, &p):
+		outcome = OutcomePanic
+	case ctx.Err() != nil:
+		outcome = OutcomeCanceled
+	default:
+		outcome = OutcomeError
+	}
+	if s.cfg.OnRun != nil {
+		s.cfg.OnRun(j.Name(), outcome, time.Since(start))
+	}
+	name := j.Name()
+	switch outcome {
+	case OutcomeOK:
+		s.mu.Lock()
+		delete(s.retryAt, name)
+		s.last[name] = now
+		snapshot := make(map[string]time.Time, len(s.last))
+		for k, v := range s.last {
+			snapshot[k] = v
+		}
+		s.mu.Unlock()
+		if err := writeState(s.cfg.Dir, snapshot); err != nil {
+			// The run happened; the next start may run it again, which an
+			// idempotent job allows.
+			s.log.Error("job ran but its run was not recorded", "job", name, "err", err)
+		}
+	case OutcomeCanceled:
+		s.log.Warn("job cut short by the stop: it runs again at the next start", "job", name, "err", err)
+	default:
+		retry := s.cfg.Clock.Now().Add(s.cfg.RetryFailed)
+		s.mu.Lock()
+		s.retryAt[name] = retry
+		s.mu.Unlock()
+		s.log.Error("job failed", "job", name, "outcome", outcome, "err", err, "retry", retry.Format(time.RFC3339))
+	}
+}
+
+type panicError struct {
+	v     any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", p.v, p.stack) }
+
+// call runs j with a context that outlives ctx by the grace: a stop lets the
+// running job finish, up to the grace, then cancels it.
+func (s *Scheduler) call(ctx context.Context, j Job, now time.Time) (err error) {
+	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(s.cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-jctx.Done():
+		}
+	})
+	defer stopAfter()
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{v: r, stack: debug.Stack()}
+		}
+	}()
+	return j.Run(jctx, now)
+}
