@@ -389,7 +389,7 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 				t.Errorf("journal not newest first: %+v", j.Entries)
 			}
 		}},
-		{args: []string{"journal"}, out: []string{"Journal (", "base.create", "server.start", "refusé", "fait", "key.rename"}},
+		{args: []string{"journal"}, out: []string{"Journal (", "Création d'une base", "Mise en service", "refusé", "fait", "Clé SSH renommée"}},
 		{args: []string{"journal", "--depuis", time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "--json"}, out: []string{`"entries": []`}},
 		{args: []string{"journal", "--depuis", time.Now().Add(-time.Hour).Format(time.RFC3339), "--limite", "1"}, out: []string{"Journal (1)"}},
 		{name: "Administration: journal", key: adminPath, args: []string{"journal", "--limite", "1"}, out: []string{"Journal (1)"}},

@@ -180,7 +180,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	fp, addr := fingerprint(sess), addrOf(sess)
 	st := stateOf(sess.Context())
-	opts := tui.Options{Addr: addr, Now: s.cfg.Now}
+	opts := tui.Options{Addr: addr, Now: s.cfg.Now, PublicURL: s.cfg.PublicURL}
 	w := &watch{in: nil, enrolled: make(chan *backend.Session, 1)}
 	bs, err := s.b.KeySession(sess.Context(), fp, addr)
 	switch {

@@ -57,6 +57,9 @@ type Config struct {
 	ConnBurst int
 	// ShutdownGrace is how long Shutdown lets uploads finish, 30 s by default.
 	ShutdownGrace time.Duration
+	// PublicURL is the base URL of the hosted server's stand-in, shown by
+	// the consoles (PRONOTE.net); "" when none runs.
+	PublicURL string
 	// Now is the time the consoles show (serve --now); the back end's clock
 	// when nil.
 	Now    func() time.Time

@@ -24,6 +24,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,9 @@ type Config struct {
 	SSH *hssh.Config
 	// HTTP is the stand-in's address; "" runs none.
 	HTTP string
+	// PublicURL is the stand-in's base URL as users reach it (a provider's
+	// host name behind a proxy); "" means http:// and the bound address.
+	PublicURL string
 	// HTTPOptional runs the app without the stand-in, and says so, when its
 	// address cannot be listened on (the local console), instead of failing.
 	HTTPOptional bool
@@ -192,23 +196,6 @@ func (a *App) Start(ctx context.Context) (err error) {
 	}
 
 	var sshL, httpL, metL net.Listener
-	if a.cfg.SSH != nil {
-		cfg := *a.cfg.SSH
-		if cfg.Logger == nil {
-			cfg.Logger = a.logger(SSH)
-		}
-		if cfg.Listen == "" {
-			cfg.Listen = "127.0.0.1:2222"
-		}
-		if a.sshSrv, err = hssh.New(a.b, cfg); err != nil {
-			return fmt.Errorf("%s: %w", titles[SSH], err)
-		}
-		if sshL, err = listen(SSH, cfg.Listen); err != nil {
-			return err
-		}
-		listeners = append(listeners, sshL)
-		a.addrs.SSH = sshL.Addr().String()
-	}
 	if a.cfg.HTTP != "" {
 		httpL, err = listen(HTTP, a.cfg.HTTP)
 		switch {
@@ -221,6 +208,26 @@ func (a *App) Start(ctx context.Context) (err error) {
 			listeners = append(listeners, httpL)
 			a.addrs.HTTP = httpL.Addr().String()
 		}
+	}
+	if a.cfg.SSH != nil {
+		cfg := *a.cfg.SSH
+		if cfg.Logger == nil {
+			cfg.Logger = a.logger(SSH)
+		}
+		if cfg.Listen == "" {
+			cfg.Listen = "127.0.0.1:2222"
+		}
+		if cfg.PublicURL == "" {
+			cfg.PublicURL = a.PublicURL()
+		}
+		if a.sshSrv, err = hssh.New(a.b, cfg); err != nil {
+			return fmt.Errorf("%s: %w", titles[SSH], err)
+		}
+		if sshL, err = listen(SSH, cfg.Listen); err != nil {
+			return err
+		}
+		listeners = append(listeners, sshL)
+		a.addrs.SSH = sshL.Addr().String()
 	}
 	if a.cfg.Metrics != "" {
 		if metL, err = listen(Metrics, a.cfg.Metrics); err != nil {
@@ -361,6 +368,18 @@ func (a *App) setState(component, state string) {
 
 // Addrs are the bound addresses.
 func (a *App) Addrs() Addrs { return a.addrs }
+
+// PublicURL is the base URL of the stand-in this app runs, as consoles show
+// it, "" when none runs.
+func (a *App) PublicURL() string {
+	switch {
+	case a.addrs.HTTP == "":
+		return ""
+	case a.cfg.PublicURL != "":
+		return strings.TrimRight(a.cfg.PublicURL, "/")
+	}
+	return "http://" + a.addrs.HTTP
+}
 
 // Leader reports whether this process got the scheduler lock at start.
 func (a *App) Leader() bool { return a.leader }

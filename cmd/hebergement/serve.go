@@ -19,7 +19,7 @@ import (
 func newServe(g *globals) *cobra.Command {
 	var cfg hssh.Config
 	var demoMode bool
-	var httpAddr, metricsAddr string
+	var httpAddr, metricsAddr, publicURL string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the console over SSH, the PRONOTE.net stand-in over HTTP, the scheduler and the metrics",
@@ -65,7 +65,7 @@ func newServe(g *globals) *cobra.Command {
 				seeded = &res
 			}
 			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
-			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, Metrics: metricsAddr, Jobs: jobs(b),
+			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, Metrics: metricsAddr, Jobs: jobs(b),
 				Logger: g.logger(cmd.ErrOrStderr(), "")})
 			if err != nil {
 				return err
@@ -82,6 +82,7 @@ func newServe(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:2222", "SSH address to listen on")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the HTTP stand-in of the hosted servers (PRONOTE.net); empty: none")
+	f.StringVar(&publicURL, "public-url", "", "base URL of the stand-in as users reach it, shown in the consoles (default: http://ADDRESS of --http)")
 	f.StringVar(&metricsAddr, "metrics", "127.0.0.1:9100", "address of the Prometheus metrics listener (/metrics); empty: none")
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&demoMode, "demo", false, "seed a demo establishment (a temporary data folder unless --data names an empty one)")
