@@ -14,7 +14,7 @@ import (
 	"github.com/hebergement/console/backend/store"
 	"github.com/hebergement/console/backend/store/sqlite"
 	"github.com/hebergement/console/tui/common"
-	"github.com/hebergement/console/tui/components/tabtest"
+	"github.com/hebergement/console/tui/internal/tabtest"
 )
 
 const (

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/tui/common"
-	"github.com/hebergement/console/tui/components/tabtest"
+	"github.com/hebergement/console/tui/internal/tabtest"
 )
 
 func eachSize(t *testing.T, fn func(t *testing.T, w, h int)) {
