@@ -165,11 +165,14 @@ func (b *Backend) watch(interval time.Duration) {
 func (b *Backend) journal(ctx context.Context, estID int64, actor, addr, action, detail string, cause error) {
 	entry := &store.JournalEntry{EstablishmentID: estID, At: b.clock.Now(), Actor: actor, Addr: addr, Action: action, Detail: detail, OK: cause == nil}
 	if cause != nil {
-		// The journal is read in Mon compte: the refusal in the words the
-		// user was shown, the Go error only where no sentence exists.
+		// The journal is read by the school in Mon compte: the refusal in
+		// the words the user was shown. An error without a sentence of its
+		// own (a disk or database failure) may name server paths or SQL: the
+		// school reads that it failed, the operators the error, in the log.
 		why := Message(cause)
 		if why == Message(errUnexpected) {
-			why = cause.Error()
+			why = "erreur inattendue (le détail est dans le journal du serveur)"
+			b.log.Error("action failed", "establishment", estID, "action", action, "err", cause)
 		}
 		entry.Detail = joinDetail(detail, why)
 	}

@@ -203,17 +203,22 @@ func (b *bus) hasSubscribers() bool {
 	return false
 }
 
-// observe publishes a change of estID at revision rev, unless that revision
-// was seen already. action is the journal action, "" for a change seen in
-// the store, whose topics are then unknown (AllTopics); from is the session
-// that made it, nil when unknown.
+// observe publishes a change of estID at revision rev. action is the
+// journal action, "" for a change seen in the store, whose topics are then
+// unknown (AllTopics); from is the session that made it, nil when unknown.
+//
+// Only the watcher's changes are matched against the revisions seen: an
+// action of this process is always published, even when a later revision
+// was published before it (two actions committing close together may
+// publish in either order), so that its topics are never lost.
 func (b *bus) observe(estID, rev int64, action string, topics Topic, from *Session) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if old, ok := b.seen[estID]; ok && old >= rev {
+	old, seen := b.seen[estID]
+	if action == "" && seen && old >= rev {
 		return
 	}
-	b.seen[estID] = rev
+	b.seen[estID] = max(old, rev)
 	ev := Event{EstablishmentID: estID, Topics: topics}
 	if action != "" {
 		ev.Actions = []string{action}

@@ -252,7 +252,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		a.runSSH(g, gctx, sshL)
 	}
 	if httpL != nil {
-		h := standin.New(standin.Config{Backend: a.b, BaseURL: "http://" + a.addrs.HTTP, Health: a.Health,
+		h := standin.New(standin.Config{Backend: a.b, BaseURL: a.PublicURL(), Health: a.Health,
 			Observe: a.observeHTTP, Logger: a.logger(HTTP)})
 		a.runHTTP(g, gctx, HTTP, standin.NewServer(h, a.logger(HTTP)), httpL)
 	}

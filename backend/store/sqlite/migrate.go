@@ -72,6 +72,14 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 }
 
 // migrateDB applies the pending migrations of ms to db.
+//
+// Several processes may open one data folder at once (a console beside a
+// serve, an admin command): the version is read again inside the immediate
+// transaction, which one writer holds at a time, so that a migration another
+// process has just applied is not applied twice. The read before it only
+// decides whether foreign keys must be off (they cannot change inside a
+// transaction): off when any migration pending then rebuilds, which is
+// conservative, since another process can only have applied some meanwhile.
 func migrateDB(ctx context.Context, db *sql.DB, ms []migration) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -81,23 +89,13 @@ func migrateDB(ctx context.Context, db *sql.DB, ms []migration) (err error) {
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	pending, err := pendingOn(ctx, conn, ms)
+	if err != nil || len(pending) == 0 {
+		return err
 	}
-	if n := len(ms); n > 0 && current > ms[n-1].version {
-		return fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d): use a newer hebergement", current, ms[n-1].version)
-	}
-	var pending []migration
 	rebuild := false
-	for _, m := range ms {
-		if m.version > current {
-			pending = append(pending, m)
-			rebuild = rebuild || m.rebuild
-		}
-	}
-	if len(pending) == 0 {
-		return nil
+	for _, m := range pending {
+		rebuild = rebuild || m.rebuild
 	}
 	if rebuild {
 		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
@@ -114,6 +112,9 @@ func migrateDB(ctx context.Context, db *sql.DB, ms []migration) (err error) {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
+	if pending, err = pendingOn(ctx, tx, ms); err != nil {
+		return err
+	}
 	for _, m := range pending {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
@@ -127,7 +128,39 @@ func migrateDB(ctx context.Context, db *sql.DB, ms []migration) (err error) {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
 	}
+	// With foreign keys off, a plain migration after the last rebuild could
+	// leave a dangling reference that it would not have been allowed to
+	// write otherwise: the whole run is checked once more.
+	if rebuild && len(pending) > 0 {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return fmt.Errorf("migrate %s: %w", pending[len(pending)-1].name, err)
+		}
+	}
 	return tx.Commit()
+}
+
+// querier is a connection or a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pendingOn reads the schema version through q and returns the migrations
+// of ms above it; a version above every one of ms is refused.
+func pendingOn(ctx context.Context, q querier, ms []migration) ([]migration, error) {
+	var current int
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if n := len(ms); n > 0 && current > ms[n-1].version {
+		return nil, fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d): use a newer hebergement", current, ms[n-1].version)
+	}
+	var pending []migration
+	for _, m := range ms {
+		if m.version > current {
+			pending = append(pending, m)
+		}
+	}
+	return pending, nil
 }
 
 // foreignKeyCheck fails when a row refers to a row that does not exist.
