@@ -120,7 +120,12 @@ func (t *Tab) putInService() tea.Cmd {
 		}
 		// Name the base from the state after the action, not from what the
 		// screen showed when the key was pressed.
-		if st, err := sess.Status(ctx); err == nil && st.InService != nil {
+		st, err := sess.Status(ctx)
+		switch {
+		case err != nil:
+			// Done, but the state after it could not be read: say both.
+			return "Le serveur est en service. " + backend.Message(err), 0, nil
+		case st.InService != nil:
 			return "La base « " + common.Clean(st.InService.Name) + " » est en service.", st.InService.ID, nil
 		}
 		return "Le serveur est en service.", 0, nil
