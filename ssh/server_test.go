@@ -377,6 +377,12 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
+// The upper bounds on durations in these tests are several times what the
+// promise is (a grace of 1 or 2 s, "within a second"): they tell a bound
+// honoured from one ignored (the 20 or 30 s the test would otherwise wait)
+// without failing on a loaded machine under -race. The figures themselves
+// are measured by the benchmarks and logged.
+
 // An absurdly short idle timeout (--idle-timeout 10ns) closes consoles at
 // once; it does not bring the server down.
 func TestIdleTimeoutTiny(t *testing.T) {
@@ -503,7 +509,7 @@ func TestLoginGrace(t *testing.T) {
 		took := time.Since(start)
 		if !closed {
 			t.Errorf("%s: not dropped after %s", name, took)
-		} else if took < 700*time.Millisecond || took > 4*time.Second {
+		} else if took < 700*time.Millisecond || took > 10*time.Second {
 			t.Errorf("%s: dropped after %s, want about 1 s", name, took)
 		}
 	}
@@ -652,7 +658,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	start := time.Now()
 	s.waitEnd(5 * time.Second)
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 8*time.Second {
 		t.Errorf("the console ended %s after Shutdown began", d)
 	}
 	if !s.scr.seen("s'arrête") {
@@ -664,7 +670,7 @@ func TestGracefulShutdown(t *testing.T) {
 		if r.err != nil {
 			t.Errorf("Shutdown: %v", r.err)
 		}
-		if r.took > 3*time.Second {
+		if r.took > 8*time.Second {
 			t.Errorf("Shutdown took %s, grace 2 s", r.took)
 		}
 	case <-time.After(10 * time.Second):
@@ -808,7 +814,7 @@ func TestShutdownCutsUnfinishedUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	took, err := e.shutdown(30 * time.Second)
-	if err != nil || took > 3*time.Second {
+	if err != nil || took > 8*time.Second {
 		t.Errorf("Shutdown: %v after %s, grace 1 s", err, took)
 	}
 	if err := f.Close(); err == nil {
@@ -882,7 +888,7 @@ func TestWindowChangeFloodDoesNotWedge(t *testing.T) {
 		t.Error("the console no longer quits after a flood of window changes")
 	}
 	took, err := e.shutdown(30 * time.Second)
-	if err != nil || took > 5*time.Second {
+	if err != nil || took > 10*time.Second {
 		t.Errorf("Shutdown: %v after %s, grace 2 s", err, took)
 	}
 }
