@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hebergement/console/backend"
@@ -44,4 +45,37 @@ func TestSnapshotInvoiceAsked(t *testing.T) {
 		s.WaitText(t, "Numéro de facture", "première connexion")
 		snapshot(t, s.Final(t))
 	})
+}
+
+// The whole screen on each of the four other tabs (Autres bases has its own,
+// beside its package), with the data set of the bases' snapshots and a
+// stand-in serving the data folder: header, the five tabs in the bar, the
+// tab, its help.
+func TestSnapshotEveryTab(t *testing.T) {
+	t.Parallel()
+	for _, tab := range []struct {
+		key, name string
+		wait      []string
+	}{
+		{"2", "Sauvegardes", []string{"Bases par année scolaire", "Aucune sauvegarde"}},
+		{"3", "SuiviDesConnexions", []string{"Mode administratif", "Aucun utilisateur connecté"}},
+		{"4", "PRONOTE.net", []string{"Authentification", "http://127.0.0.1:8080/"}},
+		{"5", "MonCompte", []string{"Établissement", "Journal"}},
+	} {
+		t.Run(tab.name, func(t *testing.T) {
+			t.Parallel()
+			eachSize(t, func(t *testing.T, w, h int) {
+				f := newFixture(t)
+				filled(t, f)
+				opts := options(f)
+				opts.PublicURL = "http://127.0.0.1:8080"
+				s := run(t, f, w, h, opts)
+				s.Login(t)
+				s.WaitText(t, "Essai")
+				s.Key(tab.key)
+				s.WaitText(t, tab.wait...)
+				snapshot(t, strings.ReplaceAll(s.Final(t), f.Est.Invoice, "1234567890"))
+			})
+		})
+	}
 }
