@@ -56,9 +56,11 @@ type Event struct {
 	Own bool
 }
 
-// Bounds of what one subscription holds between two takes. Past them the
-// topics stay exact and the console is told how many notices it missed:
-// nothing is lost silently, and a stalled console costs a few hundred bytes.
+// Bounds of what one subscription holds between two takes. Past maxActions
+// changes the event says AllTopics (reload everything) with the latest
+// actions; past maxNotices it keeps the latest notices and counts the
+// others in Missed: nothing is lost silently, and a stalled console costs a
+// few kilobytes at most.
 const (
 	maxNotices = 16
 	maxActions = 32
@@ -133,7 +135,10 @@ func (s *Subscription) add(ev Event, from *Session) {
 	p.Topics |= ev.Topics
 	p.Actions = append(p.Actions, ev.Actions...)
 	if n := len(p.Actions); n > maxActions {
+		// Too far behind to list what happened: the console reloads
+		// everything, and keeps the latest actions.
 		p.Actions = append(p.Actions[:0:0], p.Actions[n-maxActions:]...)
+		p.Topics = AllTopics
 	}
 	p.Notices = append(p.Notices, ev.Notices...)
 	if n := len(p.Notices); n > maxNotices {

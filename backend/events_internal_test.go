@@ -28,3 +28,16 @@ func TestActionPublishedAfterALaterRevisionKeepsItsTopics(t *testing.T) {
 		t.Errorf("a revision made elsewhere: topics %b, want every topic", ev.Topics)
 	}
 }
+
+// A console too far behind to be told each change reloads everything.
+func TestStalledSubscriberReloadsEverything(t *testing.T) {
+	b := newBus()
+	sub := b.subscribe(&Session{estID: 1}, 0, true)
+	for rev := int64(1); rev <= maxActions+5; rev++ {
+		b.observe(1, rev, "base.open", TopicBases, nil)
+	}
+	ev, _ := sub.Take()
+	if ev.Topics != AllTopics || len(ev.Actions) != maxActions {
+		t.Errorf("topics %b, %d actions; want every topic and the latest %d", ev.Topics, len(ev.Actions), maxActions)
+	}
+}
