@@ -111,12 +111,12 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 	number, ok := NormalizeHostingNumber(req.HostingNumber)
 	actor := "connexion depuis " + addr
 	if !b.guard.allowed(addr) {
-		b.journal(ctx, 0, actor, addr, action, "number "+safeNumber(req.HostingNumber), ErrThrottled)
+		b.journal(ctx, 0, actor, addr, action, "numéro "+safeNumber(req.HostingNumber), ErrThrottled)
 		return store.Establishment{}, "", ErrThrottled
 	}
 	if !ok {
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, addr, action, "malformed hosting number", ErrBadCredentials)
+		b.journal(ctx, 0, actor, addr, action, "numéro d'hébergement mal formé", ErrBadCredentials)
 		return store.Establishment{}, "", ErrBadCredentials
 	}
 	var est store.Establishment
@@ -130,7 +130,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		// which numbers exist.
 		password.Verify(req.Password, dummyHash(b.hashing)) //nolint:errcheck
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, addr, action, "unknown number "+number, ErrBadCredentials)
+		b.journal(ctx, 0, actor, addr, action, "numéro inconnu "+number, ErrBadCredentials)
 		return store.Establishment{}, "", ErrBadCredentials
 	}
 	if err != nil {
@@ -151,7 +151,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		cause = ErrBadCredentials
 	case !est.FirstLoginDone && strings.TrimSpace(req.Invoice) == "":
 		// Not a failure: the console now asks for the invoice number.
-		b.journal(ctx, est.ID, actor, addr, action, "invoice number asked", ErrInvoiceRequired)
+		b.journal(ctx, est.ID, actor, addr, action, "numéro de facture demandé", ErrInvoiceRequired)
 		return store.Establishment{}, "", ErrInvoiceRequired
 	case !est.FirstLoginDone:
 		var inv store.Invoice
@@ -195,7 +195,7 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		}); err != nil {
 			return store.Establishment{}, "", err
 		}
-		b.journal(ctx, est.ID, actor, addr, action, fmt.Sprintf("failure %d of %d", failed, MaxFailures), cause)
+		b.journal(ctx, est.ID, actor, addr, action, fmt.Sprintf("échec %d sur %d", failed, MaxFailures), cause)
 		if lockErr != nil {
 			b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockErr.Until)
 			return store.Establishment{}, "", lockErr
@@ -278,7 +278,7 @@ func (b *Backend) RequestCredentials(ctx context.Context, hostingNumber, addr st
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		b.guard.fail(addr) // probing numbers counts against the address
-		b.journal(ctx, 0, actor, addr, "credentials.request", "unknown number "+safeNumber(hostingNumber), nil)
+		b.journal(ctx, 0, actor, addr, "credentials.request", "numéro inconnu "+safeNumber(hostingNumber), nil)
 		return nil
 	}
 	if err != nil {
@@ -328,7 +328,7 @@ func (b *Backend) sendNewCredentials(ctx context.Context, est store.Establishmen
 			return err
 		}
 		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: est.ID, At: b.clock.Now(), Actor: actor, Action: action,
-			Detail: "new password sent by SMS, numbers by e-mail", OK: true})
+			Detail: "nouveau mot de passe envoyé par SMS, numéros par e-mail", OK: true})
 	})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/store"
 )
@@ -166,7 +167,7 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 		if err := publish(pending); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s (%s, %d bytes)", stem, h.Year, size), tx.InsertBase(&row)
+		return fmt.Sprintf("%s (%s, %s)", stem, h.Year, fr.Size(size)), tx.InsertBase(&row)
 	})
 	if err != nil {
 		s.b.dropUnreferenced(sum)
@@ -241,7 +242,7 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 		if used > e.QuotaBytes {
 			return "", hostfile.ErrOverQuota
 		}
-		return fmt.Sprintf("%s attached to %s", row.Name, target.Name), nil
+		return fmt.Sprintf("%s jointe à %s", row.Name, target.Name), nil
 	})
 	if err != nil {
 		s.b.dropUnreferenced(sum)
@@ -364,7 +365,7 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		if err := tx.InsertBase(&row); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s, grid %s", row.Name, req.Grid), tx.SetServer(s.estID, string(ServerStopped), row.ID)
+		return fmt.Sprintf("%s, grille %s", row.Name, req.Grid.French()), tx.SetServer(s.estID, string(ServerStopped), row.ID)
 	})
 	if err != nil {
 		s.b.dropUnreferenced(sum)

@@ -66,7 +66,7 @@ func (b *Backend) KeySession(ctx context.Context, fingerprint, addr string) (*Se
 	if err != nil {
 		return nil, err
 	}
-	b.journal(ctx, k.EstablishmentID, k.Name, addr, "login.key", fmt.Sprintf("%s from %s", fingerprint, addr), nil)
+	b.journal(ctx, k.EstablishmentID, k.Name, addr, "login.key", fmt.Sprintf("%s depuis %s", fingerprint, addr), nil)
 	return b.keySession(k, addr, rev), nil
 }
 
@@ -131,7 +131,7 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 		return nil, err
 	}
 	b.keys.poke()
-	b.journal(ctx, est.ID, name, addr, "key.enroll", fmt.Sprintf("%s enrolled as SPR from %s", key.Fingerprint, addr), nil)
+	b.journal(ctx, est.ID, name, addr, "key.enroll", fmt.Sprintf("%s enregistrée comme SPR depuis %s", key.Fingerprint, addr), nil)
 	// est.Revision was read before the key was written: a check at a later
 	// revision costs nothing, a missed one would keep a revoked session.
 	return b.keySession(row, addr, est.Revision), nil
