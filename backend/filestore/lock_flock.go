@@ -3,31 +3,14 @@
 package filestore
 
 import (
-	"errors"
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/hebergement/console/backend/filelock"
 )
 
 // closeBeforeRename is false: a pending file keeps its lock until it has
 // left tmp/.
 const closeBeforeRename = false
-
-// flock takes an exclusive advisory lock on f without waiting. The lock
-// belongs to the open file description: a second open of the same file, even
-// in this process, does not get it while f holds it, and it goes away when
-// the holder closes the file or dies.
-func flock(f *os.File) (bool, error) {
-	err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, unix.EWOULDBLOCK):
-		return false, nil
-	default:
-		return false, err
-	}
-}
 
 // sameFile reports whether path still names the file f has open.
 func sameFile(f *os.File, path string) bool {
@@ -43,7 +26,7 @@ func sameFile(f *os.File, path string) bool {
 // when a sweep got there first: the sweep holds the lock, or took it and
 // removed the path, which then no longer names f.
 func lockOwn(f *os.File) (bool, error) {
-	ok, err := flock(f)
+	ok, err := filelock.TryLock(f)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -60,7 +43,7 @@ func removeAbandoned(path string) {
 		return
 	}
 	defer f.Close()
-	if ok, err := flock(f); err != nil || !ok {
+	if ok, err := filelock.TryLock(f); err != nil || !ok {
 		return
 	}
 	if sameFile(f, path) {

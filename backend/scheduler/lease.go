@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hebergement/console/backend/filelock"
 )
 
 // LockFile is the name of the lock file, in the data folder, that the one
@@ -32,7 +34,7 @@ func TryLease(dir string, now time.Time) (*Lease, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("scheduler lock: %w", err)
 	}
-	ok, err := tryLock(f)
+	ok, err := filelock.TryLock(f)
 	if err != nil || !ok {
 		f.Close()
 		if err != nil {

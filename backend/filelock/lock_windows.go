@@ -1,6 +1,6 @@
 //go:build windows
 
-package scheduler
+package filelock
 
 import (
 	"errors"
@@ -9,12 +9,11 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// tryLock takes an exclusive lock (LockFileEx) on one byte of f far past its
-// content, without waiting, so that the holder's line stays readable by the
-// others. The lock belongs to the handle: a second handle on the same file,
-// even in this process, does not get it, and Windows releases it when the
-// handle is closed or the process dies.
-func tryLock(f *os.File) (bool, error) {
+// TryLock takes an exclusive lock (LockFileEx) on one byte of f far past its
+// content, so that what the file holds stays readable by the others; false
+// when another handle holds it. Windows releases it when the handle is
+// closed or the process dies.
+func TryLock(f *os.File) (bool, error) {
 	ol := &windows.Overlapped{Offset: 0, OffsetHigh: 0x7fffffff}
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
 	switch {
