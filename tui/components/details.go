@@ -173,11 +173,33 @@ func (d *Details) Lines(inner int) []string {
 
 // maxOff is how far n lines scroll in room lines: not at all when they fit,
 // else until the last line shows under the top mark.
-func maxOff(n, room int) int {
+func maxOff(n, room int) int { return MaxScroll(n, room) }
+
+// MaxScroll is how far n lines scroll in room lines, a page of details at a
+// time: not at all when they fit, else until the last line shows under the
+// top mark.
+func MaxScroll(n, room int) int {
 	if n <= room {
 		return 0
 	}
 	return n - room + 1
+}
+
+// Scrolled is the window of lines, inner cells wide, that room lines show
+// from offset off (bounded by MaxScroll): a mark "… pg↑" at the top when
+// lines are above, "… pg↓" at the bottom when lines are below.
+func Scrolled(st *common.Styles, lines []string, off, room, inner int) []string {
+	off = min(off, MaxScroll(len(lines), room))
+	var out []string
+	if off > 0 {
+		out = append(out, st.Muted.Render(common.FitRight("… pg↑", inner)))
+		room--
+	}
+	lines = lines[off:]
+	if len(lines) > room && room > 0 {
+		lines = append(lines[:room-1:room-1], st.Muted.Render(common.FitRight("… pg↓", inner)))
+	}
+	return append(out, lines...)
 }
 
 // page is the number of lines a pg↓ moves.
@@ -243,17 +265,5 @@ func (d *Details) View() string {
 	}
 	st := d.st
 	inner := d.Inner()
-	lines := d.Lines(inner)
-	room := d.room()
-	off := min(d.off, maxOff(len(lines), room))
-	var out []string
-	if off > 0 {
-		out = append(out, st.Muted.Render(common.FitRight("… pg↑", inner)))
-		room--
-	}
-	lines = lines[off:]
-	if len(lines) > room && room > 0 {
-		lines = append(lines[:room-1:room-1], st.Muted.Render(common.FitRight("… pg↓", inner)))
-	}
-	return common.Box(st, d.title, append(out, lines...), d.w, d.h, d.focused)
+	return common.Box(st, d.title, Scrolled(st, d.Lines(inner), d.off, d.room(), inner), d.w, d.h, d.focused)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/tui/common"
+	"github.com/hebergement/console/tui/components"
 )
 
 // The two lists of the tab.
@@ -348,11 +349,11 @@ func (t *Tab) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		t.detailOff = 0
 	case key.Matches(msg, k.DetailDown):
 		n := len(t.detailLines(t.detailsInner()))
-		t.detailOff = min(t.detailOff+max(t.height-4, 1), maxDetailOff(n, t.height-2))
+		t.detailOff = min(t.detailOff+max(t.height-4, 1), components.MaxScroll(n, t.height-2))
 	case key.Matches(msg, k.DetailUp):
 		// From what shows: the window may have grown since the last pg↓.
 		n := len(t.detailLines(t.detailsInner()))
-		t.detailOff = max(min(t.detailOff, maxDetailOff(n, t.height-2))-max(t.height-4, 1), 0)
+		t.detailOff = max(min(t.detailOff, components.MaxScroll(n, t.height-2))-max(t.height-4, 1), 0)
 	case key.Matches(msg, k.Load):
 		return t.load()
 	case key.Matches(msg, k.Complete):

@@ -10,6 +10,7 @@ import (
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/tui/common"
+	"github.com/hebergement/console/tui/components"
 )
 
 // View implements common.Tab: the two lists on the left, the details of
@@ -278,27 +279,7 @@ func (t *Tab) detailsView(w, h int) string {
 	}
 	// Scroll with pgup/pgdown when the details do not fit; a mark at the
 	// top and at the bottom tells that there is more.
-	room := h - 2
-	off := min(t.detailOff, maxDetailOff(len(lines), room))
-	var out []string
-	if off > 0 {
-		out = append(out, st.Muted.Render(common.FitRight("… pg↑", inner)))
-		room--
-	}
-	lines = lines[off:]
-	if len(lines) > room && room > 0 {
-		lines = append(lines[:room-1:room-1], st.Muted.Render(common.FitRight("… pg↓", inner)))
-	}
-	return common.Box(st, "Détails", append(out, lines...), w, h, false)
-}
-
-// maxDetailOff is how far n lines of details scroll in room lines: not at
-// all when they fit, else until the last line shows under the top mark.
-func maxDetailOff(n, room int) int {
-	if n <= room {
-		return 0
-	}
-	return n - room + 1
+	return common.Box(st, "Détails", components.Scrolled(st, lines, t.detailOff, h-2, inner), w, h, false)
 }
 
 // detailsInner is the width of the text in the details pane.
