@@ -171,10 +171,6 @@ func (d *Details) Lines(inner int) []string {
 	return lines
 }
 
-// maxOff is how far n lines scroll in room lines: not at all when they fit,
-// else until the last line shows under the top mark.
-func maxOff(n, room int) int { return MaxScroll(n, room) }
-
 // MaxScroll is how far n lines scroll in room lines, a page of details at a
 // time: not at all when they fit, else until the last line shows under the
 // top mark.
@@ -208,14 +204,14 @@ func (d *Details) page() int { return max(d.room()-2, 1) }
 // PageDown scrolls down a page.
 func (d *Details) PageDown() {
 	n := len(d.Lines(d.Inner()))
-	d.off = min(d.off+d.page(), maxOff(n, d.room()))
+	d.off = min(d.off+d.page(), MaxScroll(n, d.room()))
 }
 
 // PageUp scrolls up a page, from what shows: the pane may have grown since
 // the last PageDown.
 func (d *Details) PageUp() {
 	n := len(d.Lines(d.Inner()))
-	d.off = max(min(d.off, maxOff(n, d.room()))-d.page(), 0)
+	d.off = max(min(d.off, MaxScroll(n, d.room()))-d.page(), 0)
 }
 
 // Top scrolls back to the first line.
@@ -223,7 +219,7 @@ func (d *Details) Top() { d.off = 0 }
 
 // Offset is the first line shown.
 func (d *Details) Offset() int {
-	return min(d.off, maxOff(len(d.Lines(d.Inner())), d.room()))
+	return min(d.off, MaxScroll(len(d.Lines(d.Inner())), d.room()))
 }
 
 // Update handles pg↑/pg↓ and the mouse wheel; it reports nothing back.
@@ -236,7 +232,7 @@ func (d *Details) Update(msg tea.Msg) tea.Cmd {
 		case tea.MouseWheelUp:
 			d.off = max(d.Offset()-1, 0)
 		case tea.MouseWheelDown:
-			d.off = min(d.Offset()+1, maxOff(len(d.Lines(d.Inner())), d.room()))
+			d.off = min(d.Offset()+1, MaxScroll(len(d.Lines(d.Inner())), d.room()))
 		}
 	}
 	return nil
