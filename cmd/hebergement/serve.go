@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +35,9 @@ func newServe(g *globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkLogFormat(); err != nil {
+				return err
+			}
+			if err := checkPublicURL(publicURL); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -133,4 +138,20 @@ func printServe(cmd *cobra.Command, a *app.App, dir string, seeded *demo.Result)
 	if addrs.HTTP != "" {
 		fmt.Fprintf(out, "Its PRONOTE.net:\n  curl http://%s/%s/\n", addrs.HTTP, number)
 	}
+}
+
+// checkPublicURL refuses a --public-url that consoles could not show as a
+// link: it must be http(s) with a host, and nothing after the path (no user
+// info, query or fragment, no control characters).
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	bad := err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	if bad {
+		return fmt.Errorf("--public-url: %q is not a base URL such as https://pronote.example.org (http or https, a host, no user, query or fragment)", s)
+	}
+	return nil
 }

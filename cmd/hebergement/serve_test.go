@@ -147,13 +147,19 @@ func TestServeFlags(t *testing.T) {
 	}
 	for _, flag := range []string{"--listen", "--http", "--metrics", "--log-format", "--demo", "--idle-timeout", "--login-grace",
 		"--max-auth-tries", "--max-sessions-per-key", "--conn-rate", "--conn-burst", "--max-unauthenticated",
-		"--max-unauthenticated-per-addr", "--max-enrolling", "--max-enrolling-per-addr", "--enroll-timeout", "--shutdown-grace"} {
+		"--max-unauthenticated-per-addr", "--max-enrolling", "--max-enrolling-per-addr", "--enroll-timeout", "--shutdown-grace", "--public-url"} {
 		if !strings.Contains(out, flag+" ") {
 			t.Errorf("serve --help lacks %s", flag)
 		}
 	}
 	if _, err := run(t, t.TempDir(), "serve", "--log-format", "xml"); err == nil || !strings.Contains(err.Error(), "--log-format") {
 		t.Errorf("--log-format xml: %v", err)
+	}
+	for _, bad := range []string{"javascript:alert(1)", "ftp://x.org", "https://user:pw@x.org", "https://x.org/?q=1", "https://x.org/#f",
+		"https://x.org/\x1b[2J", "http://"} {
+		if _, err := run(t, t.TempDir(), "serve", "--public-url", bad); err == nil || !strings.Contains(err.Error(), "--public-url") {
+			t.Errorf("--public-url %q: %v", bad, err)
+		}
 	}
 	out, _ = run(t, t.TempDir(), "--help")
 	if !strings.Contains(out, "--http ") {
