@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -122,9 +123,10 @@ func (m *model) render() string {
 	}
 	f := m.frame()
 	m.layout(f)
-	if m.width < 40 || m.height < 12 {
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
-			m.styles.Muted.Render(common.Fit("Agrandissez la fenêtre (80×24 au moins).", m.width)))
+	if m.tooSmall() {
+		msg := strings.Join(common.Wrap(fmt.Sprintf("Agrandissez la fenêtre (%d×%d au moins, %d×%d conseillé).",
+			minWidth, minHeight, 80, 24), max(m.width-2, 1)), "\n")
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, m.styles.Muted.Render(msg))
 	}
 	var parts []string
 	if !m.loggedIn() {
@@ -161,4 +163,14 @@ func (m *model) render() string {
 	canvas := lipgloss.NewCanvas(m.width, m.height)
 	canvas.Compose(lipgloss.NewCompositor(layers...))
 	return canvas.Render()
+}
+
+// The smallest window the console draws in; below it, it says so and only
+// quits.
+const minWidth, minHeight = 40, 12
+
+// tooSmall reports whether the window is known and below the smallest the
+// console draws in.
+func (m *model) tooSmall() bool {
+	return m.width > 0 && m.height > 0 && (m.width < minWidth || m.height < minHeight)
 }

@@ -396,3 +396,28 @@ func TestEventNotices(t *testing.T) {
 		return strings.Contains(v, " seul ") && !strings.Contains(v, "plus ancien")
 	})
 }
+
+// Below the smallest window only the notice shows, so keys do nothing but
+// quit: a confirmation nobody can read must not stop the server.
+func TestTooSmallWindowKeysDoNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	filled(t, f) // a base in service
+	s := house(t, f, 80, 24, basesAndTests())
+	s.WaitText(t, "Essai")
+	s.Send(tea.WindowSizeMsg{Width: 30, Height: 10})
+	s.WaitText(t, "Agrandissez la")
+	for _, k := range []string{"a", "o", "enter", "2", "n"} {
+		s.Key(k)
+	}
+	s.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	s.WaitText(t, "Essai")
+	v := s.View()
+	if !strings.Contains(v, "En service") || strings.Contains(v, "Arrêter le serveur ?") || strings.Contains(v, "Créer") {
+		t.Fatalf("keys acted while the console was not shown:\n%s", v)
+	}
+	st, err := f.Session(t).Status(context.Background())
+	if err != nil || st.State != backend.ServerRunning {
+		t.Fatalf("server state %v, %v; want still in service", st.State, err)
+	}
+}

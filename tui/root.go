@@ -131,7 +131,7 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 	case tea.MouseClickMsg:
 		return m.handleClick(msg)
 	case tea.MouseWheelMsg:
-		if m.c.Dialog() == nil && m.loggedIn() && len(m.tabs) > 0 {
+		if m.c.Dialog() == nil && m.loggedIn() && len(m.tabs) > 0 && !m.tooSmall() {
 			mm := msg.Mouse()
 			mm.Y -= m.contentTop
 			return m.tabs[m.active].Update(tea.MouseWheelMsg(mm))
@@ -321,6 +321,14 @@ func (m *model) quit() tea.Cmd {
 }
 
 func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.tooSmall() {
+		// Nothing of the console shows: a key must not act unseen (stop
+		// the server through a confirmation nobody read). q still quits.
+		if key.Matches(msg, m.keys.Quit) {
+			return m.quit()
+		}
+		return nil
+	}
 	if d := m.c.Dialog(); d != nil {
 		return d.Update(msg)
 	}
@@ -360,7 +368,7 @@ func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
-	if m.c.Dialog() != nil || !m.loggedIn() {
+	if m.c.Dialog() != nil || !m.loggedIn() || m.tooSmall() {
 		return nil
 	}
 	mm := msg.Mouse()
