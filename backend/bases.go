@@ -258,19 +258,39 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 // The server must be stopped. Nothing is copied: the cost is the same for
 // 1 MB and 1 GB.
 func (s *Session) OpenBase(ctx context.Context, id int64) error {
+	return s.openBase(ctx, id, false)
+}
+
+// StopAndOpenBase is "Ouvrir cette base" once the user agreed to stop the
+// server first: the stop and the opening are one transaction, so that a
+// base deleted meanwhile by another session stops nothing.
+func (s *Session) StopAndOpenBase(ctx context.Context, id int64) error {
+	if err := s.allow(PermServer); err != nil {
+		return err
+	}
+	return s.openBase(ctx, id, true)
+}
+
+func (s *Session) openBase(ctx context.Context, id int64, stop bool) error {
 	return s.act(ctx, PermBases, TopicBases|TopicServer, "base.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
 		b, err := baseRow(tx, s.estID, id)
 		if err != nil {
 			return "", err
 		}
+		running := e.ServerState == string(ServerRunning)
 		switch {
-		case e.ServerState == string(ServerRunning):
+		case running && !stop:
 			return "", ErrServerRunning
 		case e.OpenedBaseID == id:
 			return "", ErrAlreadyOpened
 		}
 		if _, err := s.b.files.Stat(b.SHA256); err != nil {
 			return "", fmt.Errorf("%w: %w", ErrFileMissing, err)
+		}
+		if running {
+			if err := s.stopIn(tx, e); err != nil {
+				return "", err
+			}
 		}
 		return b.Name, tx.SetServer(s.estID, string(ServerStopped), id)
 	})
@@ -303,11 +323,18 @@ func DefaultSchoolYear(t time.Time) hostfile.SchoolYear {
 }
 
 // CreateBase is "Créer une base": an empty base of the given school year and
-// grid is created and opened. The server must be stopped.
+// grid is created and opened. The server must be stopped, unless
+// req.StopFirst: then it is stopped in the same transaction, so that a
+// creation that fails stops nothing.
 func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, error) {
 	const action = "base.create"
 	if err := s.allow(PermBases); err != nil {
 		return Base{}, err
+	}
+	if req.StopFirst {
+		if err := s.allow(PermServer); err != nil {
+			return Base{}, err
+		}
 	}
 	if err := validateCreate(req); err != nil {
 		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", err)
@@ -317,7 +344,7 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 	if err != nil {
 		return Base{}, err
 	}
-	if st.State == ServerRunning {
+	if st.State == ServerRunning && !req.StopFirst {
 		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", ErrServerRunning)
 		return Base{}, ErrServerRunning
 	}
@@ -350,7 +377,12 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		Size: size, BaseUID: id, Grid: req.Grid.String(), LoadedBy: s.actor, LoadedAt: now}
 	err = s.act(ctx, PermBases, TopicBases|TopicServer, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState == string(ServerRunning) {
-			return "", ErrServerRunning
+			if !req.StopFirst {
+				return "", ErrServerRunning
+			}
+			if err := s.stopIn(tx, e); err != nil {
+				return "", err
+			}
 		}
 		// A name of its own, so that a script can name it (base ouvrir NOM):
 		// "Nouvelle base 2026-2027", then "… (2)", "… (3)".

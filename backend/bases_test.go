@@ -620,3 +620,58 @@ func TestCreatedBasesHaveDistinctNames(t *testing.T) {
 		t.Errorf("names = %q, want %q", names, want)
 	}
 }
+
+// "Arrêter et ouvrir" / "Arrêter et créer": the stop and the action are one
+// transaction. A base deleted meanwhile by another session stops nothing;
+// when it goes through, the stop has its own journal line.
+func TestStopAndOpenIsOneStep(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	s, est := e.session(t, "Lycée A")
+	served, err := s.CreateBase(ctx, backend.CreateBaseRequest{Year: 2025, Grid: hostfile.DefaultGrid()})
+	ok(t, err)
+	ok(t, s.PutInService(ctx))
+	gone, err := s.CreateBase(ctx, backend.CreateBaseRequest{Year: 2026, Grid: hostfile.DefaultGrid(), StopFirst: true})
+	ok(t, err)
+	if st := mustStatus(t, s); st.State != backend.ServerStopped || st.Opened == nil || st.Opened.ID != gone.ID {
+		t.Fatalf("after create with StopFirst: %s, opened %+v", st.State, st.Opened)
+	}
+	ok(t, s.OpenBase(ctx, served.ID))
+	ok(t, s.PutInService(ctx))
+	ok(t, s.DeleteBase(ctx, gone.ID)) // another session's delete, say
+
+	if err := s.StopAndOpenBase(ctx, gone.ID); !errors.Is(err, backend.ErrBaseNotFound) {
+		t.Fatalf("StopAndOpenBase of a deleted base: %v, want ErrBaseNotFound", err)
+	}
+	if st := mustStatus(t, s); st.State != backend.ServerRunning {
+		t.Fatalf("a refused StopAndOpenBase stopped the server: %s", st.State)
+	}
+	if _, err := s.CreateBase(ctx, backend.CreateBaseRequest{Year: 2026, Grid: hostfile.DefaultGrid()}); !errors.Is(err, backend.ErrServerRunning) {
+		t.Fatalf("CreateBase while running without StopFirst: %v", err)
+	}
+	next, err := s.CreateBase(ctx, backend.CreateBaseRequest{Year: 2027, Grid: hostfile.DefaultGrid()})
+	if err == nil {
+		t.Fatalf("created %v while running", next)
+	}
+	stops := count(e.journal(t, est.ID), "server.stop", true)
+	b2, err := s.CreateBase(ctx, backend.CreateBaseRequest{Year: 2027, Grid: hostfile.DefaultGrid(), StopFirst: true})
+	ok(t, err)
+	ok(t, s.OpenBase(ctx, served.ID))
+	ok(t, s.PutInService(ctx))
+	ok(t, s.StopAndOpenBase(ctx, b2.ID))
+	st := mustStatus(t, s)
+	if st.State != backend.ServerStopped || st.Opened == nil || st.Opened.ID != b2.ID {
+		t.Fatalf("after StopAndOpenBase: %s, opened %+v", st.State, st.Opened)
+	}
+	if got := count(e.journal(t, est.ID), "server.stop", true); got != stops+2 {
+		t.Errorf("server.stop journaled %d times, want %d", got, stops+2)
+	}
+	for _, b := range allBases(mustBases(t, s)) {
+		for _, p := range b.Periods {
+			if p.To.IsZero() {
+				t.Errorf("base %s still has an open service period", b.Name)
+			}
+		}
+	}
+}

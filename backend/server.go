@@ -39,3 +39,19 @@ func (s *Session) StopServer(ctx context.Context) error {
 		return "", tx.SetServer(s.estID, string(ServerStopped), e.OpenedBaseID)
 	})
 }
+
+// stopIn stops the running server inside another action's transaction (open
+// or create a base once the user agreed to stop it): the service period
+// ends, and the stop has its own journal line, as "Arrêter le serveur"
+// would.
+func (s *Session) stopIn(tx store.Tx, e store.Establishment) error {
+	now := s.b.clock.Now()
+	if err := tx.EndOpenPeriods(s.estID, now); err != nil {
+		return err
+	}
+	if err := tx.SetServer(s.estID, string(ServerStopped), e.OpenedBaseID); err != nil {
+		return err
+	}
+	return tx.AppendJournal(&store.JournalEntry{EstablishmentID: s.estID, At: now, Actor: s.actor, Addr: s.addr,
+		Action: "server.stop", OK: true})
+}

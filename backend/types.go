@@ -178,6 +178,9 @@ type Status struct {
 type CreateBaseRequest struct {
 	Year hostfile.SchoolYear
 	Grid hostfile.Grid
+	// StopFirst stops a running server in the same transaction (the user
+	// agreed to it), instead of refusing.
+	StopFirst bool
 }
 
 // LoginRequest is what the login screen sends.

@@ -98,10 +98,7 @@ func (t *Tab) open() tea.Cmd {
 			"Le serveur est en service : pour ouvrir la base « " + name + " », il faut d'abord l'arrêter.",
 			stopBody,
 		}, "Arrêt du serveur et ouverture de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
-			if err := sess.StopServer(ctx); err != nil {
-				return "", 0, err
-			}
-			return ok, id, sess.OpenBase(ctx, id)
+			return ok, id, sess.StopAndOpenBase(ctx, id)
 		})))
 	}
 	c.SetStatus("Ouverture de la base « "+name+" »…", common.StatusInfo)

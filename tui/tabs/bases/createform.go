@@ -305,10 +305,9 @@ func (f *createForm) submit() tea.Cmd {
 			"Le serveur est en service : pour créer et ouvrir la nouvelle base " + req.Year.String() + ", il faut d'abord l'arrêter.",
 			stopBody,
 		}, "Arrêt du serveur et création de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
-			if err := sess.StopServer(ctx); err != nil {
-				return "", 0, err
-			}
-			b, err := sess.CreateBase(ctx, req)
+			stop := req
+			stop.StopFirst = true
+			b, err := sess.CreateBase(ctx, stop)
 			return created(b), b.ID, err
 		})).AlsoCloses(f))
 	}
