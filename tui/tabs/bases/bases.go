@@ -259,9 +259,9 @@ func (t *Tab) want(id int64) {
 func (t *Tab) setData(l backend.BaseLists) {
 	first := !t.loaded
 	t.loaded = true
-	keep := int64(0)
+	keep, shown := int64(0), int64(0)
 	if b := t.selected(); b != nil {
-		keep = b.ID
+		keep, shown = b.ID, b.ID
 	}
 	if t.pending != 0 {
 		keep = t.pending
@@ -307,6 +307,11 @@ func (t *Tab) setData(l backend.BaseLists) {
 		} else if len(t.lists[listUploaded].bases) == 0 && len(t.lists[listInService].bases) > 0 {
 			t.focus = listInService
 		}
+	}
+	// Another base selected (a new upload, the selected one deleted
+	// elsewhere): its details start at the top, its name in sight.
+	if b := t.selected(); b == nil || b.ID != shown {
+		t.detailOff = 0
 	}
 }
 
