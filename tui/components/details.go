@@ -185,6 +185,12 @@ func MaxScroll(n, room int) int {
 // from offset off (bounded by MaxScroll): a mark "… pg↑" at the top when
 // lines are above, "… pg↓" at the bottom when lines are below.
 func Scrolled(st *common.Styles, lines []string, off, room, inner int) []string {
+	if room < 2 { // no room for a mark beside a line: the line
+		if room < 1 || len(lines) == 0 {
+			return nil
+		}
+		return lines[min(max(off, 0), len(lines)-1):][:1]
+	}
 	off = min(off, MaxScroll(len(lines), room))
 	var out []string
 	if off > 0 {

@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/hebergement/console/tui/common"
 )
 
 func accountItems(st func() Gauge) []Item {
@@ -96,5 +97,20 @@ func TestDetailsCleansAndFits(t *testing.T) {
 			checkClean(t, out)
 			checkSize(t, out, w, h)
 		}
+	}
+}
+
+// A pane of one inner line shows a line of content, not only a mark.
+func TestScrolledOneLine(t *testing.T) {
+	st := common.NeutralStyles()
+	lines := []string{"Nom VICTOR", "Année 2026", "Taille 8 Mo"}
+	if got := Scrolled(&st, lines, 0, 1, 20); len(got) != 1 || got[0] != "Nom VICTOR" {
+		t.Errorf("room 1 from the top: %q", got)
+	}
+	if got := Scrolled(&st, lines, 5, 1, 20); len(got) != 1 || got[0] != "Taille 8 Mo" {
+		t.Errorf("room 1 past the end: %q", got)
+	}
+	if got := Scrolled(&st, lines, 0, 0, 20); got != nil {
+		t.Errorf("room 0: %q", got)
 	}
 }
