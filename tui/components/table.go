@@ -139,10 +139,12 @@ func (t *Table) SetFocused(on bool) { t.focused = on }
 func (t *Table) Focused() bool { return t.focused }
 
 // SetRows replaces the rows, cleaning their cells, and keeps the cursor on
-// the row with the same Key, and the sort order.
+// the row with the same Key, and the sort order. A cursor on the first row
+// stays on the first row: at the head of a list shown newest first (the
+// journal), new rows come into sight instead of pushing the cursor down.
 func (t *Table) SetRows(rows []Row) {
 	keep := ""
-	if r, ok := t.Selected(); ok {
+	if r, ok := t.Selected(); ok && t.cursor > 0 {
 		keep = r.Key
 	}
 	t.rows = make([]Row, len(rows))

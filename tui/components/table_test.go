@@ -331,3 +331,27 @@ func BenchmarkTableSetRows(b *testing.B) {
 		tb.SetRows(rows)
 	}
 }
+
+// A cursor at the head of the list stays there when newer rows arrive on
+// top; elsewhere it follows its row.
+func TestTableHeadStaysAtHead(t *testing.T) {
+	tb := NewTable(styles(), []Column{{Title: "Quand", Min: 5, Flex: true}})
+	tb.SetSize(20, 6)
+	rows := func(keys ...string) []Row {
+		out := make([]Row, len(keys))
+		for i, k := range keys {
+			out[i] = Row{Key: k, Cells: []string{k}}
+		}
+		return out
+	}
+	tb.SetRows(rows("c", "b", "a"))
+	tb.SetRows(rows("e", "d", "c", "b", "a"))
+	if r, _ := tb.Selected(); tb.Cursor() != 0 || r.Key != "e" {
+		t.Fatalf("cursor %d on %q, want the newest row at the head", tb.Cursor(), r.Key)
+	}
+	tb.Move(2) // on "c"
+	tb.SetRows(rows("f", "e", "d", "c", "b", "a"))
+	if r, _ := tb.Selected(); r.Key != "c" {
+		t.Fatalf("a cursor moved by the user follows its row: on %q, want c", r.Key)
+	}
+}

@@ -65,6 +65,10 @@ type Tab struct {
 
 	w, h  int
 	focus int
+	// want is the section the user put the focus on: focus follows it
+	// again when a size that had no room for it (the full help open on
+	// another tab) gives it back.
+	want int
 	// rects are the sections' places in the tab, set by SetSize; a zero
 	// rectangle is a section not drawn at this size.
 	rects [nSections]components.Rect
@@ -107,6 +111,7 @@ func New(c *common.Context) common.Tab {
 	})
 	t.journal.SetEmpty("Chargement…")
 	t.ownKey = c.Session.KeyFingerprint()
+	t.want = secJournal
 	t.setFocus(secJournal)
 	return t
 }
@@ -158,6 +163,7 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 			if m, ok := components.Within(msg, t.rects[s]); ok {
 				if _, click := msg.(tea.MouseClickMsg); click && t.focusable(s) {
 					t.setFocus(s)
+					t.want = s
 				}
 				t.mouse(s, m)
 				break
@@ -310,9 +316,11 @@ func (t *Tab) handleKey(msg tea.KeyPressMsg) {
 	switch {
 	case key.Matches(msg, t.keys.Next):
 		t.cycle(1)
+		t.want = t.focus
 		return
 	case key.Matches(msg, t.keys.Prev):
 		t.cycle(-1)
+		t.want = t.focus
 		return
 	}
 	if !t.focusable(t.focus) {
@@ -374,6 +382,7 @@ func (t *Tab) SetSize(w, h int) {
 		in := components.FrameInner(t.rects[s].W, t.rects[s].H)
 		t.table(s).SetSize(in.W, in.H)
 	}
+	t.focus = t.want
 	if !t.focusable(t.focus) {
 		t.cycle(1)
 	}

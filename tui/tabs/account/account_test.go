@@ -238,3 +238,20 @@ func TestAccountContract(t *testing.T) {
 		t.Fatal("ActionLabel")
 	}
 }
+
+// A size with no room for the journal (the full help open on another tab
+// shrinks every tab) does not lose it: the focus comes back with the room.
+func TestAccountFocusComesBack(t *testing.T) {
+	t.Parallel()
+	f, s := filled(t)
+	tab, _ := newTab(t, f, s)
+	tab.SetSize(80, 24)
+	if tab.focus != secJournal {
+		t.Fatalf("focus %d, want the journal", tab.focus)
+	}
+	tab.SetSize(80, 8) // the full help leaves the tab a few lines
+	tab.SetSize(80, 24)
+	if tab.focus != secJournal || !tab.journal.Focused() {
+		t.Fatalf("after a short size the focus is on %d, want the journal again", tab.focus)
+	}
+}
