@@ -170,8 +170,11 @@ func (m *model) header() string {
 func (m *model) tabBar() string {
 	st := m.styles
 	var b strings.Builder
-	for i, t := range m.tabs {
-		if i > 0 {
+	first, lead := m.barWindow()
+	b.WriteString(lead)
+	for i := first; i < len(m.tabs); i++ {
+		t := m.tabs[i]
+		if i > first {
 			b.WriteString(" ")
 		}
 		if i == m.active {
@@ -185,6 +188,36 @@ func (m *model) tabBar() string {
 		b.WriteString(" " + st.BorderFg.Render(strings.Repeat("─", rest)))
 	}
 	return common.Fit(b.String(), m.width)
+}
+
+// barLead is drawn before the tab bar when the first tabs are left out of
+// it: a narrow window shows the tabs from one the active tab is visible
+// with.
+const barLead = "‹ "
+
+// barWindow is the first tab the bar shows and what it draws before it:
+// from the first tab when the active one fits after it, else from the
+// first tab that lets the active one fit, after a mark.
+func (m *model) barWindow() (first int, lead string) {
+	width := func(from int) int {
+		w := 0
+		if from > 0 {
+			w = ansi.StringWidth(barLead)
+		}
+		for i := from; i <= m.active && i < len(m.tabs); i++ {
+			if i > from {
+				w++
+			}
+			w += ansi.StringWidth(m.styles.Tab.Render(m.tabs[i].Title()))
+		}
+		return w
+	}
+	for first = 0; first < m.active && width(first) > m.width; first++ {
+	}
+	if first > 0 {
+		lead = m.styles.Muted.Render(barLead)
+	}
+	return first, lead
 }
 
 // switchHelp is 1–5 in the full help, once there is more than one tab to

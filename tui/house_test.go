@@ -12,6 +12,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hebergement/console/backend"
@@ -420,4 +421,26 @@ func TestTooSmallWindowKeysDoNothing(t *testing.T) {
 	if err != nil || st.State != backend.ServerRunning {
 		t.Fatalf("server state %v, %v; want still in service", st.State, err)
 	}
+}
+
+// On a narrow window the bar shows the tab in focus, after a mark for the
+// tabs left out; a click on it still lands on the tab drawn there.
+func TestNarrowTabBarShowsTheActiveTab(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := house(t, f, 40, 16, basesAndTests(&testTab{title: "Sauvegardes"}, &testTab{title: "Suivi des connexions"},
+		&testTab{title: "PRONOTE.net"}, &testTab{title: "Mon compte"}))
+	s.WaitText(t, "Aucune base")
+	s.Key("5")
+	s.WaitText(t, "Contenu de Mon compte")
+	bar := strings.Split(s.View(), "\n")[2]
+	if !strings.Contains(bar, "Mon compte") || !strings.HasPrefix(bar, "‹ ") {
+		t.Fatalf("tab bar at 40 columns: %q", bar)
+	}
+	x := strings.Index(bar, "PRONOTE.net")
+	if x < 0 {
+		t.Fatalf("tab bar at 40 columns: %q", bar)
+	}
+	s.Send(tea.MouseClickMsg{X: ansi.StringWidth(bar[:x]) + 1, Y: 2, Button: tea.MouseLeft})
+	s.WaitText(t, "Contenu de PRONOTE.net")
 }

@@ -373,9 +373,10 @@ func (m *model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	}
 	mm := msg.Mouse()
 	if mm.Y >= m.tabBarTop && mm.Y < m.contentTop { // tab bar
-		x := 0
-		for i, t := range m.tabs {
-			w := ansi.StringWidth(m.styles.Tab.Render(t.Title()))
+		first, lead := m.barWindow()
+		x := ansi.StringWidth(lead)
+		for i := first; i < len(m.tabs); i++ {
+			w := ansi.StringWidth(m.styles.Tab.Render(m.tabs[i].Title()))
 			if mm.X >= x && mm.X < x+w {
 				m.setActive(i)
 				return nil
