@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/tui/common"
@@ -257,8 +258,19 @@ func (p *Picker) View(maxW, maxH int) string {
 				}
 				row = cur + common.Fit(name, inner-2)
 			} else {
+				// The name first: the date, then the size, give way
+				// before it gets fewer than 20 cells.
 				meta := common.FitRight(fr.Size(e.size), 9) + "  " + fr.DateTime(e.mod)
-				row = cur + common.Fit(e.show, inner-2-len([]rune(meta))-1) + " " + meta
+				if inner-2-ansi.StringWidth(meta)-1 < 20 {
+					meta = common.FitRight(fr.Size(e.size), 9)
+				}
+				if inner-2-ansi.StringWidth(meta)-1 < 20 {
+					meta = ""
+				}
+				row = cur + common.Fit(e.show, inner-2-ansi.StringWidth(meta)-1)
+				if meta != "" {
+					row += " " + meta
+				}
 			}
 			switch {
 			case i == p.cursor:
