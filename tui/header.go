@@ -193,7 +193,7 @@ func (m *model) tabBar() string {
 // barLead is drawn before the tab bar when the first tabs are left out of
 // it: a narrow window shows the tabs from one the active tab is visible
 // with.
-const barLead = "‹ "
+const barLead = "‹"
 
 // barWindow is the first tab the bar shows and what it draws before it:
 // from the first tab when the active one fits after it, else from the

@@ -325,17 +325,26 @@ func (f *createForm) View(maxW, maxH int) string {
 	w := min(maxW, 72)
 	inner := w - 4
 	labelW := 22
+	// On a short window the explanations give way, so that the fields,
+	// the buttons and the errors stay in sight: optional marks them.
 	var lines []string
-	for _, s := range common.Wrap("Une base vide est créée, puis ouverte.", inner) {
-		lines = append(lines, st.Muted.Render(s))
+	var optional []bool
+	add := func(opt bool, ls ...string) {
+		for _, l := range ls {
+			lines = append(lines, l)
+			optional = append(optional, opt)
+		}
 	}
-	lines = append(lines, "")
+	for _, s := range common.Wrap("Une base vide est créée, puis ouverte.", inner) {
+		add(true, st.Muted.Render(s))
+	}
+	add(true, "")
 	labels := [cfDays]string{"Année scolaire", "Début de journée", "Fin de journée", "Durée d'un créneau"}
 	units := [cfDays]string{"", "", "", " minutes"}
 	for i := range f.inputs {
-		lines = append(lines, f.label(i, labels[i], labelW)+f.inputs[i].View()+st.Muted.Render(units[i]))
+		add(false, f.label(i, labels[i], labelW)+f.inputs[i].View()+st.Muted.Render(units[i]))
 		if i == cfYear {
-			lines = append(lines, st.Bold.Render("  Grille horaire"))
+			add(true, st.Bold.Render("  Grille horaire"))
 		}
 	}
 	// Days as toggles.
@@ -356,15 +365,15 @@ func (f *createForm) View(maxW, maxH int) string {
 		dayLine = f.label(cfDays, "Jours", 9) + strings.Join(days, " ")
 	}
 	if ansi.StringWidth(dayLine) > inner {
-		lines = append(lines, f.label(cfDays, "Jours", labelW), "  "+strings.Join(days, " "))
+		add(false, f.label(cfDays, "Jours", labelW), "  "+strings.Join(days, " "))
 	} else {
-		lines = append(lines, dayLine)
+		add(false, dayLine)
 	}
-	lines = append(lines, "")
+	add(true, "")
 	for _, s := range common.Wrap("Vous pouvez laisser la grille horaire par défaut : elle sera réinitialisée avec les données d'EDT.", inner) {
-		lines = append(lines, st.Muted.Render(s))
+		add(true, st.Muted.Render(s))
 	}
-	lines = append(lines, "")
+	add(true, "")
 	submit, cancel := st.Button, st.Button
 	switch f.focus {
 	case cfSubmit:
@@ -376,10 +385,15 @@ func (f *createForm) View(maxW, maxH int) string {
 	if f.busy {
 		label = " Création… "
 	}
-	lines = append(lines, "  "+submit.Render("["+label+"]")+"   "+cancel.Render("[ Annuler ]"))
+	add(false, "  "+submit.Render("["+label+"]")+"   "+cancel.Render("[ Annuler ]"))
 	for _, e := range f.errs {
 		for _, s := range common.Wrap(e, inner) {
-			lines = append(lines, st.Error.Render(s))
+			add(false, st.Error.Render(s))
+		}
+	}
+	for i := len(lines) - 1; i >= 0 && len(lines)+2 > maxH; i-- {
+		if optional[i] {
+			lines = append(lines[:i], lines[i+1:]...)
 		}
 	}
 	return common.Box(st, "Créer une base", lines, w, min(len(lines)+2, maxH), true)
