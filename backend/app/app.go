@@ -24,6 +24,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,6 +258,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		h := standin.New(standin.Config{Backend: a.b, BaseURL: a.PublicURL(), Health: a.Health,
 			Observe: a.observeHTTP, Logger: a.logger(HTTP)})
 		a.runHTTP(g, gctx, HTTP, standin.NewServer(h, a.logger(HTTP)), httpL)
+		if err := writeStandInURL(a.cfg.DataDir, a.PublicURL()); err != nil {
+			a.logger(HTTP).Warn("cannot record the stand-in's URL in the data folder", "err", err)
+		}
 	}
 	if metL != nil {
 		srv := standin.NewServer(a.met.handler(a.logger(Metrics)), a.logger(Metrics))
@@ -272,6 +278,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 	go func() {
 		err := g.Wait()
 		cancel()
+		if httpL != nil {
+			os.Remove(filepath.Join(a.cfg.DataDir, StandInURLFile)) //nolint:errcheck // gone already is fine
+		}
 		a.mu.Lock()
 		a.err = err
 		a.mu.Unlock()
@@ -466,4 +475,33 @@ func (a *App) observeJob(job, outcome string, d time.Duration) {
 	if a.met != nil {
 		a.met.observeJob(job, outcome, d)
 	}
+}
+
+// StandInURLFile, in the data folder, holds the public URL of the stand-in
+// a process runs for it, while it runs: a console beside that process (which
+// holds the scheduler lock, so the console runs no stand-in of its own) reads
+// it to show the establishment's addresses.
+const StandInURLFile = "standin.url"
+
+func writeStandInURL(dir, url string) error {
+	tmp := filepath.Join(dir, StandInURLFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(url+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, StandInURLFile))
+}
+
+// StandInURL is the public URL recorded in dir by the process that runs its
+// stand-in, "" when none is recorded or it does not read as one.
+func StandInURL(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, StandInURLFile))
+	if err != nil || len(b) > 2048 {
+		return ""
+	}
+	u, err := url.Parse(strings.TrimSpace(string(b)))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		strings.ContainsFunc(u.String(), func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return ""
+	}
+	return strings.TrimRight(u.String(), "/")
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hebergement/console/backend"
@@ -58,5 +61,38 @@ func TestStandInAnswersWithThePublicURL(t *testing.T) {
 	want := "https://pronote.example.fr/" + est.HostingNumber + "/"
 	if a.PublicURL() != "https://pronote.example.fr" || body.URL != want || len(body.Espaces) == 0 || body.Espaces[0].URL != want+"professeur" {
 		t.Errorf("consoles are told %q; the stand-in answers %q, %+v; want %q", a.PublicURL(), body.URL, body.Espaces, want)
+	}
+}
+
+// The process running the stand-in records its URL in the data folder while
+// it runs, for the consoles beside it; what does not read as a URL there is
+// not shown.
+func TestStandInURLRecordedWhileItRuns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b := open(t, dir)
+	a, err := app.New(b, app.Config{DataDir: dir, HTTP: "127.0.0.1:0", PublicURL: "https://pronote.example.fr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := app.StandInURL(dir); got != "https://pronote.example.fr" {
+		t.Errorf("recorded URL %q while running", got)
+	}
+	if err := a.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := app.StandInURL(dir); got != "" {
+		t.Errorf("recorded URL %q after the stop", got)
+	}
+	for _, bad := range []string{"javascript:alert(1)\n", "https://x.org/\x1b[2J\n", "https://u:p@x.org\n", strings.Repeat("a", 5000)} {
+		if err := os.WriteFile(filepath.Join(dir, app.StandInURLFile), []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := app.StandInURL(dir); got != "" {
+			t.Errorf("%q read as %q", bad, got)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -34,7 +33,7 @@ func runConsole(ctx context.Context, g *globals) error {
 	defer stopServices(services)
 	cwd, _ := os.Getwd()
 	return runProgram(ctx, b, tui.Options{Addr: "local", StartDir: cwd, Now: b.Clock().Now, Services: line,
-		PublicURL: publicURL(ctx, services, g.http)})
+		PublicURL: publicURL(services, dir)})
 }
 
 // startServices runs, beside the local console, the stand-in and the
@@ -55,27 +54,13 @@ func startServices(ctx context.Context, g *globals, b *backend.Backend, dir stri
 }
 
 // publicURL is the stand-in's base URL for the console: the one this process
-// runs, else the one a serve on the same data folder runs at --http when it
-// answers there as a stand-in does, else "" (none runs).
-func publicURL(ctx context.Context, a *app.App, httpAddr string) string {
-	if u := a.PublicURL(); u != "" || a.Leader() || httpAddr == "" {
+// runs, else the one the process holding the data folder's scheduler lock
+// (a serve) records there, else "" (none runs).
+func publicURL(a *app.App, dir string) string {
+	if u := a.PublicURL(); u != "" || a.Leader() {
 		return u
 	}
-	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+httpAddr+"/healthz", nil)
-	if err != nil {
-		return ""
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return ""
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return ""
-	}
-	return "http://" + httpAddr
+	return app.StandInURL(dir)
 }
 
 // servicesLine is what the console says of what runs beside it.
@@ -130,7 +115,7 @@ func runDemo(ctx context.Context, g *globals) error {
 	}
 	defer stopServices(services)
 	opts := tui.Options{Addr: "local", StartDir: res.FilesDir, Now: b.Clock().Now, Services: line,
-		PublicURL: publicURL(ctx, services, g.http)}
+		PublicURL: publicURL(services, dir)}
 	opts.Prefill.HostingNumber = res.Establishment.HostingNumber
 	opts.Prefill.Password = res.Password
 	return runProgram(ctx, b, opts)
