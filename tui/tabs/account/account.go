@@ -26,8 +26,10 @@ const JournalLimit = 200
 // focus.
 type KeyMap struct {
 	Next, Prev key.Binding
-	Table      components.TableKeyMap
-	Details    components.DetailsKeyMap
+	// Rename and Revoke act on the selected key (SPR only).
+	Rename, Revoke key.Binding
+	Table          components.TableKeyMap
+	Details        components.DetailsKeyMap
 }
 
 // DefaultKeyMap is tab and maj+tab between the sections.
@@ -35,6 +37,8 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Next:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "section suivante")),
 		Prev:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("maj+tab", "section précédente")),
+		Rename:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "renommer la clé")),
+		Revoke:  key.NewBinding(key.WithKeys("delete", "d"), key.WithHelp("suppr/d", "révoquer la clé")),
 		Table:   components.DefaultTableKeyMap(),
 		Details: components.DefaultDetailsKeyMap(),
 	}
@@ -84,6 +88,8 @@ type Tab struct {
 	keysErr      error
 	journErr     error
 	nKeys        int
+	// keyData are the keys as read, by fingerprint (the rows' Key).
+	keyData map[string]backend.Key
 }
 
 var _ common.Tab = (*Tab)(nil)
@@ -156,8 +162,14 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 		}
 		t.applied = msg.gen
 		t.setData(msg)
+	case keyDoneMsg:
+		if msg.err != nil {
+			t.c.SetStatus(backend.Message(msg.err), common.StatusErr)
+		} else {
+			t.c.SetStatus(msg.ok, common.StatusOK)
+		}
 	case tea.KeyPressMsg:
-		t.handleKey(msg)
+		return t.handleKey(msg)
 	case tea.MouseClickMsg, tea.MouseWheelMsg:
 		for s := range nSections {
 			if m, ok := components.Within(msg, t.rects[s]); ok {
@@ -189,6 +201,10 @@ func (t *Tab) setData(m loadedMsg) {
 	t.loaded = true
 	t.keysErr, t.journErr = m.keysErr, m.journErr
 	t.nKeys = len(m.keys)
+	t.keyData = make(map[string]backend.Key, len(m.keys))
+	for _, k := range m.keys {
+		t.keyData[k.Fingerprint] = k
+	}
 	t.keyTable.SetRows(t.keyRows(m.keys))
 	switch {
 	case m.keysErr != nil:
@@ -312,26 +328,43 @@ func (t *Tab) cycle(d int) {
 	}
 }
 
-func (t *Tab) handleKey(msg tea.KeyPressMsg) {
+func (t *Tab) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, t.keys.Next):
 		t.cycle(1)
 		t.want = t.focus
-		return
+		return nil
 	case key.Matches(msg, t.keys.Prev):
 		t.cycle(-1)
 		t.want = t.focus
-		return
+		return nil
 	}
 	if !t.focusable(t.focus) {
 		t.cycle(1)
 	}
 	switch t.focus {
-	case secKeys, secJournal:
-		t.table(t.focus).HandleKey(msg)
+	case secKeys:
+		// focusable: the keys section takes keys only when the role may
+		// act on them (PermKeys).
+		switch {
+		case key.Matches(msg, t.keys.Rename):
+			return t.rename()
+		case key.Matches(msg, t.keys.Revoke):
+			return t.revoke()
+		}
+		t.keyTable.HandleKey(msg)
+	case secJournal:
+		t.journal.HandleKey(msg)
 	default:
 		t.pane(t.focus).HandleKey(msg)
 	}
+	return nil
+}
+
+// keyActions reports whether the keys section has the focus and the role
+// may act on keys: the help shows the actions only then.
+func (t *Tab) keyActions() bool {
+	return t.focus == secKeys && t.c.Session.Can(backend.PermKeys)
 }
 
 // SetSize lays the sections out: the establishment and the contract side
@@ -483,6 +516,9 @@ func (t *Tab) sectionView(s int, title string, perm backend.Permission, r compon
 // ShortHelp is the keys of the section in focus, and tab.
 func (t *Tab) ShortHelp() []key.Binding {
 	out := []key.Binding{t.keys.Next}
+	if t.keyActions() {
+		out = append(out, t.keys.Rename, t.keys.Revoke)
+	}
 	switch t.focus {
 	case secKeys, secJournal:
 		out = append(out, t.table(t.focus).ShortHelp()...)
@@ -496,11 +532,15 @@ func (t *Tab) ShortHelp() []key.Binding {
 func (t *Tab) FullHelp() [][]key.Binding {
 	k := t.keys
 	tk := k.Table
-	return [][]key.Binding{
+	out := [][]key.Binding{
 		{k.Next, k.Prev},
 		{tk.Up, tk.Down, tk.Top, tk.Bottom},
 		{tk.PageUp, tk.PageDown, tk.Sort, tk.Reverse},
 	}
+	if t.keyActions() {
+		out = append(out, []key.Binding{k.Rename, k.Revoke})
+	}
+	return out
 }
 
 // Typing is false: the tab has no field.
