@@ -135,6 +135,10 @@ func (d *Form) Update(msg tea.Msg) tea.Cmd {
 	return d.tag(cmd)
 }
 
+// The console's own fields do not blink (Styles.Input): huh gives no hold
+// on its text input's cursor and sets its styles again at each drawing, so
+// a form's cursor blinks; its timers are tagged and end when it closes.
+
 // tag makes the messages of cmd the dialog's own, through batches and
 // sequences. What the program itself would act on (a request of the
 // window's size) is tagged too, hence inert: the dialog sizes the form.
