@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/tui/common"
 )
 
 // Every call to the back end, the disk or the clock happens in one of the
@@ -51,8 +52,6 @@ type eventsClosedMsg struct{}
 // quitMsg asks the root to end the program once the back-end calls in
 // flight have returned and the subscription is closed.
 type quitMsg struct{}
-
-const reloadTimeout = 30 * time.Second
 
 // loginCmd logs in and subscribes to the establishment's changes.
 func loginCmd(b *backend.Backend, req backend.LoginRequest) tea.Cmd {
@@ -117,7 +116,7 @@ func waitEvent(events *backend.Subscription) tea.Cmd {
 // too, for the status line's "Données actualisées à …".
 func statusCmd(s *backend.Session, gen int, refresh bool, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
 		st, err := s.Status(ctx)
 		msg := statusMsg{gen: gen, status: st, err: err}

@@ -34,13 +34,11 @@ type model struct {
 	// stop closes the subscription; events is it.
 	stop   func()
 	events *backend.Subscription
-	// statusGen numbers the reads of the header's status, statusApplied
-	// the one shown, so that a slow, older answer never overwrites a newer
-	// one.
-	statusGen, statusApplied int
-	quitting                 bool
-	width                    int
-	height                   int
+	// statusLoads orders the reads of the header's status.
+	statusLoads common.Loads
+	quitting    bool
+	width       int
+	height      int
 	// tabBarTop is the screen row of the tab bar, contentTop the first row
 	// of the active tab, both measured by the last render, so that a click
 	// lands on what the user sees.
@@ -272,8 +270,7 @@ func (m *model) loadStatus(refresh bool) tea.Cmd {
 	if m.c.Session == nil {
 		return nil
 	}
-	m.statusGen++
-	return statusCmd(m.c.Session, m.statusGen, refresh, m.opts.Now)
+	return statusCmd(m.c.Session, m.statusLoads.Next(), refresh, m.opts.Now)
 }
 
 func (m *model) applyStatus(msg statusMsg) {
@@ -281,8 +278,7 @@ func (m *model) applyStatus(msg statusMsg) {
 		m.c.SetStatus(backend.Message(msg.err), common.StatusErr)
 		return
 	}
-	if msg.gen >= m.statusApplied {
-		m.statusApplied = msg.gen
+	if m.statusLoads.Fresh(msg.gen) {
 		m.c.Status, m.c.Loaded = msg.status, true
 	}
 	if !msg.at.IsZero() {

@@ -82,12 +82,12 @@ type Tab struct {
 	estPane, contractPane *components.Details
 	keyTable, journal     *components.Table
 
-	gen, applied int
-	loaded       bool
-	ownKey       string
-	keysErr      error
-	journErr     error
-	nKeys        int
+	loads    common.Loads
+	loaded   bool
+	ownKey   string
+	keysErr  error
+	journErr error
+	nKeys    int
 	// keyData are the keys as read, by fingerprint (the rows' Key).
 	keyData map[string]backend.Key
 }
@@ -136,11 +136,10 @@ func (t *Tab) Permission() backend.Permission { return backend.PermView }
 
 // Load reads the keys (when the role may) and the latest journal entries.
 func (t *Tab) Load() tea.Cmd {
-	t.gen++
-	gen, sess := t.gen, t.c.Session
+	gen, sess := t.loads.Next(), t.c.Session
 	canKeys, canJournal := sess.Can(backend.PermKeys), sess.Can(backend.PermJournal)
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
 		m := loadedMsg{gen: gen}
 		if canKeys {
@@ -157,10 +156,9 @@ func (t *Tab) Load() tea.Cmd {
 func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.gen < t.applied {
+		if !t.loads.Fresh(msg.gen) {
 			return nil
 		}
-		t.applied = msg.gen
 		t.setData(msg)
 	case keyDoneMsg:
 		if msg.err != nil {

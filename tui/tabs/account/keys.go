@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -30,7 +29,7 @@ type keyDoneMsg struct {
 
 func keyCmd(ok string, fn func(ctx context.Context) error) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
 		if err := fn(ctx); err != nil {
 			return keyDoneMsg{err: err}

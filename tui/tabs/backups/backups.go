@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -87,9 +86,9 @@ type Tab struct {
 	years     *components.Table
 	details   *components.Details
 
-	gen, applied int
-	loaded       bool
-	data         []Year
+	loads  common.Loads
+	loaded bool
+	data   []Year
 }
 
 var _ common.Tab = (*Tab)(nil)
@@ -137,10 +136,9 @@ func (t *Tab) Permission() backend.Permission { return backend.PermBackups }
 // Load reads the bases, for the years grid, and the school year under way
 // by the console's clock.
 func (t *Tab) Load() tea.Cmd {
-	t.gen++
-	gen, sess, now := t.gen, t.c.Session, t.c.Now
+	gen, sess, now := t.loads.Next(), t.c.Session, t.c.Now
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
 		lists, err := sess.Bases(ctx)
 		m := loadedMsg{gen: gen, err: err}
@@ -156,10 +154,9 @@ func (t *Tab) Load() tea.Cmd {
 func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.gen < t.applied {
+		if !t.loads.Fresh(msg.gen) {
 			return nil
 		}
-		t.applied = msg.gen
 		t.setData(msg)
 	case tea.KeyPressMsg:
 		if t.wide && t.details.HandleKey(msg) {

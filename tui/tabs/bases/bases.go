@@ -8,7 +8,6 @@ package bases
 
 import (
 	"context"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -24,9 +23,6 @@ const (
 	listInService = iota // "Bases précédemment mises en service"
 	listUploaded         // "Bases téléchargées depuis l'établissement"
 )
-
-// loadTimeout bounds a reload.
-const loadTimeout = 30 * time.Second
 
 // dataMsg is a reload of the lists. gen orders reloads so that a slow,
 // older answer never overwrites a newer one.
@@ -106,8 +102,8 @@ type Tab struct {
 	focus     int
 	detailOff int
 	loaded    bool
-	// gen numbers the loads asked, applied the one shown.
-	gen, applied int
+	// loads orders the reads of the lists.
+	loads common.Loads
 	// defaults of "Créer une base", read with the lists.
 	defaults backend.CreateBaseRequest
 	// pending is the base to select once the lists hold it (a fresh
@@ -153,13 +149,12 @@ func (t *Tab) Load() tea.Cmd {
 	if t.c.Session == nil {
 		return nil
 	}
-	t.gen++
-	return loadCmd(t.c.Session, t.gen)
+	return loadCmd(t.c.Session, t.loads.Next())
 }
 
 func loadCmd(s *backend.Session, gen int) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
 		lists, err := s.Bases(ctx)
 		return dataMsg{gen: gen, lists: lists, defaults: s.DefaultCreateBase(), err: err}
@@ -196,10 +191,9 @@ func (t *Tab) selected() *backend.Base {
 func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
-		if msg.gen < t.applied {
+		if !t.loads.Fresh(msg.gen) {
 			return nil // an older answer than the one shown
 		}
-		t.applied = msg.gen
 		if msg.err != nil {
 			t.c.SetStatus(backend.Message(msg.err), common.StatusErr)
 			return nil
