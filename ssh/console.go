@@ -133,25 +133,21 @@ func (c *consoleSession) coalesce(in <-chan ssh.Window) {
 }
 
 // atEnd registers f to run when the console has ended; at once if it has.
-func (c *consoleSession) atEnd(f func()) {
-	c.mu.Lock()
-	ended := c.ended
-	if !ended {
-		c.onEnd = append(c.onEnd, f)
-	}
-	c.mu.Unlock()
-	if ended {
-		f()
-	}
-}
+func (c *consoleSession) atEnd(f func()) { c.onEnded(f, false) }
 
 // firstAtEnd is atEnd for what must run before everything registered so far:
 // joining the console's back-end calls before its session closes.
-func (c *consoleSession) firstAtEnd(f func()) {
+func (c *consoleSession) firstAtEnd(f func()) { c.onEnded(f, true) }
+
+func (c *consoleSession) onEnded(f func(), first bool) {
 	c.mu.Lock()
 	ended := c.ended
-	if !ended {
+	switch {
+	case ended:
+	case first:
 		c.onEnd = append([]func(){f}, c.onEnd...)
+	default:
+		c.onEnd = append(c.onEnd, f)
 	}
 	c.mu.Unlock()
 	if ended {
