@@ -169,8 +169,8 @@ func (b *Backend) journal(ctx context.Context, estID int64, actor, addr, action,
 		// the words the user was shown. An error without a sentence of its
 		// own (a disk or database failure) may name server paths or SQL: the
 		// school reads that it failed, the operators the error, in the log.
-		why := Message(cause)
-		if why == Message(errUnexpected) {
+		why, ok := sentence(cause)
+		if !ok {
 			why = "erreur inattendue (le détail est dans le journal du serveur)"
 			b.log.Error("action failed", "establishment", estID, "action", action, "err", cause)
 		}

@@ -61,25 +61,31 @@ var messages = []struct {
 	{context.DeadlineExceeded, "Opération trop longue, abandonnée ; rien n'a été enregistré."},
 }
 
-// errUnexpected stands for any error without a sentence of its own.
-var errUnexpected = errors.New("unexpected")
-
 // Message is the French sentence for err, never a Go error string.
 func Message(err error) string {
 	if err == nil {
 		return ""
 	}
+	if text, ok := sentence(err); ok {
+		return text
+	}
+	return "Une erreur inattendue s'est produite ; l'opération n'a pas été faite. Le détail est inscrit au journal."
+}
+
+// sentence is the French sentence of err, false for an error without one
+// of its own (a disk or database failure).
+func sentence(err error) (string, bool) {
 	var locked *LockedError
 	if errors.As(err, &locked) {
 		return fmt.Sprintf("Trop d'échecs de connexion : ce numéro d'hébergement est bloqué jusqu'à %s.",
-			locked.Until.In(clock.Paris()).Format("15h04"))
+			locked.Until.In(clock.Paris()).Format("15h04")), true
 	}
 	for _, m := range messages {
 		if errors.Is(err, m.err) {
-			return m.text
+			return m.text, true
 		}
 	}
-	return "Une erreur inattendue s'est produite ; l'opération n'a pas été faite. Le détail est inscrit au journal."
+	return "", false
 }
 
 // actionLabels are the journal's actions in the console's words.
