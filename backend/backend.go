@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"charm.land/log/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/hebergement/console/backend/filestore"
 	"github.com/hebergement/console/backend/outbox"
 	"github.com/hebergement/console/backend/password"
+	"github.com/hebergement/console/backend/seats"
 	"github.com/hebergement/console/backend/store"
 	"github.com/hebergement/console/backend/store/sqlite"
 )
@@ -55,6 +57,14 @@ type Backend struct {
 	keys    *keyWatch
 	stats   counters // read by Stats (stats.go)
 
+	// The hosted servers' connections (connections.go).
+	seats    *seats.Broker
+	hosted   *hostedCache
+	dirty    dirtySet
+	changes  *changeWriter
+	holding  atomic.Bool
+	connDone chan struct{}
+
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -88,7 +98,11 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		keys:    newKeyWatch(),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+
+		connDone: make(chan struct{}),
 	}
+	b.seats = seats.New(b.dirty.add, SeatSentence)
+	b.hosted = newHostedCache(b)
 	if b.clock == nil {
 		b.clock = clock.Real{}
 	}
@@ -107,7 +121,9 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	if interval <= 0 {
 		interval = 500 * time.Millisecond
 	}
+	b.changes = newChangeWriter(b)
 	go b.watch(interval)
+	go b.connLoop()
 	return b, nil
 }
 
@@ -117,6 +133,8 @@ func (b *Backend) Close() error {
 	b.once.Do(func() {
 		close(b.stop)
 		<-b.done
+		<-b.connDone
+		b.changes.close()
 		b.bus.closeAll()
 		err = b.store.Close()
 	})
@@ -140,7 +158,7 @@ func (b *Backend) watch(interval time.Duration) {
 		case <-t.C:
 		case <-b.keys.kick:
 		}
-		if !b.bus.hasSubscribers() && !b.keys.active() {
+		if !b.bus.hasSubscribers() && !b.keys.active() && !b.hosted.active() {
 			continue
 		}
 		var revs map[int64]int64
@@ -154,6 +172,7 @@ func (b *Backend) watch(interval time.Duration) {
 			continue
 		}
 		for id, rev := range revs {
+			b.revised(id, rev)
 			b.bus.observe(id, rev, "", AllTopics, nil)
 		}
 		b.checkKeys(revs)

@@ -202,6 +202,6 @@ func (b *Backend) EstablishmentByNumber(ctx context.Context, hostingNumber strin
 
 func toEstablishment(r store.Establishment) Establishment {
 	return Establishment{ID: r.ID, HostingNumber: r.HostingNumber, Name: r.Name, UAI: r.UAI, Email: r.Email,
-		Phone: r.Phone, AdminSeats: r.AdminSeats, TeacherSeats: r.TeacherSeats, QuotaBytes: r.QuotaBytes,
+		Phone: r.Phone, AdminSeats: r.AdminSeats, ReservedSeats: r.ReservedSeats, TeacherSeats: r.TeacherSeats, QuotaBytes: r.QuotaBytes,
 		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone}
 }

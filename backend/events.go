@@ -235,6 +235,17 @@ func (b *bus) observe(estID, rev int64, action string, topics Topic, from *Sessi
 	}
 }
 
+// touch publishes a change that is not in the store (the connections
+// held in memory): no revision, only topics.
+func (b *bus) touch(estID int64, topics Topic) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ev := Event{EstablishmentID: estID, Topics: topics}
+	for sub := range b.subs[estID] {
+		sub.add(ev, nil)
+	}
+}
+
 // announce sends a notice to every console of an establishment.
 func (b *bus) announce(estID int64, ok bool, text string) {
 	b.mu.Lock()

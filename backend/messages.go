@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 
+	"strings"
+
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/seats"
 )
 
 // messages are the French sentences the console shows for each refusal, in
@@ -56,6 +60,8 @@ var messages = []struct {
 	{hostfile.ErrInvalidYear, "Année scolaire incorrecte : saisissez deux années qui se suivent, par exemple 2026-2027."},
 	{hostfile.ErrInvalidGrid, "Grille horaire incorrecte : la fin doit suivre le début, les créneaux doivent découper la journée, et au moins un jour doit être choisi."},
 	{hostfile.ErrInvalidName, "Ce nom de fichier n'est pas valable."},
+	{ErrNotInService, "Le serveur n'est pas en service : aucune connexion n'est possible avant sa mise en service."},
+	{ErrConnectionNotFound, "Cette connexion n'existe plus : l'utilisateur s'est peut-être déjà déconnecté."},
 	{ErrInvalidInput, "Valeur incorrecte."},
 	{context.Canceled, "Opération annulée ; rien n'a été enregistré."},
 	{context.DeadlineExceeded, "Opération trop longue, abandonnée ; rien n'a été enregistré."},
@@ -80,12 +86,38 @@ func sentence(err error) (string, bool) {
 		return fmt.Sprintf("Trop d'échecs de connexion : ce numéro d'hébergement est bloqué jusqu'à %s.",
 			locked.Until.In(clock.Paris()).Format("15h04")), true
 	}
+	var reserved *ReservedError
+	if errors.As(err, &reserved) {
+		return fmt.Sprintf("Le nombre de licences réservées pour les administrateurs doit être compris entre 0 et %d (les licences du mode administratif).", reserved.Admin), true
+	}
+	var seat *seats.SeatError
+	if errors.As(err, &seat) {
+		return SeatSentence(seat), true
+	}
 	for _, m := range messages {
 		if errors.Is(err, m.err) {
 			return m.text, true
 		}
 	}
 	return "", false
+}
+
+// SeatSentence is the French reason of a refusal for lack of a licence, as
+// the client (429) and the console's list of refusals read it.
+func SeatSentence(e *seats.SeatError) string {
+	if e.Reserved > 0 {
+		return fmt.Sprintf("Les licences libres du mode administratif sont réservées aux membres du groupe Administration "+
+			"(%s réservée%s sur %d) : réessayez plus tard.", fr.Count(e.Reserved), plural(e.Reserved), e.Total+e.Reserved)
+	}
+	return fmt.Sprintf("Toutes les licences du %s sont utilisées (%d sur %d) : réessayez quand un utilisateur se sera déconnecté.",
+		strings.ToLower(e.Mode.French()[:1])+e.Mode.French()[1:], e.Used, e.Total)
+}
+
+func plural(n int) string {
+	if n > 1 {
+		return "s"
+	}
+	return ""
 }
 
 // actionLabels are the journal's actions in the console's words.
@@ -105,6 +137,9 @@ var actionLabels = map[string]string{
 	"credentials.request":  "Demande des identifiants",
 	"credentials.reset":    "Nouveaux identifiants",
 	"establishment.create": "Création de l'établissement",
+	"connection.close":     "Déconnexion d'un utilisateur",
+	"seats.reserve":        "Licences réservées aux administrateurs",
+	"seats.set":            "Licences du contrat",
 }
 
 // ActionLabel is the French name of a journal action, for every front end

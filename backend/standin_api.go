@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/seats"
 	"github.com/hebergement/console/backend/store"
 )
 
@@ -24,24 +26,38 @@ type HostedServer struct {
 	Year hostfile.SchoolYear
 }
 
-// HostedServer reads, in one read transaction and without a session, the
-// public state of the server of the establishment whose hosting number is
-// exactly number (12 digits: unlike a login, no spaces are dropped, since it
-// comes from a URL). It returns ErrInvalidInput for a malformed number and
-// ErrEstablishmentNotFound for an unknown one.
+// HostedServer is the public state of the server of the establishment
+// whose hosting number is exactly number (12 digits: unlike a login, no
+// spaces are dropped, since it comes from a URL), read from the store once
+// per revision of the establishment (hostedCache). It returns
+// ErrInvalidInput for a malformed number and ErrEstablishmentNotFound for
+// an unknown one.
 func (b *Backend) HostedServer(ctx context.Context, number string) (HostedServer, error) {
-	if !reHosting.MatchString(number) {
-		return HostedServer{}, fmt.Errorf("%w: hosting number must be 12 digits", ErrInvalidInput)
+	e, err := b.hosted.get(ctx, number)
+	if err != nil {
+		return HostedServer{}, err
 	}
-	var hs HostedServer
+	return e.hs, nil
+}
+
+// loadHosted reads, in one read transaction and without a session, what
+// the stand-in needs of one establishment: its public state, its seats and
+// the service period its server is in.
+func (b *Backend) loadHosted(ctx context.Context, number string) (*hostedEntry, error) {
+	if !reHosting.MatchString(number) {
+		return nil, fmt.Errorf("%w: hosting number must be 12 digits", ErrInvalidInput)
+	}
+	var he hostedEntry
 	err := b.store.Read(ctx, func(tx store.Tx) error {
 		e, err := tx.EstablishmentByNumber(number)
 		if err != nil {
 			return err
 		}
-		hs = HostedServer{HostingNumber: e.HostingNumber, Name: e.Name, State: ServerState(e.ServerState),
+		he = hostedEntry{estID: e.ID, rev: e.Revision,
+			lim: seats.Limits{Admin: e.AdminSeats, Reserved: e.ReservedSeats, Teacher: e.TeacherSeats}}
+		he.hs = HostedServer{HostingNumber: e.HostingNumber, Name: e.Name, State: ServerState(e.ServerState),
 			Version: fmt.Sprintf("PRONOTE %d", e.Version)}
-		if hs.State != ServerRunning || e.OpenedBaseID == 0 {
+		if he.hs.State != ServerRunning || e.OpenedBaseID == 0 {
 			return nil
 		}
 		row, err := tx.Base(e.ID, e.OpenedBaseID)
@@ -51,16 +67,28 @@ func (b *Backend) HostedServer(ctx context.Context, number string) (HostedServer
 		if err != nil {
 			return err
 		}
-		hs.Base, hs.Year = row.Name, hostfile.SchoolYear(row.SchoolYear)
+		he.hs.Base, he.hs.Year, he.baseID = row.Name, hostfile.SchoolYear(row.SchoolYear), row.ID
+		periods, err := tx.Periods(e.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range periods {
+			if p.To.IsZero() && p.BaseID == row.ID && p.From.After(he.run) {
+				he.run = p.From
+			}
+		}
+		if he.run.IsZero() { // a server in service has its open period; never zero for the broker
+			he.run = time.Unix(0, 1)
+		}
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return HostedServer{}, fmt.Errorf("%w: no establishment has the hosting number %s", ErrEstablishmentNotFound, number)
+		return nil, fmt.Errorf("%w: no establishment has the hosting number %s", ErrEstablishmentNotFound, number)
 	}
 	if err != nil {
-		return HostedServer{}, err
+		return nil, err
 	}
-	return hs, nil
+	return &he, nil
 }
 
 // InService reports whether the server serves a base (PRONOTE.net answers).

@@ -22,6 +22,17 @@ var (
 	// role…); interrupted (the client left or the upload was cancelled); or
 	// failed on the server's side.
 	UploadOutcomes = [numUploadOutcomes]string{"ok", "refused", "interrupted", "error"}
+	// ConnectionOutcomes are the answers to a client connecting to a
+	// hosted server: admitted, refused for lack of a licence, or refused
+	// because the server is not in service.
+	ConnectionOutcomes = [numConnOutcomes]string{"admitted", "no_licence", "not_in_service"}
+)
+
+const (
+	connAdmitted = iota
+	connRefused
+	connNotInService
+	numConnOutcomes
 )
 
 const (
@@ -67,6 +78,12 @@ type Stats struct {
 	// BytesReceived counts the bytes read from uploads by UploadKinds,
 	// refused and interrupted ones included.
 	BytesReceived [numUploadKinds]int64
+	// Connections counts the connection requests by ConnectionOutcomes.
+	Connections [numConnOutcomes]int64
+	// Changes counts the changes written to bases in service.
+	Changes int64
+	// Held is the connections held now.
+	Held int64
 }
 
 // counters are the live, atomic form of Stats.
@@ -74,7 +91,11 @@ type counters struct {
 	logins  [numVias][numLoginOutcomes]atomic.Int64
 	uploads [numUploadKinds][numUploadOutcomes]atomic.Int64
 	bytes   [numUploadKinds]atomic.Int64
+	conns   [numConnOutcomes]atomic.Int64
+	changes atomic.Int64
 }
+
+func (c *counters) connection(o int) { c.conns[o].Add(1) }
 
 // Stats reads the counters.
 func (b *Backend) Stats() Stats {
@@ -90,6 +111,11 @@ func (b *Backend) Stats() Stats {
 		}
 		s.BytesReceived[k] = b.stats.bytes[k].Load()
 	}
+	for o := range numConnOutcomes {
+		s.Connections[o] = b.stats.conns[o].Load()
+	}
+	s.Changes = b.stats.changes.Load()
+	s.Held = int64(b.seats.Total())
 	return s
 }
 

@@ -56,9 +56,13 @@ type Establishment struct {
 	Email         string
 	Phone         string
 	AdminSeats    int
-	TeacherSeats  int
-	QuotaBytes    int64
-	CreatedAt     time.Time
+	// ReservedSeats is R: administratif seats kept for the groupe
+	// Administration (SPEC §7), 0 ≤ R ≤ AdminSeats.
+	ReservedSeats int
+	// TeacherSeats is T; 0 is unlimited.
+	TeacherSeats int
+	QuotaBytes   int64
+	CreatedAt    time.Time
 	// FirstLoginDone is false until the first successful console login, the
 	// only one that asks for the invoice number.
 	FirstLoginDone bool

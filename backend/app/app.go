@@ -255,6 +255,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		a.runSSH(g, gctx, sshL)
 	}
 	if httpL != nil {
+		// The process that runs the stand-in holds the hosted servers'
+		// connections (see backend/connections.go).
+		a.b.HoldConnections(true)
 		h := standin.New(standin.Config{Backend: a.b, BaseURL: a.PublicURL(), Health: a.Health,
 			Observe: a.observeHTTP, Logger: a.logger(HTTP)})
 		a.runHTTP(g, gctx, HTTP, standin.NewServer(h, a.logger(HTTP)), httpL)

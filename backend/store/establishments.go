@@ -23,6 +23,7 @@ type Establishment struct {
 	Email          string
 	Phone          string
 	AdminSeats     int
+	ReservedSeats  int // R of SPEC §7, 0 ≤ R ≤ AdminSeats
 	TeacherSeats   int
 	QuotaBytes     int64
 	PasswordHash   string

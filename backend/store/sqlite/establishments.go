@@ -4,14 +4,14 @@ import (
 	"github.com/hebergement/console/backend/store"
 )
 
-const establishmentCols = `id, hosting_number, name, uai, email, phone, admin_seats, teacher_seats, quota_bytes,
+const establishmentCols = `id, hosting_number, name, uai, email, phone, admin_seats, reserved_seats, teacher_seats, quota_bytes,
 	password_hash, first_login_done, failed_logins, locked_until, server_state, COALESCE(opened_base_id, 0),
 	version, revision, created_at`
 
 func scanEstablishment(s scanner) (store.Establishment, error) {
 	var e store.Establishment
 	var locked, created int64
-	err := s.Scan(&e.ID, &e.HostingNumber, &e.Name, &e.UAI, &e.Email, &e.Phone, &e.AdminSeats, &e.TeacherSeats,
+	err := s.Scan(&e.ID, &e.HostingNumber, &e.Name, &e.UAI, &e.Email, &e.Phone, &e.AdminSeats, &e.ReservedSeats, &e.TeacherSeats,
 		&e.QuotaBytes, &e.PasswordHash, &e.FirstLoginDone, &e.FailedLogins, &locked, &e.ServerState,
 		&e.OpenedBaseID, &e.Version, &e.Revision, &created)
 	e.LockedUntil, e.CreatedAt = fromMS(locked), fromMS(created)

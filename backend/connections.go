@@ -1,0 +1,753 @@
+package backend
+
+// Where connections live (issue 8, SPEC §7, §14).
+//
+// A connection is held in memory, in the back end of the process that runs
+// the stand-in of the hosted server (backend/seats), and nowhere else:
+//
+//   - it is a live session of the hosted server, not a record: when that
+//     process ends, its clients have lost their server, as they would with a
+//     real PRONOTE server, and reconnect; nothing of value is lost;
+//   - admission, heartbeats and departures are the hot path of the stand-in
+//     (one school's clients send a heartbeat every few seconds): under a
+//     pool's mutex they cost about a microsecond, where a SQLite commit costs
+//     about 330 µs on this machine (synchronous=FULL, measured), and the
+//     seat invariant is checked and the seat taken under that same mutex;
+//   - what must survive goes to the store: the change log of the base in
+//     service (durable before the 201 is sent, committed in groups so that
+//     64 clients writing at once share one fsync), the 5-minute history of
+//     simultaneous connections and refusals, and the latest refusals
+//     (flushed every flushEvery and at Close: a crash loses at most that
+//     much of a chart, never a change).
+//
+// The process holding the connections learns of the server's state from a
+// cache of each establishment's public state, invalidated by revision: at
+// once for an action of this process, within the watcher's 0.5 s for one of
+// another process (the CLI's set-seats, a console on the same data folder).
+// When the server stops, or stops and starts again, every connection of the
+// service period it held closes (heartbeats then get 404).
+//
+// Several instances (SPEC §14, PostgreSQL, a later issue) need one arbiter
+// per school: either route a school's clients to one instance (affinity by
+// hosting number) or move the pools into the database with a row lock per
+// establishment. The seats package keeps the rule in one place for either.
+// Until then, a console in another process on the same data folder (a local
+// console beside a serve) reads the history and refusals from the store but
+// not the live table, and says so.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/seats"
+	"github.com/hebergement/console/backend/store"
+)
+
+// Connection is one client connection of a hosted server.
+type Connection = seats.Conn
+
+// Refusals of the connections.
+var (
+	// ErrNotInService refuses a connection or a change while the server
+	// does not serve.
+	ErrNotInService = errors.New("the server is not in service")
+	// ErrConnectionNotFound is a connection that is not held (never was,
+	// disconnected, expired, server stopped).
+	ErrConnectionNotFound = fmt.Errorf("connection %w", ErrNotFound)
+	// ErrNoSeat is a connection refused for lack of a licence; the error
+	// is a *seats.SeatError.
+	ErrNoSeat = seats.ErrNoSeat
+)
+
+// ReservedError refuses a number of reserved seats out of 0…Admin.
+type ReservedError struct{ Admin int }
+
+func (e *ReservedError) Error() string {
+	return fmt.Sprintf("reserved seats must be between 0 and %d", e.Admin)
+}
+
+func (e *ReservedError) Unwrap() error { return ErrInvalidInput }
+
+// Limits of what a client sends.
+const (
+	// MaxUserLen and MaxGroupLen bound a user's and a group's name, in
+	// characters.
+	MaxUserLen  = 100
+	MaxGroupLen = 100
+	// MaxChangeLen bounds a change's text, in bytes.
+	MaxChangeLen = 4096
+)
+
+// How often the connections' loop does each of its chores.
+const (
+	notifyEvery = 250 * time.Millisecond // at most 4 live updates a second per console
+	sweepEvery  = 5 * time.Second
+	flushEvery  = 30 * time.Second
+	pruneAfter  = 8 * 24 * time.Hour // the history shows 24 h, the refusals count 7 days
+)
+
+// ConnectRequest is what a client sends to connect.
+type ConnectRequest struct {
+	User, Group, Mode string
+	// Addr is the client's address, as the stand-in saw it.
+	Addr string
+}
+
+// ChangeRequest is a change a connected client writes to the base in
+// service.
+type ChangeRequest struct {
+	Connection string
+	What       string
+}
+
+// Change is a change recorded in the log of the base in service.
+type Change = store.Change
+
+// cleanText checks a name a client sends: valid UTF-8, 1…max characters
+// once trimmed, no control character.
+func cleanText(s string, maxLen int) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLen {
+		return "", false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// Connect admits a client on the hosted server of the establishment whose
+// hosting number is number, or refuses it: ErrInvalidInput (a field),
+// ErrEstablishmentNotFound, ErrNotInService, or a *seats.SeatError.
+func (b *Backend) Connect(ctx context.Context, number string, req ConnectRequest) (Connection, error) {
+	mode, ok := seats.ParseMode(req.Mode)
+	if !ok {
+		return Connection{}, fmt.Errorf("%w: unknown mode %q", ErrInvalidInput, req.Mode)
+	}
+	user, ok := cleanText(req.User, MaxUserLen)
+	if !ok {
+		return Connection{}, fmt.Errorf("%w: user", ErrInvalidInput)
+	}
+	group := ""
+	if strings.TrimSpace(req.Group) != "" {
+		if group, ok = cleanText(req.Group, MaxGroupLen); !ok {
+			return Connection{}, fmt.Errorf("%w: group", ErrInvalidInput)
+		}
+	}
+	hs, err := b.hosted.get(ctx, number)
+	if err != nil {
+		return Connection{}, err
+	}
+	if !hs.hs.InService() {
+		b.stats.connection(connNotInService)
+		return Connection{}, ErrNotInService
+	}
+	c, err := b.seats.Admit(hs.estID, hs.lim, hs.run, seats.Conn{User: user, Group: group, Mode: mode, Addr: req.Addr}, b.clock.Now())
+	if err != nil {
+		b.stats.connection(connRefused)
+		return Connection{}, err
+	}
+	b.stats.connection(connAdmitted)
+	return c, nil
+}
+
+// Heartbeat keeps a connection alive; ErrConnectionNotFound once it is not
+// held by that establishment's server.
+func (b *Backend) Heartbeat(ctx context.Context, number, id string) error {
+	hs, err := b.hosted.get(ctx, number)
+	if err != nil {
+		return err
+	}
+	if _, err := b.seats.Touch(hs.estID, hs.run, id, b.clock.Now()); err != nil {
+		return ErrConnectionNotFound
+	}
+	return nil
+}
+
+// Disconnect is a client leaving; ErrConnectionNotFound when the
+// connection is not held by that establishment's server.
+func (b *Backend) Disconnect(ctx context.Context, number, id string) error {
+	hs, err := b.hosted.get(ctx, number)
+	if err != nil {
+		return err
+	}
+	if _, err := b.seats.Release(hs.estID, hs.run, id, b.clock.Now()); err != nil {
+		return ErrConnectionNotFound
+	}
+	return nil
+}
+
+// RecordChange writes a change of a connected client to the base in
+// service; it returns once the change is durable.
+func (b *Backend) RecordChange(ctx context.Context, number string, req ChangeRequest) (Change, error) {
+	what := strings.TrimSpace(req.What)
+	if what == "" || len(what) > MaxChangeLen || !utf8.ValidString(what) {
+		return Change{}, fmt.Errorf("%w: what", ErrInvalidInput)
+	}
+	hs, err := b.hosted.get(ctx, number)
+	if err != nil {
+		return Change{}, err
+	}
+	if !hs.hs.InService() {
+		return Change{}, ErrNotInService
+	}
+	now := b.clock.Now()
+	conn, err := b.seats.Touch(hs.estID, hs.run, req.Connection, now)
+	if err != nil {
+		return Change{}, ErrConnectionNotFound
+	}
+	c := &store.Change{EstablishmentID: hs.estID, BaseID: hs.baseID, At: now, ConnectionID: conn.ID, Author: conn.User, What: what}
+	if err := b.changes.submit(ctx, c); err != nil {
+		return Change{}, err
+	}
+	b.stats.changes.Add(1)
+	return *c, nil
+}
+
+// Changes are the changes of a base after the change afterID, oldest first
+// (for operators and the backups to come).
+func (b *Backend) Changes(ctx context.Context, baseID, afterID int64, limit int) ([]Change, error) {
+	var out []Change
+	err := b.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.Changes(baseID, afterID, limit)
+		return err
+	})
+	return out, err
+}
+
+// ConnectionsView is what the tab Suivi des connexions shows.
+type ConnectionsView struct {
+	// Limits are the contract's seats (L, R, T; T 0 is unlimited).
+	Limits seats.Limits
+	// InService tells whether the server takes connections.
+	InService bool
+	// Held is false when another process on the data folder runs the
+	// stand-in: the live connections are there (see the top of this file).
+	Held bool
+	// Conns are the connections, oldest first, and Usage their count.
+	Conns []Connection
+	Usage seats.Usage
+	// History is the last 24 hours, one sample per 5 minutes, oldest
+	// first, the current bucket last; buckets without any are zero.
+	History []seats.Sample
+	// RefusedToday and RefusedWeek count the connections refused for lack
+	// of a licence since midnight (Paris) and over the last 7 days.
+	RefusedToday, RefusedWeek int
+	// Refusals are the latest refusals, newest first.
+	Refusals []seats.Refusal
+}
+
+// Connections reads the tab's view.
+func (s *Session) Connections(ctx context.Context) (ConnectionsView, error) {
+	var v ConnectionsView
+	now := s.b.clock.Now()
+	day := 24 * time.Hour
+	var hist []store.HistorySample
+	var stored []store.Refusal
+	var e store.Establishment
+	err := s.read(ctx, PermView, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.Establishment(s.estID); err != nil {
+			return err
+		}
+		if hist, err = tx.History(s.estID, now.Add(-7*day).Truncate(seats.Bucket)); err != nil {
+			return err
+		}
+		stored, err = tx.Refusals(s.estID, seats.KeptRefusals)
+		return err
+	})
+	if err != nil {
+		return v, err
+	}
+	v.Limits = seats.Limits{Admin: e.AdminSeats, Reserved: e.ReservedSeats, Teacher: e.TeacherSeats}
+	v.InService = e.ServerState == string(ServerRunning)
+	v.Held = s.b.HoldsConnections()
+	hs, err := s.b.hosted.get(ctx, e.HostingNumber)
+	if err != nil {
+		return v, err
+	}
+	held := s.b.seats.Held(s.estID, hs.run, now)
+	v.Conns, v.Usage = held.Conns, held.Usage
+
+	// The history: stored samples, then what this process holds that is
+	// not stored yet (the same bucket keeps its highest figures).
+	byAt := map[int64]seats.Sample{}
+	for _, h := range hist {
+		byAt[h.At.UnixMilli()] = seats.Sample{Establishment: s.estID, At: h.At,
+			Peak: [seats.NumKinds]int{h.Admin, h.Teacher, h.VieScolaire, h.Espaces}, Refused: h.Refused}
+	}
+	for _, cur := range append(held.Pending, held.Current) {
+		old := byAt[cur.At.UnixMilli()]
+		for k := range cur.Peak {
+			cur.Peak[k] = max(cur.Peak[k], old.Peak[k])
+		}
+		cur.Refused = max(cur.Refused, old.Refused)
+		byAt[cur.At.UnixMilli()] = cur
+	}
+	midnight := startOfDay(now)
+	for _, smp := range byAt {
+		if !smp.At.Before(now.Add(-7 * day)) {
+			v.RefusedWeek += smp.Refused
+		}
+		if !smp.At.Before(midnight) {
+			v.RefusedToday += smp.Refused
+		}
+	}
+	last := now.Truncate(seats.Bucket)
+	for at := last.Add(-day + seats.Bucket); !at.After(last); at = at.Add(seats.Bucket) {
+		smp, ok := byAt[at.UnixMilli()]
+		if !ok {
+			smp = seats.Sample{Establishment: s.estID, At: at}
+		}
+		v.History = append(v.History, smp)
+	}
+
+	// The refusals: those held here (newest, some not stored yet), then the
+	// stored ones older than them.
+	v.Refusals = append(v.Refusals, held.Refusals...)
+	var oldest time.Time
+	if n := len(held.Refusals); n > 0 {
+		oldest = held.Refusals[n-1].At
+	}
+	for _, r := range stored {
+		if len(v.Refusals) >= seats.KeptRefusals {
+			break
+		}
+		if !oldest.IsZero() && !r.At.Before(oldest) {
+			continue
+		}
+		v.Refusals = append(v.Refusals, seats.Refusal{Establishment: s.estID, At: r.At, User: r.User, Group: r.Group,
+			Mode: seats.Mode(r.Mode), Addr: r.Addr, Reason: r.Reason})
+	}
+	return v, nil
+}
+
+// startOfDay is midnight, Paris time, of the day of t.
+func startOfDay(t time.Time) time.Time {
+	p := t.In(clock.Paris())
+	return time.Date(p.Year(), p.Month(), p.Day(), 0, 0, 0, 0, clock.Paris())
+}
+
+// ConnectedUsers is how many users the server holds now: those "Arrêter le
+// serveur" and "Ouvrir…" would disconnect.
+func (s *Session) ConnectedUsers(ctx context.Context) (int, error) {
+	var number string
+	err := s.read(ctx, PermView, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		number = e.HostingNumber
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	hs, err := s.b.hosted.get(ctx, number)
+	if err != nil {
+		return 0, err
+	}
+	return s.b.seats.Count(s.estID, hs.run, s.b.clock.Now()), nil
+}
+
+// DisconnectUser ends one connection from the console ("Déconnecter"),
+// journaled with the user's name.
+func (s *Session) DisconnectUser(ctx context.Context, id string) error {
+	return s.act(ctx, PermConnections, TopicConnections, "connection.close", "", func(tx store.Tx, e store.Establishment) (string, error) {
+		hs, err := s.b.hosted.get(ctx, e.HostingNumber)
+		if err != nil {
+			return "", err
+		}
+		c, err := s.b.seats.Release(s.estID, hs.run, id, s.b.clock.Now())
+		if err != nil {
+			return "", ErrConnectionNotFound
+		}
+		return c.User + " (" + c.Mode.French() + ")", nil
+	})
+}
+
+// SetReservedSeats is "Licences réservées pour les administrateurs": R
+// with 0 ≤ R ≤ L. Lowering or raising it disconnects nobody.
+func (s *Session) SetReservedSeats(ctx context.Context, n int) error {
+	detail := fmt.Sprint(n)
+	return s.act(ctx, PermConnections, TopicConnections|TopicAccount, "seats.reserve", detail, func(tx store.Tx, e store.Establishment) (string, error) {
+		if n < 0 || n > e.AdminSeats {
+			return "", &ReservedError{Admin: e.AdminSeats}
+		}
+		return fmt.Sprintf("%d sur %d", n, e.AdminSeats), tx.SetSeats(e.ID, e.AdminSeats, n, e.TeacherSeats)
+	})
+}
+
+// SetSeats sets the licences of an establishment's contract (operators):
+// administratif seats 1…1000, enseignant 30, 50, 80 or 0 (unlimited). The
+// reserved seats are kept, lowered to L when L falls under them. It
+// disconnects nobody: lower limits only refuse new connections.
+func (b *Backend) SetSeats(ctx context.Context, number string, admin, teacher int) (Establishment, error) {
+	n, ok := NormalizeHostingNumber(number)
+	switch {
+	case !ok:
+		return Establishment{}, fmt.Errorf("%w: hosting number must be 12 digits", ErrInvalidInput)
+	case admin < 1 || admin > 1000:
+		return Establishment{}, fmt.Errorf("%w: administrative seats must be between 1 and 1000", ErrInvalidInput)
+	case teacher != 0 && teacher != 30 && teacher != 50 && teacher != 80:
+		return Establishment{}, fmt.Errorf("%w: teacher seats must be 30, 50, 80 or unlimited", ErrInvalidInput)
+	}
+	var row store.Establishment
+	var rev int64
+	err := b.store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		if row, err = tx.EstablishmentByNumber(n); err != nil {
+			return err
+		}
+		row.AdminSeats, row.TeacherSeats, row.ReservedSeats = admin, teacher, min(row.ReservedSeats, admin)
+		if err := tx.SetSeats(row.ID, admin, row.ReservedSeats, teacher); err != nil {
+			return err
+		}
+		if rev, err = tx.BumpRevision(row.ID); err != nil {
+			return err
+		}
+		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: row.ID, At: b.clock.Now(), Actor: "opérateur",
+			Action: "seats.set", Detail: seatsDetail(admin, row.ReservedSeats, teacher), OK: true})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Establishment{}, fmt.Errorf("%w: no establishment has the hosting number %s", ErrEstablishmentNotFound, n)
+	}
+	if err != nil {
+		return Establishment{}, err
+	}
+	b.revised(row.ID, rev)
+	b.bus.observe(row.ID, rev, "seats.set", TopicConnections|TopicAccount, nil)
+	return toEstablishment(row), nil
+}
+
+func seatsDetail(admin, reserved, teacher int) string {
+	t := "illimité"
+	if teacher > 0 {
+		t = fmt.Sprint(teacher)
+	}
+	return fmt.Sprintf("administratif %d dont %d réservées, enseignant %s", admin, reserved, t)
+}
+
+// HoldsConnections reports whether this process runs the stand-in, and so
+// holds the connections of the hosted servers.
+func (b *Backend) HoldsConnections() bool { return b.holding.Load() }
+
+// HoldConnections is told by whoever runs the stand-in (backend/app) that
+// this process holds the connections from now on.
+func (b *Backend) HoldConnections(on bool) { b.holding.Store(on) }
+
+// hostedEntry is the cached public state of one establishment's server.
+type hostedEntry struct {
+	hs     HostedServer
+	estID  int64
+	lim    seats.Limits
+	baseID int64
+	// run is the start of the open service period, zero when the server
+	// does not serve: connections belong to one period.
+	run time.Time
+	rev int64
+}
+
+// hostedCache keeps each establishment's hostedEntry, read once per
+// revision instead of once per request. An entry is fresh while its
+// revision is the latest this process has seen for its establishment;
+// revised moves that mark at once for this process's actions and within
+// the watcher's interval for other processes'.
+type hostedCache struct {
+	b        *Backend
+	mu       sync.Mutex
+	byNumber map[string]*hostedEntry
+	latest   map[int64]int64
+}
+
+func newHostedCache(b *Backend) *hostedCache {
+	return &hostedCache{b: b, byNumber: map[string]*hostedEntry{}, latest: map[int64]int64{}}
+}
+
+// active reports whether the cache holds anything the watcher must keep
+// fresh.
+func (c *hostedCache) active() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.byNumber) > 0
+}
+
+// get returns the fresh entry of a hosting number, reading it when needed.
+func (c *hostedCache) get(ctx context.Context, number string) (*hostedEntry, error) {
+	c.mu.Lock()
+	e := c.byNumber[number]
+	if e != nil && e.rev >= c.latest[e.estID] {
+		c.mu.Unlock()
+		return e, nil
+	}
+	c.mu.Unlock()
+	e, err := c.load(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if e.rev >= c.latest[e.estID] {
+		c.latest[e.estID] = e.rev
+		if len(c.byNumber) >= maxCached {
+			clear(c.byNumber) // rare: more establishments than the bound; they reload
+		}
+		c.byNumber[number] = e
+	}
+	c.mu.Unlock()
+	return e, nil
+}
+
+// maxCached bounds the cache: unknown numbers are never cached, so its size
+// is bounded by the establishments anyway; this is a second fence.
+const maxCached = 1 << 20
+
+// load reads an establishment's public state in one read transaction.
+func (c *hostedCache) load(ctx context.Context, number string) (*hostedEntry, error) {
+	return c.b.loadHosted(ctx, number)
+}
+
+// revise marks rev as the latest revision of an establishment.
+func (c *hostedCache) revise(estID, rev int64) {
+	c.mu.Lock()
+	c.latest[estID] = max(c.latest[estID], rev)
+	c.mu.Unlock()
+}
+
+// revised is every change of an establishment this process learns of (its
+// own actions, and other processes' through the watcher): the cache entry
+// is stale, and when the server no longer serves the period its
+// connections belong to, they close now rather than at their next
+// heartbeat.
+func (b *Backend) revised(estID, rev int64) {
+	b.hosted.revise(estID, rev)
+	now := b.clock.Now()
+	if b.seats.Len(estID) == 0 {
+		return
+	}
+	var number string
+	err := b.store.Read(context.Background(), func(tx store.Tx) error {
+		e, err := tx.Establishment(estID)
+		number = e.HostingNumber
+		return err
+	})
+	if err != nil {
+		return
+	}
+	if hs, err := b.hosted.get(context.Background(), number); err == nil {
+		b.seats.Count(estID, hs.run, now) // closes them when the period ended
+	}
+}
+
+// connLoop runs the connections' chores until the back end closes: the
+// live updates of the consoles (at most one per notifyEvery per
+// establishment), the expiry of silent connections, and the storing of the
+// history and refusals.
+func (b *Backend) connLoop() {
+	defer close(b.connDone)
+	notify := time.NewTicker(notifyEvery)
+	defer notify.Stop()
+	lastSweep, lastFlush := time.Now(), time.Now()
+	for {
+		select {
+		case <-b.stop:
+			b.flushConnections(true)
+			return
+		case <-notify.C:
+		}
+		for _, id := range b.dirty.take() {
+			b.bus.touch(id, TopicConnections)
+		}
+		if time.Since(lastSweep) >= sweepEvery {
+			lastSweep = time.Now()
+			b.seats.Sweep(b.clock.Now())
+		}
+		if time.Since(lastFlush) >= flushEvery {
+			lastFlush = time.Now()
+			b.flushConnections(false)
+		}
+	}
+}
+
+// FlushConnections stores the history and refusals held in memory now (the
+// loop does it every flushEvery; tests and the demo call it).
+func (b *Backend) FlushConnections() { b.flushConnections(false) }
+
+func (b *Backend) flushConnections(prune bool) {
+	now := b.clock.Now()
+	samples, refusals := b.seats.Drain(now)
+	if len(samples) == 0 && len(refusals) == 0 && !prune {
+		return
+	}
+	rows := make([]store.HistorySample, len(samples))
+	for i, s := range samples {
+		rows[i] = store.HistorySample{EstablishmentID: s.Establishment, At: s.At, Admin: s.Peak[seats.KindAdmin],
+			Teacher: s.Peak[seats.KindTeacher], VieScolaire: s.Peak[seats.KindVieScolaire], Espaces: s.Peak[seats.KindEspaces],
+			Refused: s.Refused}
+	}
+	rrows := make([]store.Refusal, len(refusals))
+	for i, r := range refusals {
+		rrows[i] = store.Refusal{EstablishmentID: r.Establishment, At: r.At, User: r.User, Group: r.Group, Mode: string(r.Mode),
+			Addr: r.Addr, Reason: r.Reason}
+	}
+	err := b.store.Write(context.Background(), func(tx store.Tx) error {
+		if err := tx.UpsertHistory(rows); err != nil {
+			return err
+		}
+		if err := tx.AppendRefusals(rrows, seats.KeptRefusals); err != nil {
+			return err
+		}
+		if prune {
+			return tx.PruneHistory(now.Add(-pruneAfter))
+		}
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("store connection history", "err", err)
+		b.seats.Restore(samples, refusals)
+	}
+}
+
+// dirtySet collects the establishments whose connections changed since
+// the last live update.
+type dirtySet struct {
+	mu  sync.Mutex
+	ids map[int64]struct{}
+}
+
+func (d *dirtySet) add(id int64) {
+	d.mu.Lock()
+	if d.ids == nil {
+		d.ids = map[int64]struct{}{}
+	}
+	d.ids[id] = struct{}{}
+	d.mu.Unlock()
+}
+
+func (d *dirtySet) take() []int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]int64, 0, len(d.ids))
+	for id := range d.ids {
+		out = append(out, id)
+	}
+	clear(d.ids)
+	return out
+}
+
+// changeWriter commits the changes clients send in groups: each submit
+// waits for the commit of the group it joined, so that a 201 means
+// durable, and concurrent clients share one transaction (one fsync)
+// instead of queueing for one each. SQLite has no group commit of its own
+// for separate transactions, hence this.
+type changeWriter struct {
+	b    *Backend
+	in   chan *changeReq
+	mu   sync.RWMutex
+	shut bool
+	quit chan struct{}
+	done chan struct{}
+}
+
+type changeReq struct {
+	c    *store.Change
+	done chan error
+}
+
+// maxGroup bounds one group commit.
+const maxGroup = 512
+
+var errClosed = errors.New("the back end is closing")
+
+func newChangeWriter(b *Backend) *changeWriter {
+	w := &changeWriter{b: b, in: make(chan *changeReq, maxGroup), quit: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *changeWriter) submit(ctx context.Context, c *store.Change) error {
+	r := &changeReq{c: c, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.shut {
+		w.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case w.in <- r:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	w.mu.RUnlock()
+	return <-r.done // the group commits even if the client left
+}
+
+func (w *changeWriter) run() {
+	defer close(w.done)
+	for {
+		select {
+		case r := <-w.in:
+			w.commit(w.group(r))
+		case <-w.quit:
+			for {
+				select {
+				case r := <-w.in:
+					w.commit(w.group(r))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// group is r and whatever else waits, up to maxGroup.
+func (w *changeWriter) group(r *changeReq) []*changeReq {
+	batch := []*changeReq{r}
+	for len(batch) < maxGroup {
+		select {
+		case r := <-w.in:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *changeWriter) commit(batch []*changeReq) {
+	cs := make([]*store.Change, len(batch))
+	for i, r := range batch {
+		cs[i] = r.c
+	}
+	err := w.b.store.Write(context.Background(), func(tx store.Tx) error { return tx.AppendChanges(cs) })
+	if err != nil && len(batch) > 1 {
+		// One bad change (its base deleted meanwhile) must not fail the
+		// others: each on its own.
+		for _, r := range batch {
+			w.commit([]*changeReq{r})
+		}
+		return
+	}
+	if err != nil {
+		err = mapStoreErr(err)
+		w.b.log.Warn("store change", "establishment", batch[0].c.EstablishmentID, "err", err)
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+// close stops accepting changes and commits those already submitted.
+func (w *changeWriter) close() {
+	w.mu.Lock()
+	w.shut = true
+	w.mu.Unlock()
+	close(w.quit)
+	<-w.done
+}

@@ -1,0 +1,219 @@
+package backend_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/seats"
+)
+
+// inService creates an establishment with L admin seats and T teacher
+// seats, logs in as its SPR, creates a base and puts it in service.
+func (e *env) inService(t testing.TB, admin, teacher int) (*backend.Session, backend.Establishment) {
+	t.Helper()
+	n := school("Lycée Victor Hugo")
+	n.AdminSeats, n.TeacherSeats = admin, teacher
+	est, pw := e.establish(t, n)
+	s := e.login(t, est, pw)
+	ctx := context.Background()
+	if _, err := s.CreateBase(ctx, s.DefaultCreateBase()); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, s.PutInService(ctx))
+	return s, est
+}
+
+func connect(b *backend.Backend, number, user, group, mode string) (backend.Connection, error) {
+	return b.Connect(context.Background(), number, backend.ConnectRequest{User: user, Group: group, Mode: mode, Addr: "198.51.100.7"})
+}
+
+// TestSeatRules: L administratif seats, R of them kept for the groupe
+// Administration, T enseignant seats; vie scolaire and the Espaces
+// unlimited (SPEC §7).
+func TestSeatRules(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.inService(t, 3, 30)
+	ctx := context.Background()
+	ok(t, s.SetReservedSeats(ctx, 1))
+	n := est.HostingNumber
+	// Two non-Administration users take the 2 = L − R open seats; the third
+	// is refused by the reservation, an Administration user still gets the
+	// last seat, then nobody does.
+	for i := range 2 {
+		if _, err := connect(e.b, n, fmt.Sprintf("M. P%d", i), "Professeurs", "administratif"); err != nil {
+			t.Fatalf("seat %d: %v", i, err)
+		}
+	}
+	_, err := connect(e.b, n, "M. DURAND", "Vie scolaire", "administratif")
+	var seat *seats.SeatError
+	if !errors.As(err, &seat) || seat.Reserved != 1 {
+		t.Fatalf("third non-admin: %v, want a refusal by the reservation", err)
+	}
+	if msg := backend.Message(err); msg == "" || msg[0] != 'L' {
+		t.Fatalf("message %q", msg)
+	}
+	if _, err := connect(e.b, n, "Mme ADMIN", "Administration", "administratif"); err != nil {
+		t.Fatalf("admin on the reserved seat: %v", err)
+	}
+	if _, err := connect(e.b, n, "Mme ADMIN2", " administration ", "administratif"); !errors.Is(err, backend.ErrNoSeat) {
+		t.Fatalf("fourth: %v, want ErrNoSeat", err)
+	}
+	for i := range 50 {
+		if _, err := connect(e.b, n, fmt.Sprintf("Parent %d", i), "", "parent"); err != nil {
+			t.Fatalf("parents are unlimited: %v", err)
+		}
+	}
+	v, err := s.Connections(ctx)
+	ok(t, err)
+	if v.Usage.Admin != 3 || v.Usage.AdminByAdminGroup != 1 || v.Usage.Espaces != 50 || len(v.Conns) != 53 {
+		t.Fatalf("usage %+v, %d conns", v.Usage, len(v.Conns))
+	}
+	if len(v.Refusals) != 2 || v.RefusedToday != 2 {
+		t.Fatalf("refusals %d, today %d", len(v.Refusals), v.RefusedToday)
+	}
+	// R out of 0…L is refused and changes nothing.
+	if err := s.SetReservedSeats(ctx, 4); !errors.Is(err, backend.ErrInvalidInput) {
+		t.Fatalf("R = 4 > L: %v", err)
+	}
+}
+
+// TestStopClosesConnections: "Arrêter le serveur" closes every connection;
+// heartbeats then get ErrConnectionNotFound, and the count said before is
+// the number closed.
+func TestStopClosesConnections(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.inService(t, 4, 0)
+	ctx := context.Background()
+	c, err := connect(e.b, est.HostingNumber, "M. DUPONT", "Professeurs", "enseignant")
+	ok(t, err)
+	_, err = connect(e.b, est.HostingNumber, "Mme MARTIN", "Administration", "administratif")
+	ok(t, err)
+	ok(t, e.b.Heartbeat(ctx, est.HostingNumber, c.ID))
+	if n, err := s.ConnectedUsers(ctx); err != nil || n != 2 {
+		t.Fatalf("ConnectedUsers = %d, %v", n, err)
+	}
+	ok(t, s.StopServer(ctx))
+	if err := e.b.Heartbeat(ctx, est.HostingNumber, c.ID); !errors.Is(err, backend.ErrConnectionNotFound) {
+		t.Fatalf("heartbeat after stop: %v", err)
+	}
+	if _, err := connect(e.b, est.HostingNumber, "M. DUPONT", "", "enseignant"); !errors.Is(err, backend.ErrNotInService) {
+		t.Fatalf("connect while stopped: %v", err)
+	}
+	ok(t, s.PutInService(ctx))
+	if n, _ := s.ConnectedUsers(ctx); n != 0 {
+		t.Fatalf("%d connections survived a stop", n)
+	}
+}
+
+// TestExpiry: no heartbeat for 5 minutes and the connection is gone.
+func TestExpiry(t *testing.T) {
+	e := newEnv(t)
+	_, est := e.inService(t, 1, 30)
+	ctx := context.Background()
+	c, err := connect(e.b, est.HostingNumber, "M. DUPONT", "", "administratif")
+	ok(t, err)
+	e.clock.Advance(4 * time.Minute)
+	ok(t, e.b.Heartbeat(ctx, est.HostingNumber, c.ID))
+	e.clock.Advance(5 * time.Minute)
+	if err := e.b.Heartbeat(ctx, est.HostingNumber, c.ID); !errors.Is(err, backend.ErrConnectionNotFound) {
+		t.Fatalf("heartbeat after 5 min: %v", err)
+	}
+	// The seat is free again.
+	_, err = connect(e.b, est.HostingNumber, "Mme MARTIN", "", "administratif")
+	ok(t, err)
+}
+
+// TestChangesAreDurable: a change is in the log of the base in service
+// once RecordChange returns, and survives a restart.
+func TestChangesAreDurable(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.inService(t, 4, 30)
+	ctx := context.Background()
+	c, err := connect(e.b, est.HostingNumber, "M. DUPONT", "Professeurs", "enseignant")
+	ok(t, err)
+	ch, err := e.b.RecordChange(ctx, est.HostingNumber, backend.ChangeRequest{Connection: c.ID, What: "note de maths 3e B"})
+	ok(t, err)
+	if _, err := e.b.RecordChange(ctx, "999999999999", backend.ChangeRequest{Connection: c.ID, What: "x"}); err == nil {
+		t.Fatal("a change through another number was taken")
+	}
+	st := mustStatus(t, s)
+	ok(t, e.b.Close())
+	e2 := openEnv(t, e.dir, e.clock)
+	got, err := e2.b.Changes(ctx, st.InService.ID, 0, 0)
+	ok(t, err)
+	if len(got) != 1 || got[0].ID != ch.ID || got[0].What != "note de maths 3e B" || got[0].Author != "M. DUPONT" {
+		t.Fatalf("changes %+v", got)
+	}
+}
+
+// TestSeatInvariantUnderRace: hundreds of clients race for the last seats;
+// never more held than the seats, never a non-Administration user in a
+// reserved seat. Run with -race.
+func TestSeatInvariantUnderRace(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.inService(t, 5, 30)
+	ctx := context.Background()
+	ok(t, s.SetReservedSeats(ctx, 2))
+	var admins, others, teachers atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 400 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			group, mode := "Professeurs", "administratif"
+			switch i % 4 {
+			case 0:
+				group = "Administration"
+			case 1:
+				mode = "enseignant"
+			}
+			c, err := connect(e.b, est.HostingNumber, fmt.Sprintf("U%d", i), group, mode)
+			switch {
+			case errors.Is(err, backend.ErrNoSeat):
+				return
+			case err != nil:
+				t.Error(err)
+				return
+			}
+			switch {
+			case mode == "enseignant":
+				teachers.Add(1)
+			case group == "Administration":
+				admins.Add(1)
+			default:
+				others.Add(1)
+			}
+			if i%7 == 0 { // some leave, freeing a seat for another racer
+				if err := e.b.Disconnect(ctx, est.HostingNumber, c.ID); err != nil {
+					t.Error(err)
+				}
+				switch {
+				case mode == "enseignant":
+					teachers.Add(-1)
+				case group == "Administration":
+					admins.Add(-1)
+				default:
+					others.Add(-1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	v, err := s.Connections(ctx)
+	ok(t, err)
+	if v.Usage.Admin > 5 || v.Usage.Admin-v.Usage.AdminByAdminGroup > 3 || v.Usage.Teacher > 30 {
+		t.Fatalf("seat invariant broken: %+v", v.Usage)
+	}
+	if int64(v.Usage.Admin) != admins.Load()+others.Load() || int64(v.Usage.Teacher) != teachers.Load() {
+		t.Fatalf("usage %+v, clients hold %d admins %d others %d teachers", v.Usage, admins.Load(), others.Load(), teachers.Load())
+	}
+	if v.Usage.Admin != 5 || v.Usage.Teacher != 30 {
+		t.Fatalf("seats left free under contention: %+v", v.Usage)
+	}
+}

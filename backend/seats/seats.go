@@ -1,0 +1,664 @@
+// Package seats is the licence broker of the hosted servers (SPEC §7): the
+// connections each establishment's server holds, admitted or refused by the
+// seat rules, with their heartbeats and expiry, and the 5-minute history of
+// simultaneous connections and refusals that the console draws.
+//
+// It knows nothing of the store or of HTTP: the back end gives it the
+// limits of the contract and the time, and persists what it reports
+// (Drain). Each establishment has its own Pool under its own mutex, so that
+// schools never wait on each other; the seat invariant is checked and the
+// seat taken under that one mutex, which is what makes it hold with
+// hundreds of clients racing for the last seat.
+package seats
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Mode is how a client connects: one of the three modes of the PRONOTE
+// client, or one of the Espaces of PRONOTE.net.
+type Mode string
+
+// The modes and Espaces, as the stand-in's JSON names them (SPEC §8).
+const (
+	Administratif Mode = "administratif"
+	Enseignant    Mode = "enseignant"
+	VieScolaire   Mode = "viescolaire"
+	Professeur    Mode = "professeur"
+	Parent        Mode = "parent"
+	Eleve         Mode = "eleve"
+)
+
+// Modes are every mode, in the order the console lists them.
+var Modes = []Mode{Administratif, Enseignant, VieScolaire, Professeur, Parent, Eleve}
+
+// ParseMode reads a mode as the stand-in receives it (exactly, no case
+// folding: a client sends one of six fixed words).
+func ParseMode(s string) (Mode, bool) {
+	for _, m := range Modes {
+		if string(m) == s {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// Kind is what a mode counts against: the administratif seats, the
+// enseignant seats, or nothing (vie scolaire and the Espaces are unlimited).
+type Kind int
+
+// The kinds, which are also the series of the history.
+const (
+	KindAdmin Kind = iota
+	KindTeacher
+	KindVieScolaire
+	KindEspaces
+	NumKinds
+)
+
+// Kind is what m counts against.
+func (m Mode) Kind() Kind {
+	switch m {
+	case Administratif:
+		return KindAdmin
+	case Enseignant:
+		return KindTeacher
+	case VieScolaire:
+		return KindVieScolaire
+	}
+	return KindEspaces
+}
+
+// French is the mode as the console shows it.
+func (m Mode) French() string {
+	switch m {
+	case Administratif:
+		return "Mode administratif"
+	case Enseignant:
+		return "Mode enseignant"
+	case VieScolaire:
+		return "Vie scolaire"
+	case Professeur:
+		return "Espace Professeurs"
+	case Parent:
+		return "Espace Parents"
+	case Eleve:
+		return "Espace Élèves"
+	}
+	return string(m)
+}
+
+// French is the kind as the console's gauges and chart name it.
+func (k Kind) French() string {
+	return [...]string{"Mode administratif", "Mode enseignant", "Vie scolaire", "Espaces"}[k]
+}
+
+// AdminGroup is the group that reserved seats are kept for.
+const AdminGroup = "Administration"
+
+// InAdminGroup reports whether a group names the groupe Administration
+// (case and surrounding spaces aside: the group is free text).
+func InAdminGroup(group string) bool { return strings.EqualFold(strings.TrimSpace(group), AdminGroup) }
+
+// Limits are the seats of a contract. Teacher 0 is unlimited; 0 ≤ Reserved
+// ≤ Admin.
+type Limits struct {
+	Admin, Reserved, Teacher int
+}
+
+// Idle is how long a connection lives without a heartbeat (SPEC §8).
+const Idle = 5 * time.Minute
+
+// Bucket is the history's step: one sample of the peaks per 5 minutes.
+const Bucket = 5 * time.Minute
+
+// Conn is one connection held by a hosted server.
+type Conn struct {
+	ID    string
+	User  string
+	Group string
+	Mode  Mode
+	Addr  string
+	Since time.Time
+	// Seen is the last heartbeat (or the admission, or a change sent).
+	Seen time.Time
+}
+
+// Admin reports whether the connection's user is of the groupe
+// Administration.
+func (c Conn) Admin() bool { return InAdminGroup(c.Group) }
+
+// Expired reports whether the connection has had no heartbeat for Idle.
+func (c Conn) Expired(now time.Time) bool { return !now.Before(c.Seen.Add(Idle)) }
+
+// Usage counts the connections held, per kind; AdminByAdminGroup is the
+// part of Admin held by the groupe Administration.
+type Usage struct {
+	Admin, AdminByAdminGroup, Teacher, VieScolaire, Espaces int
+}
+
+// Total is every connection held.
+func (u Usage) Total() int { return u.Admin + u.Teacher + u.VieScolaire + u.Espaces }
+
+// Of is the count of one kind.
+func (u Usage) Of(k Kind) int {
+	return [...]int{u.Admin, u.Teacher, u.VieScolaire, u.Espaces}[k]
+}
+
+func (u *Usage) add(c *Conn, d int) {
+	switch c.Mode.Kind() {
+	case KindAdmin:
+		u.Admin += d
+		if c.Admin() {
+			u.AdminByAdminGroup += d
+		}
+	case KindTeacher:
+		u.Teacher += d
+	case KindVieScolaire:
+		u.VieScolaire += d
+	default:
+		u.Espaces += d
+	}
+}
+
+// ErrNoSeat is every refusal for lack of a licence; the error is a
+// *SeatError with the figures.
+var ErrNoSeat = errors.New("no seat is free")
+
+// ErrGone is a heartbeat, change or disconnection of a connection that is
+// not held (never was, disconnected, expired, server stopped).
+var ErrGone = errors.New("no such connection")
+
+// SeatError is a refusal for lack of a licence.
+type SeatError struct {
+	Mode Mode
+	// Used and Total are the seats of the mode; for a refusal by the
+	// reservation, Used counts the users outside the groupe Administration
+	// and Total is L − R.
+	Used, Total int
+	// Reserved is R when the free seats were reserved for the groupe
+	// Administration, else 0.
+	Reserved int
+}
+
+func (e *SeatError) Error() string {
+	if e.Reserved > 0 {
+		return fmt.Sprintf("the free %s seats are reserved for the groupe Administration (%d of %d held by others)", e.Mode, e.Used, e.Total)
+	}
+	return fmt.Sprintf("every %s seat is taken (%d of %d)", e.Mode, e.Used, e.Total)
+}
+
+func (e *SeatError) Unwrap() error { return ErrNoSeat }
+
+// Sample is one 5-minute bucket of an establishment's history: the most
+// connections held at once in each kind, and the connections refused.
+type Sample struct {
+	Establishment int64
+	At            time.Time // the bucket's start
+	Peak          [NumKinds]int
+	Refused       int
+}
+
+// Refusal is one connection refused for lack of a licence.
+type Refusal struct {
+	Establishment int64
+	At            time.Time
+	User, Group   string
+	Mode          Mode
+	Addr          string
+	Reason        string
+}
+
+// KeptRefusals is how many refusals each pool keeps for the console.
+const KeptRefusals = 20
+
+// Pool is the connections of one establishment's server.
+type Pool struct {
+	id int64
+	mu sync.Mutex
+	// conns are the connections held, by id.
+	conns map[string]*Conn
+	usage Usage
+	// run identifies the service period the connections belong to: when
+	// the server stops or starts anew, every connection closes.
+	run time.Time
+	// cur is the bucket being filled; done the buckets closed since the
+	// last Drain; dirty tells Drain that cur changed.
+	cur   Sample
+	done  []Sample
+	dirty bool
+	// refusals are the latest refusals, newest last, and fresh those not
+	// drained yet.
+	refusals []Refusal
+	fresh    int
+	// version moves on every change, for the console's live updates.
+	version uint64
+}
+
+// Broker holds the pools of every establishment of a process.
+type Broker struct {
+	mu    sync.RWMutex
+	pools map[int64]*Pool
+	// changed is called with an establishment whose connections changed;
+	// the back end coalesces these into events. It must not call back into
+	// the broker (it may run under a pool's lock).
+	changed func(id int64)
+	// reason words a refusal for the people who read the list of refusals.
+	reason func(*SeatError) string
+}
+
+// New returns an empty broker. changed may be nil; reason, which words a
+// refusal for people, may be nil (the error's English text).
+func New(changed func(id int64), reason func(*SeatError) string) *Broker {
+	if changed == nil {
+		changed = func(int64) {}
+	}
+	if reason == nil {
+		reason = (*SeatError).Error
+	}
+	return &Broker{pools: map[int64]*Pool{}, changed: changed, reason: reason}
+}
+
+// Pool returns the pool of an establishment, creating it.
+func (b *Broker) Pool(id int64) *Pool {
+	b.mu.RLock()
+	p := b.pools[id]
+	b.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p = b.pools[id]; p == nil {
+		p = &Pool{id: id, conns: map[string]*Conn{}}
+		b.pools[id] = p
+	}
+	return p
+}
+
+// lookup is the pool of an establishment, nil when it has none.
+func (b *Broker) lookup(id int64) *Pool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.pools[id]
+}
+
+// Pools are every pool, for the sweeper and Drain.
+func (b *Broker) Pools() []*Pool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]*Pool, 0, len(b.pools))
+	for _, p := range b.pools {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Admit takes a seat for c in the pool of establishment id, under the
+// limits lim, for the service period run (a new period closes the
+// connections of the previous one first). It fills c's ID, Since and Seen,
+// or returns a *SeatError. Connections that expired are let go before a
+// refusal: a seat held by a client that vanished is not a seat taken.
+func (b *Broker) Admit(id int64, lim Limits, run time.Time, c Conn, now time.Time) (Conn, error) {
+	p := b.Pool(id)
+	p.mu.Lock()
+	p.follow(run, now)
+	var err *SeatError
+	err = p.check(lim, &c)
+	if err != nil && p.expire(now) > 0 {
+		err = p.check(lim, &c)
+	}
+	if err != nil {
+		p.refuse(c, b.reason(err), now)
+		p.mu.Unlock()
+		b.changed(id)
+		return Conn{}, err
+	}
+	c.ID = newID()
+	c.Since, c.Seen = now, now
+	held := c
+	p.conns[c.ID] = &held
+	p.usage.add(&held, 1)
+	p.version++
+	p.touch(now)
+	p.mu.Unlock()
+	b.changed(id)
+	return c, nil
+}
+
+// check applies the seat rules of SPEC §7 to c.
+func (p *Pool) check(lim Limits, c *Conn) *SeatError {
+	u := p.usage
+	switch c.Mode.Kind() {
+	case KindAdmin:
+		if u.Admin >= lim.Admin {
+			return &SeatError{Mode: c.Mode, Used: u.Admin, Total: lim.Admin}
+		}
+		others := u.Admin - u.AdminByAdminGroup
+		if !c.Admin() && others >= lim.Admin-lim.Reserved {
+			return &SeatError{Mode: c.Mode, Used: others, Total: max(lim.Admin-lim.Reserved, 0), Reserved: lim.Reserved}
+		}
+	case KindTeacher:
+		if lim.Teacher > 0 && u.Teacher >= lim.Teacher {
+			return &SeatError{Mode: c.Mode, Used: u.Teacher, Total: lim.Teacher}
+		}
+	}
+	return nil
+}
+
+// Touch keeps a connection of the service period run alive (a heartbeat,
+// or a change sent) and returns it; ErrGone once it is not held.
+func (b *Broker) Touch(id int64, run time.Time, connID string, now time.Time) (Conn, error) {
+	p := b.lookup(id)
+	if p == nil {
+		return Conn{}, ErrGone
+	}
+	p.mu.Lock()
+	if p.follow(run, now) > 0 {
+		defer b.changed(id)
+	}
+	c, ok := p.conns[connID]
+	if ok && c.Expired(now) {
+		p.remove(c, now)
+		p.mu.Unlock()
+		b.changed(id)
+		return Conn{}, ErrGone
+	}
+	if !ok {
+		p.mu.Unlock()
+		return Conn{}, ErrGone
+	}
+	c.Seen = now
+	out := *c
+	p.mu.Unlock()
+	return out, nil
+}
+
+// Release ends one connection (the client left, or a user was
+// disconnected from the console) and returns it; ErrGone when it was not
+// held.
+func (b *Broker) Release(id int64, run time.Time, connID string, now time.Time) (Conn, error) {
+	p := b.lookup(id)
+	if p == nil {
+		return Conn{}, ErrGone
+	}
+	p.mu.Lock()
+	if p.follow(run, now) > 0 {
+		defer b.changed(id)
+	}
+	c, ok := p.conns[connID]
+	if !ok {
+		p.mu.Unlock()
+		return Conn{}, ErrGone
+	}
+	p.remove(c, now)
+	p.mu.Unlock()
+	b.changed(id)
+	if c.Expired(now) {
+		return Conn{}, ErrGone
+	}
+	return *c, nil
+}
+
+// CloseAll ends every connection of an establishment (its server stopped)
+// and returns how many there were.
+func (b *Broker) CloseAll(id int64, now time.Time) int {
+	p := b.lookup(id)
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	n := p.closeAll(now)
+	p.run = time.Time{}
+	p.mu.Unlock()
+	if n > 0 {
+		b.changed(id)
+	}
+	return n
+}
+
+// Held is what the console reads of a pool: the connections (expired ones
+// left out), their usage, the latest refusals, newest first, and the
+// bucket being filled.
+type Held struct {
+	Conns    []Conn
+	Usage    Usage
+	Refusals []Refusal
+	Current  Sample
+	// Pending are the buckets closed but not drained yet.
+	Pending []Sample
+	Version uint64
+}
+
+// Held reads an establishment's pool for the service period run.
+func (b *Broker) Held(id int64, run time.Time, now time.Time) Held {
+	p := b.lookup(id)
+	if p == nil {
+		return Held{Current: Sample{Establishment: id, At: now.Truncate(Bucket)}}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.follow(run, now) > 0 {
+		defer b.changed(id)
+	}
+	h := Held{Conns: make([]Conn, 0, len(p.conns)), Version: p.version}
+	for _, c := range p.conns {
+		if !c.Expired(now) {
+			h.Conns = append(h.Conns, *c)
+			h.Usage.add(c, 1)
+		}
+	}
+	sort.Slice(h.Conns, func(i, j int) bool {
+		if !h.Conns[i].Since.Equal(h.Conns[j].Since) {
+			return h.Conns[i].Since.Before(h.Conns[j].Since)
+		}
+		return h.Conns[i].ID < h.Conns[j].ID
+	})
+	for i := len(p.refusals) - 1; i >= 0; i-- {
+		h.Refusals = append(h.Refusals, p.refusals[i])
+	}
+	h.Pending = append(h.Pending, p.done...)
+	h.Current = p.cur
+	if p.cur.At.IsZero() || !p.cur.At.Equal(now.Truncate(Bucket)) {
+		h.Current = Sample{Establishment: id, At: now.Truncate(Bucket), Peak: peaks(h.Usage)}
+	}
+	return h
+}
+
+// Count is how many connections an establishment holds (expired ones
+// aside), for the stop confirmation.
+func (b *Broker) Count(id int64, run time.Time, now time.Time) int {
+	p := b.lookup(id)
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.follow(run, now) > 0 {
+		defer b.changed(id)
+	}
+	n := 0
+	for _, c := range p.conns {
+		if !c.Expired(now) {
+			n++
+		}
+	}
+	return n
+}
+
+// Len is how many connections an establishment's pool has, expired ones
+// included, without looking at the service period.
+func (b *Broker) Len(id int64) int {
+	p := b.lookup(id)
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
+// Total is how many connections every pool has (expired ones included),
+// for the metrics.
+func (b *Broker) Total() int {
+	n := 0
+	for _, p := range b.Pools() {
+		p.mu.Lock()
+		n += len(p.conns)
+		p.mu.Unlock()
+	}
+	return n
+}
+
+// Sweep lets the expired connections go and closes the history buckets
+// that ended, in every pool; run it every few seconds.
+func (b *Broker) Sweep(now time.Time) {
+	for _, p := range b.Pools() {
+		p.mu.Lock()
+		n := p.expire(now)
+		p.touch(now)
+		p.mu.Unlock()
+		if n > 0 {
+			b.changed(p.id)
+		}
+	}
+}
+
+// Drain returns the history buckets closed since the last Drain, the
+// bucket being filled when it changed, and the refusals not drained yet,
+// for the back end to store.
+func (b *Broker) Drain(now time.Time) ([]Sample, []Refusal) {
+	var samples []Sample
+	var refusals []Refusal
+	for _, p := range b.Pools() {
+		p.mu.Lock()
+		p.touch(now)
+		samples = append(samples, p.done...)
+		p.done = nil
+		if p.dirty {
+			samples = append(samples, p.cur)
+			p.dirty = false
+		}
+		if p.fresh > 0 {
+			refusals = append(refusals, p.refusals[len(p.refusals)-p.fresh:]...)
+			p.fresh = 0
+		}
+		p.mu.Unlock()
+	}
+	return samples, refusals
+}
+
+// Restore gives Drain back what could not be stored, so that it is tried
+// again.
+func (b *Broker) Restore(samples []Sample, refusals []Refusal) {
+	for _, s := range samples {
+		p := b.Pool(s.Establishment)
+		p.mu.Lock()
+		if s.At.Equal(p.cur.At) {
+			p.dirty = true
+		} else {
+			p.done = append(p.done, s)
+		}
+		p.mu.Unlock()
+	}
+	_ = refusals // refusals are figures for people: a lost one is not worth a retry loop
+}
+
+// follow closes every connection when the service period is no longer
+// run (the server stopped, or stopped and started again) and returns how
+// many were closed; a zero run (not in service) holds none.
+func (p *Pool) follow(run, now time.Time) int {
+	if p.run.Equal(run) {
+		return 0
+	}
+	n := p.closeAll(now)
+	p.run = run
+	return n
+}
+
+// closeAll drops every connection; the caller holds p.mu.
+func (p *Pool) closeAll(now time.Time) int {
+	n := 0
+	for _, c := range p.conns {
+		if !c.Expired(now) {
+			n++
+		}
+		delete(p.conns, c.ID)
+	}
+	p.usage = Usage{}
+	p.version++
+	p.touch(now)
+	return n
+}
+
+// expire drops the connections without a heartbeat for Idle and returns
+// how many.
+func (p *Pool) expire(now time.Time) int {
+	n := 0
+	for _, c := range p.conns {
+		if c.Expired(now) {
+			p.remove(c, now)
+			n++
+		}
+	}
+	return n
+}
+
+func (p *Pool) remove(c *Conn, now time.Time) {
+	delete(p.conns, c.ID)
+	p.usage.add(c, -1)
+	p.version++
+	p.touch(now)
+}
+
+// refuse records a refusal in the current bucket and the latest ones.
+func (p *Pool) refuse(c Conn, reason string, now time.Time) {
+	p.version++
+	p.touch(now)
+	p.cur.Refused++
+	p.dirty = true
+	p.refusals = append(p.refusals, Refusal{Establishment: p.id, At: now, User: c.User, Group: c.Group, Mode: c.Mode,
+		Addr: c.Addr, Reason: reason})
+	if over := len(p.refusals) - KeptRefusals; over > 0 {
+		p.refusals = append(p.refusals[:0], p.refusals[over:]...)
+	}
+	p.fresh = min(p.fresh+1, len(p.refusals))
+}
+
+// touch moves the history to now's bucket and raises its peaks to the
+// usage; the caller holds p.mu.
+func (p *Pool) touch(now time.Time) {
+	at := now.Truncate(Bucket)
+	if !p.cur.At.Equal(at) {
+		if !p.cur.At.IsZero() && (p.dirty || p.cur.Refused > 0 || p.cur.Peak != [NumKinds]int{}) {
+			p.done = append(p.done, p.cur)
+		}
+		p.cur = Sample{Establishment: p.id, At: at}
+		p.dirty = p.usage.Total() > 0
+	}
+	for k, n := range peaks(p.usage) {
+		if n > p.cur.Peak[k] {
+			p.cur.Peak[k] = n
+			p.dirty = true
+		}
+	}
+}
+
+func peaks(u Usage) [NumKinds]int {
+	return [NumKinds]int{u.Admin, u.Teacher, u.VieScolaire, u.Espaces}
+}
+
+// newID is a connection id: 128 random bits in hex, unguessable, so that
+// knowing one connection's id tells nothing of another's.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails (Go ≥ 1.24)
+	return hex.EncodeToString(b[:])
+}

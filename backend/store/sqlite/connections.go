@@ -1,0 +1,147 @@
+package sqlite
+
+import (
+	"time"
+
+	"github.com/hebergement/console/backend/store"
+)
+
+func (t *tx) SetSeats(id int64, admin, reserved, teacher int) error {
+	return t.execOne(`UPDATE establishments SET admin_seats = ?, reserved_seats = ?, teacher_seats = ? WHERE id = ?`,
+		admin, reserved, teacher, id)
+}
+
+func (t *tx) AppendChanges(cs []*store.Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO changes (establishment_id, base_id, at, connection_id, author, what)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer st.Close()
+	for _, c := range cs {
+		r, err := st.ExecContext(t.ctx, c.EstablishmentID, c.BaseID, ms(c.At), c.ConnectionID, c.Author, c.What)
+		if err != nil {
+			return mapErr(err)
+		}
+		if c.ID, err = r.LastInsertId(); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) Changes(baseID, afterID int64, limit int) ([]store.Change, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, establishment_id, base_id, at, connection_id, author, what
+		FROM changes WHERE base_id = ? AND id > ? ORDER BY id LIMIT ?`, baseID, afterID, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []store.Change
+	for rows.Next() {
+		var c store.Change
+		var at int64
+		if err := rows.Scan(&c.ID, &c.EstablishmentID, &c.BaseID, &at, &c.ConnectionID, &c.Author, &c.What); err != nil {
+			return nil, mapErr(err)
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (t *tx) UpsertHistory(samples []store.HistorySample) error {
+	if len(samples) == 0 {
+		return nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO connection_history
+		(establishment_id, bucket, administratif, enseignant, viescolaire, espaces, refused) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (establishment_id, bucket) DO UPDATE SET
+			administratif = max(administratif, excluded.administratif),
+			enseignant = max(enseignant, excluded.enseignant),
+			viescolaire = max(viescolaire, excluded.viescolaire),
+			espaces = max(espaces, excluded.espaces),
+			refused = max(refused, excluded.refused)`)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer st.Close()
+	for _, s := range samples {
+		if _, err := st.ExecContext(t.ctx, s.EstablishmentID, ms(s.At), s.Admin, s.Teacher, s.VieScolaire, s.Espaces, s.Refused); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) History(id int64, since time.Time) ([]store.HistorySample, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT bucket, administratif, enseignant, viescolaire, espaces, refused
+		FROM connection_history WHERE establishment_id = ? AND bucket >= ? ORDER BY bucket`, id, ms(since))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []store.HistorySample
+	for rows.Next() {
+		s := store.HistorySample{EstablishmentID: id}
+		var at int64
+		if err := rows.Scan(&at, &s.Admin, &s.Teacher, &s.VieScolaire, &s.Espaces, &s.Refused); err != nil {
+			return nil, mapErr(err)
+		}
+		s.At = fromMS(at)
+		out = append(out, s)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (t *tx) PruneHistory(before time.Time) error {
+	_, err := t.exec(`DELETE FROM connection_history WHERE bucket < ?`, ms(before))
+	return err
+}
+
+func (t *tx) AppendRefusals(rs []store.Refusal, keep int) error {
+	seen := map[int64]bool{}
+	for _, r := range rs {
+		if _, err := t.exec(`INSERT INTO connection_refusals (establishment_id, at, user_name, group_name, mode, addr, reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, r.EstablishmentID, ms(r.At), r.User, r.Group, r.Mode, r.Addr, r.Reason); err != nil {
+			return err
+		}
+		seen[r.EstablishmentID] = true
+	}
+	for id := range seen {
+		if _, err := t.exec(`DELETE FROM connection_refusals WHERE establishment_id = ?1 AND id NOT IN
+			(SELECT id FROM connection_refusals WHERE establishment_id = ?1 ORDER BY id DESC LIMIT ?2)`, id, keep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) Refusals(id int64, limit int) ([]store.Refusal, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, at, user_name, group_name, mode, addr, reason
+		FROM connection_refusals WHERE establishment_id = ? ORDER BY id DESC LIMIT ?`, id, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []store.Refusal
+	for rows.Next() {
+		r := store.Refusal{EstablishmentID: id}
+		var at int64
+		if err := rows.Scan(&r.ID, &at, &r.User, &r.Group, &r.Mode, &r.Addr, &r.Reason); err != nil {
+			return nil, mapErr(err)
+		}
+		r.At = fromMS(at)
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
