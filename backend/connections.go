@@ -52,6 +52,10 @@ import (
 // Connection is one client connection of a hosted server.
 type Connection = seats.Conn
 
+// SeatError is a connection refused for lack of a licence, with the
+// figures.
+type SeatError = seats.SeatError
+
 // Refusals of the connections.
 var (
 	// ErrNotInService refuses a connection or a change while the server

@@ -59,6 +59,9 @@ type Component struct {
 type Config struct {
 	// Backend is read on every request.
 	Backend Reader
+	// Clients serves the hosted server's clients (connections, changes);
+	// nil means Backend when it can, else those routes do not exist.
+	Clients Clients
 	// BaseURL is the stand-in's public address, from which the Espaces'
 	// public URLs are made, e.g. "http://127.0.0.1:8080".
 	BaseURL string
@@ -85,6 +88,9 @@ func New(cfg Config) *Handler {
 		h.log = log.New(io.Discard)
 	}
 	h.cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	if c, ok := cfg.Backend.(Clients); ok && h.cfg.Clients == nil {
+		h.cfg.Clients = c
+	}
 	h.routes()
 	return h
 }
@@ -96,6 +102,9 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /{number}", h.toHome)
 	h.mux.HandleFunc("GET /{number}/{$}", h.home)
 	h.mux.HandleFunc("GET /{number}/{espace}", h.espace)
+	if h.cfg.Clients != nil {
+		h.clientRoutes()
+	}
 }
 
 // Limits of what a request may be.
