@@ -755,3 +755,27 @@ func (w *changeWriter) close() {
 	close(w.quit)
 	<-w.done
 }
+
+// RecordHistory stores history samples and refusals of an establishment as
+// if its server had held them (the demo's 24 hours of past traffic, and
+// imports): samples keep their highest figures per bucket; only the latest
+// seats.KeptRefusals refusals are kept.
+func (b *Backend) RecordHistory(ctx context.Context, estID int64, samples []seats.Sample, refusals []seats.Refusal) error {
+	rows := make([]store.HistorySample, len(samples))
+	for i, s := range samples {
+		rows[i] = store.HistorySample{EstablishmentID: estID, At: s.At.Truncate(seats.Bucket), Admin: s.Peak[seats.KindAdmin],
+			Teacher: s.Peak[seats.KindTeacher], VieScolaire: s.Peak[seats.KindVieScolaire], Espaces: s.Peak[seats.KindEspaces],
+			Refused: s.Refused}
+	}
+	rrows := make([]store.Refusal, len(refusals))
+	for i, r := range refusals {
+		rrows[i] = store.Refusal{EstablishmentID: estID, At: r.At, User: r.User, Group: r.Group, Mode: string(r.Mode),
+			Addr: r.Addr, Reason: r.Reason}
+	}
+	return b.store.Write(ctx, func(tx store.Tx) error {
+		if err := tx.UpsertHistory(rows); err != nil {
+			return err
+		}
+		return tx.AppendRefusals(rrows, seats.KeptRefusals)
+	})
+}
