@@ -114,14 +114,17 @@ type ChangeRequest struct {
 type Change = store.Change
 
 // cleanText checks a name a client sends: valid UTF-8, 1…max characters
-// once trimmed, no control character.
+// once trimmed, no control character, no replacement character. Bidi and
+// zero-width characters are left to the console, which drops them when it
+// draws (common.Clean).
 func cleanText(s string, maxLen int) (string, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLen {
 		return "", false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+		// U+FFFD is what a JSON decoder makes of invalid UTF-8.
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
 			return "", false
 		}
 	}

@@ -310,6 +310,7 @@ func (b *Broker) Admit(id int64, lim Limits, run time.Time, c Conn, now time.Tim
 	p := b.Pool(id)
 	p.mu.Lock()
 	p.follow(run, now)
+	p.touch(now)
 	var err *SeatError
 	err = p.check(lim, &c)
 	if err != nil && p.expire(now) > 0 {
@@ -585,6 +586,7 @@ func (p *Pool) follow(run, now time.Time) int {
 
 // closeAll drops every connection; the caller holds p.mu.
 func (p *Pool) closeAll(now time.Time) int {
+	p.touch(now)
 	n := 0
 	for _, c := range p.conns {
 		if !c.Expired(now) {
@@ -594,7 +596,6 @@ func (p *Pool) closeAll(now time.Time) int {
 	}
 	p.usage = Usage{}
 	p.version++
-	p.touch(now)
 	return n
 }
 
@@ -612,10 +613,10 @@ func (p *Pool) expire(now time.Time) int {
 }
 
 func (p *Pool) remove(c *Conn, now time.Time) {
+	p.touch(now) // the bucket it ends in counts it
 	delete(p.conns, c.ID)
 	p.usage.add(c, -1)
 	p.version++
-	p.touch(now)
 }
 
 // refuse records a refusal in the current bucket and the latest ones.
