@@ -366,7 +366,7 @@ func (s *Session) ConnectedUsers(ctx context.Context) (int, error) {
 // DisconnectUser ends one connection from the console ("Déconnecter"),
 // journaled with the user's name.
 func (s *Session) DisconnectUser(ctx context.Context, id string) error {
-	return s.act(ctx, PermConnections, TopicConnections, "connection.close", "", func(tx store.Tx, e store.Establishment) (string, error) {
+	return s.act(ctx, PermConnections, TopicConnections|TopicAccount, "connection.close", "", func(tx store.Tx, e store.Establishment) (string, error) {
 		hs, err := s.b.hosted.get(ctx, e.HostingNumber)
 		if err != nil {
 			return "", err

@@ -24,14 +24,24 @@ var fileRefs = []fileRef{
 	{table: "annexes", column: "sha256", size: "size", owned: "base_id IN (SELECT id FROM bases WHERE establishment_id = ?1)"},
 }
 
-// The queries built once from fileRefs.
-var usedBytesQuery, referencedQuery = buildReferenceQueries(fileRefs)
+// storedRows are the rows that count against the quota without naming a
+// stored file: the change log of the bases (SPEC §17: changes count in the
+// storage quota), by the bytes of their text.
+var storedRows = []fileRef{
+	{table: "changes", size: "length(CAST(what AS BLOB))", owned: "establishment_id = ?1"},
+}
 
-func buildReferenceQueries(refs []fileRef) (used, referenced string) {
+// The queries built once from fileRefs and storedRows.
+var usedBytesQuery, referencedQuery = buildReferenceQueries(fileRefs, storedRows)
+
+func buildReferenceQueries(refs, rows []fileRef) (used, referenced string) {
 	var sums, exists []string
 	for _, r := range refs {
 		sums = append(sums, fmt.Sprintf("COALESCE((SELECT SUM(%s) FROM %s WHERE %s), 0)", r.size, r.table, r.owned))
 		exists = append(exists, fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s = ?1)", r.table, r.column))
+	}
+	for _, r := range rows {
+		sums = append(sums, fmt.Sprintf("COALESCE((SELECT SUM(%s) FROM %s WHERE %s), 0)", r.size, r.table, r.owned))
 	}
 	return "SELECT " + strings.Join(sums, " + "), "SELECT " + strings.Join(exists, " OR ")
 }

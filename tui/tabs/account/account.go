@@ -127,8 +127,11 @@ func (t *Tab) Title() string { return "Mon compte" }
 
 // Topics: the journal records every action, so every change is news here
 // (the contract and the version with TopicAccount and TopicServer, the
-// storage with TopicBases, the keys with TopicKeys).
-func (t *Tab) Topics() backend.Topic { return backend.AllTopics }
+// storage with TopicBases, the keys with TopicKeys) — except the comings
+// and goings of the hosted server's clients, which are not journaled and
+// arrive up to four times a second (the journaled actions on connections
+// carry TopicAccount too).
+func (t *Tab) Topics() backend.Topic { return backend.AllTopics &^ backend.TopicConnections }
 
 // Permission is PermView: every role sees the account; the keys need
 // PermKeys (SPR), checked section by section.
@@ -444,7 +447,7 @@ func (t *Tab) fillPanes() {
 	styles := t.c.Styles
 	used, quota := st.UsedBytes, e.QuotaBytes
 	contract := []components.Item{
-		components.Field("Licences", "mode administratif : "+fr.Count(e.AdminSeats)),
+		components.Field("Licences", "mode administratif : "+fr.Count(e.AdminSeats)+reservedNote(e.ReservedSeats)),
 		components.Field("", "mode enseignant : "+teachers),
 		components.Field("", "vie scolaire et Espaces : illimitées"),
 		components.Drawn("Stockage", func(w int) string {
@@ -543,3 +546,15 @@ func (t *Tab) FullHelp() [][]key.Binding {
 
 // Typing is false: the tab has no field.
 func (t *Tab) Typing() bool { return false }
+
+// reservedNote is the part of the administratif seats reserved for the
+// groupe Administration, when there is one.
+func reservedNote(r int) string {
+	switch {
+	case r == 1:
+		return " (dont 1 réservée aux administrateurs)"
+	case r > 1:
+		return " (dont " + fr.Count(r) + " réservées aux administrateurs)"
+	}
+	return ""
+}

@@ -231,7 +231,7 @@ func TestAccountIgnoresOtherMessages(t *testing.T) {
 func TestAccountContract(t *testing.T) {
 	t.Parallel()
 	tab := &Tab{}
-	if tab.Topics() != backend.AllTopics || tab.Permission() != backend.PermView || tab.Title() != "Mon compte" {
+	if tab.Topics() != backend.AllTopics&^backend.TopicConnections || tab.Permission() != backend.PermView || tab.Title() != "Mon compte" {
 		t.Fatal("contract")
 	}
 	if backend.ActionLabel("base.load") != "Chargement d'une base" || backend.ActionLabel("inconnue") != "inconnue" {
