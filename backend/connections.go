@@ -519,11 +519,16 @@ func (c *hostedCache) load(ctx context.Context, number string) (*hostedEntry, er
 	return c.b.loadHosted(ctx, number)
 }
 
-// revise marks rev as the latest revision of an establishment.
-func (c *hostedCache) revise(estID, rev int64) {
+// revise marks rev as the latest revision of an establishment and reports
+// whether it is news.
+func (c *hostedCache) revise(estID, rev int64) bool {
 	c.mu.Lock()
-	c.latest[estID] = max(c.latest[estID], rev)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if old, ok := c.latest[estID]; ok && old >= rev {
+		return false
+	}
+	c.latest[estID] = rev
+	return true
 }
 
 // revised is every change of an establishment this process learns of (its
@@ -532,11 +537,10 @@ func (c *hostedCache) revise(estID, rev int64) {
 // connections belong to, they close now rather than at their next
 // heartbeat.
 func (b *Backend) revised(estID, rev int64) {
-	b.hosted.revise(estID, rev)
-	now := b.clock.Now()
-	if b.seats.Len(estID) == 0 {
+	if !b.hosted.revise(estID, rev) || b.seats.Len(estID) == 0 {
 		return
 	}
+	now := b.clock.Now()
 	var number string
 	err := b.store.Read(context.Background(), func(tx store.Tx) error {
 		e, err := tx.Establishment(estID)

@@ -217,3 +217,43 @@ func TestSeatInvariantUnderRace(t *testing.T) {
 		t.Fatalf("seats left free under contention: %+v", v.Usage)
 	}
 }
+
+// TestAnotherProcessChangesSeats: the operator's CLI (another back end on
+// the same data folder) lowers the seats, and a stop made there closes the
+// connections held here, within the watcher's interval; lowering seats
+// disconnects nobody.
+func TestAnotherProcessChangesSeats(t *testing.T) {
+	e := newEnv(t)
+	_, est := e.inService(t, 4, 30)
+	ctx := context.Background()
+	held, err := connect(e.b, est.HostingNumber, "M. DUPONT", "", "administratif")
+	ok(t, err)
+	_, err = connect(e.b, est.HostingNumber, "Mme MARTIN", "", "administratif")
+	ok(t, err)
+	cli := openEnv(t, e.dir, e.clock)
+	if _, err := cli.b.SetSeats(ctx, est.HostingNumber, 1, 30); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := connect(e.b, est.HostingNumber, "M. DURAND", "", "administratif")
+		if errors.Is(err, backend.ErrNoSeat) {
+			break
+		}
+		ok(t, err)
+		if time.Now().After(deadline) {
+			t.Fatal("the lowered seats never reached this process")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Nobody was disconnected by the lower limit.
+	ok(t, e.b.Heartbeat(ctx, est.HostingNumber, held.ID))
+	other := cli.login(t, est, cli.lastSMSPassword(t))
+	ok(t, other.StopServer(ctx))
+	for e.b.Heartbeat(ctx, est.HostingNumber, held.ID) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("a stop made by another process left the connections open")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
