@@ -387,7 +387,7 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 			}},
 		{name: "disconnect, hostile ID", args: []string{"connexion", "deconnecter", q("\x1b[2J"), "-y"}, code: 2, errs: []string{"ID must be"}},
 		{args: []string{"connexion", "deconnecter", martin.ID, "-y"}, check: noBidi,
-			out: []string{"Utilisateur déconnecté : Mme MARTIN (Mode administratif, depuis 192.0.2.7:51234). Sa licence est libérée."}},
+			out: []string{"Utilisateur déconnecté : Mme MARTIN (Mode administratif, 192.0.2.7:51234). Sa licence est libérée."}},
 		{name: "disconnected again", args: []string{"connexion", "deconnecter", martin.ID, "--oui"}, code: 1,
 			errs: []string{backend.Message(backend.ErrConnectionNotFound)}, check: func(t *testing.T, _ ran) {
 				if err := o.b.Heartbeat(ctx, o.est.HostingNumber, martin.ID); err == nil {

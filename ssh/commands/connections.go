@@ -282,7 +282,7 @@ func (r *runner) runDisconnect(c *cobra.Command, a []string) error {
 		_, err = fmt.Fprintf(r.env.Stdout, "Connexion %s fermée : l'utilisateur est déconnecté.\n", id)
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "Utilisateur déconnecté : %s (%s, depuis %s). Sa licence est libérée.\n",
+	_, err = fmt.Fprintf(r.env.Stdout, "Utilisateur déconnecté : %s (%s, %s). Sa licence est libérée.\n",
 		sanitize.Line(who.User), who.Mode.French(), orDash(who.Addr))
 	return err
 }

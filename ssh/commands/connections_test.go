@@ -424,7 +424,7 @@ func TestDisconnect(t *testing.T) {
 		t.Fatal("another establishment's connection was closed")
 	}
 	f.must(f.spr, []string{"connexion", "deconnecter", mine.ID, "-y"},
-		"Utilisateur déconnecté : M. DUPONT (Mode enseignant, depuis 192.0.2.8). Sa licence est libérée.")
+		"Utilisateur déconnecté : M. DUPONT (Mode enseignant, 192.0.2.8). Sa licence est libérée.")
 	if count(f.spr) != 0 {
 		t.Fatal("the user is still connected")
 	}
