@@ -121,7 +121,7 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 	o.enrollAdmin(o.est, admin.PublicKey(), "secrétariat")
 	otherEst, otherPW := o.establishment("Collège Jean Moulin")
 	_, other := writeIdentity(t, o.home, "other")
-	o.enroll(otherEst, otherPW, other.PublicKey(), "autre établissement")
+	otherSPR := o.enroll(otherEst, otherPW, other.PublicKey(), "autre établissement")
 
 	const created = "Nouvelle base 2026-2027"
 	bases := func() []backend.Base {
@@ -152,7 +152,9 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 	o.runSteps(t, []step{
 		{args: []string{"aide"}, out: []string{"Usage: ssh console.hebergement", "statut [--json]", "base creer [--annee 2026-2027]",
 			"base supprimer NOM|ID -y", "serveur mettre-en-service", "cle revoquer EMPREINTE -y", "journal [--json] [--depuis DATE] [--limite N]",
+			"connexions [--json]", "connexion deconnecter ID -y", "licences [--json]", "licences reserver N",
 			"Exit status: 0 done, 1 refused"}},
+		{args: []string{"licences", "--help"}, out: []string{"Usage: ssh console.hebergement licences [--json]", "licences reserver N"}},
 		{args: []string{"--help"}, out: []string{"Usage: ssh console.hebergement", "cles [--json]"}},
 		{args: []string{"statut", "--help"}, out: []string{"Usage: ssh console.hebergement statut [--json]", "--json"}},
 		{args: []string{"base", "creer", "-h"}, out: []string{"base creer [--annee 2026-2027]", "--grille GRID", "--annee YEAR"}},
@@ -279,6 +281,128 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 			}
 		}},
 		{args: []string{"bases"}, out: []string{"Bases précédemment mises en service (1)", "LYCEE-2025", "en service", "Bases téléchargées depuis l'établissement (4)", created, twin}},
+	})
+
+	// Connections and licences, on the server in service. Clients connect
+	// through the back end, as the stand-in would, in this process, which
+	// holds the connections as serve does. A user name may carry bidi
+	// overrides (the back end refuses only control characters) and the
+	// address is the stand-in's: neither may reach the terminal raw.
+	o.b.HoldConnections(true)
+	connect := func(number, user, group, mode, addr string) backend.Connection {
+		c, err := o.b.Connect(ctx, number, backend.ConnectRequest{User: user, Group: group, Mode: mode, Addr: addr})
+		if err != nil {
+			t.Fatalf("Connect %s: %v", user, err)
+		}
+		return c
+	}
+	martin := connect(o.est.HostingNumber, "Mme \u202eMARTIN", "Administration", "administratif", "192.0.2.7:51234")
+	dupont := connect(o.est.HostingNumber, "M. DUPONT", "Professeurs", "enseignant", "\x1b]0;pwned\x07192.0.2.8:40112")
+	o.inService(otherSPR)
+	theirs := connect(otherEst.HostingNumber, "M. LEROY", "", "administratif", "192.0.2.9:1234")
+	reservedSentence := backend.Message(&backend.ReservedError{Admin: 4})
+	noBidi := func(t *testing.T, r ran) {
+		if strings.ContainsAny(r.stdout+r.stderr, "\u202e\u200b") {
+			t.Errorf("output carries bidi or zero-width characters: %q", r.stdout)
+		}
+	}
+	o.runSteps(t, []step{
+		{args: []string{"licences"}, out: []string{"Licences", "Mode administratif  4", "Mode enseignant     50", "Vie scolaire        illimité",
+			"Espaces             illimité", "Connexions refusées faute de licence : 0 aujourd'hui, 0 sur les 7 derniers jours."}},
+		{args: []string{"licences", "reserver", "1"}, out: []string{"Licences réservées pour les administrateurs : 1 sur 4 licences du mode administratif."}},
+		{args: []string{"licences", "--json"}, check: func(t *testing.T, r ran) {
+			var l struct {
+				InService bool `json:"in_service"`
+				Licences  struct {
+					Admin   map[string]int `json:"admin"`
+					Teacher struct {
+						Total     *int `json:"total"`
+						Unlimited bool `json:"unlimited"`
+						Used      int  `json:"used"`
+					} `json:"teacher"`
+					VieScolaire map[string]any `json:"vie_scolaire"`
+				} `json:"licences"`
+				RefusedToday *int `json:"refused_today"`
+				RefusedWeek  *int `json:"refused_7_days"`
+			}
+			decode(t, r, &l)
+			a := l.Licences.Admin
+			if !l.InService || a["total"] != 4 || a["reserved"] != 1 || a["used"] != 1 || a["used_by_admin_group"] != 1 ||
+				l.Licences.Teacher.Total == nil || *l.Licences.Teacher.Total != 50 || l.Licences.Teacher.Unlimited || l.Licences.Teacher.Used != 1 ||
+				l.Licences.VieScolaire["total"] != nil || l.Licences.VieScolaire["unlimited"] != true ||
+				l.RefusedToday == nil || *l.RefusedToday != 0 || l.RefusedWeek == nil {
+				t.Errorf("licences --json:\n%s", r.stdout)
+			}
+		}},
+		{name: "reserve more than L", args: []string{"licences", "reserver", "5"}, code: 1, errs: []string{reservedSentence}},
+		{name: "reserve an absurd N", args: []string{"licences", "reserver", "99999999999999999999"}, code: 1, errs: []string{reservedSentence}},
+		{name: "reserve -1", args: []string{"licences", "reserver", "--", "-1"}, code: 1, errs: []string{reservedSentence}},
+		{name: "reserve abc", args: []string{"licences", "reserver", "abc"}, code: 2, errs: []string{"N must be a whole number"}},
+		{name: "reserve, hostile N", args: []string{"licences", "reserver", q("\x1b[31m1")}, code: 2, errs: []string{"N must be a whole number"}},
+		{args: []string{"connexions"}, check: noBidi, out: []string{"Connexions (2)", martin.ID, dupont.ID, "Mme MARTIN", "Administration",
+			"Mode administratif", "192.0.2.7:51234", "M. DUPONT", "Professeurs", "Mode enseignant", "192.0.2.8:40112", "Inactif",
+			"Licences utilisées : mode administratif 1 sur 4 (dont 1 par le groupe Administration ; 1 réservée aux administrateurs), mode enseignant 1 sur 50"}},
+		{args: []string{"connexions", "--json"}, check: func(t *testing.T, r ran) {
+			noBidi(t, r)
+			var l struct {
+				InService   bool `json:"in_service"`
+				Held        bool `json:"held"`
+				Connections []struct {
+					ID          string    `json:"id"`
+					User        string    `json:"user"`
+					Group       string    `json:"group"`
+					Mode        string    `json:"mode"`
+					Addr        string    `json:"addr"`
+					Since       time.Time `json:"since"`
+					LastSeen    time.Time `json:"last_seen"`
+					IdleSeconds *int64    `json:"idle_seconds"`
+				} `json:"connections"`
+			}
+			decode(t, r, &l)
+			if !l.InService || !l.Held || len(l.Connections) != 2 {
+				t.Fatalf("connexions --json:\n%s", r.stdout)
+			}
+			byID := map[string]int{}
+			for i, c := range l.Connections {
+				byID[c.ID] = i
+				if c.Since.IsZero() || c.LastSeen.Before(c.Since) || c.IdleSeconds == nil || *c.IdleSeconds < 0 {
+					t.Errorf("connection %+v", c)
+				}
+			}
+			m, d := l.Connections[byID[martin.ID]], l.Connections[byID[dupont.ID]]
+			if m.User != "Mme \u202eMARTIN" || m.Group != "Administration" || m.Mode != "administratif" || m.Addr != "192.0.2.7:51234" ||
+				d.User != "M. DUPONT" || d.Mode != "enseignant" || d.Addr != "\x1b]0;pwned\x07192.0.2.8:40112" {
+				t.Errorf("connexions --json: %+v", l.Connections)
+			}
+		}},
+		{name: "Administration: connexions", key: adminPath, args: []string{"connexions"}, out: []string{"Connexions (2)", martin.ID}},
+		{name: "disconnect without -y", args: []string{"connexion", "deconnecter", martin.ID}, code: 2, errs: []string{"--oui (-y)"}},
+		{name: "disconnect an unknown ID", args: []string{"connexion", "deconnecter", strings.Repeat("0", 32), "-y"}, code: 1,
+			errs: []string{backend.Message(backend.ErrConnectionNotFound)}},
+		{name: "disconnect another establishment's connection", args: []string{"connexion", "deconnecter", theirs.ID, "-y"}, code: 1,
+			errs: []string{backend.Message(backend.ErrConnectionNotFound)}, check: func(t *testing.T, _ ran) {
+				if err := o.b.Heartbeat(ctx, otherEst.HostingNumber, theirs.ID); err != nil {
+					t.Errorf("another establishment's connection was closed: %v", err)
+				}
+			}},
+		{name: "disconnect, hostile ID", args: []string{"connexion", "deconnecter", q("\x1b[2J"), "-y"}, code: 2, errs: []string{"ID must be"}},
+		{args: []string{"connexion", "deconnecter", martin.ID, "-y"}, check: noBidi,
+			out: []string{"Utilisateur déconnecté : Mme MARTIN (Mode administratif, 192.0.2.7:51234). Sa licence est libérée."}},
+		{name: "disconnected again", args: []string{"connexion", "deconnecter", martin.ID, "--oui"}, code: 1,
+			errs: []string{backend.Message(backend.ErrConnectionNotFound)}, check: func(t *testing.T, _ ran) {
+				if err := o.b.Heartbeat(ctx, o.est.HostingNumber, martin.ID); err == nil {
+					t.Error("the disconnected client's heartbeat is accepted")
+				}
+			}},
+		{name: "Administration: licences reserver", key: adminPath, args: []string{"licences", "reserver", "0"}, out: []string{"0 sur 4"}},
+		{args: []string{"connexions", "--json"}, out: []string{dupont.ID}, check: func(t *testing.T, r ran) {
+			if strings.Contains(r.stdout, martin.ID) {
+				t.Errorf("the disconnected user is still listed:\n%s", r.stdout)
+			}
+		}},
+	})
+
+	o.runSteps(t, []step{
 		{name: "delete without -y", args: []string{"base", "supprimer", twins[0]}, code: 2, errs: []string{"--oui (-y)"}, check: func(t *testing.T, _ ran) {
 			if n := countBases(); n != "5" {
 				t.Errorf("bases after a delete without -y: %s, want 5", n)
@@ -289,7 +413,12 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 				t.Errorf("server after arreter without -y: %s", s)
 			}
 		}},
-		{args: []string{"serveur", "arreter", "-y"}, out: []string{"Le serveur est arrêté"}},
+		{args: []string{"serveur", "arreter", "-y"}, out: []string{"Le serveur est arrêté ; 1 utilisateur déconnecté ; la base ouverte le reste."},
+			check: func(t *testing.T, _ ran) {
+				if err := o.b.Heartbeat(ctx, o.est.HostingNumber, dupont.ID); err == nil {
+					t.Error("a connection outlived the stop")
+				}
+			}},
 		{name: "stop when stopped", args: []string{"serveur", "arreter", "--oui"}, code: 1, errs: []string{backend.Message(backend.ErrServerStopped)}},
 		{name: "delete the opened base", args: []string{"base", "supprimer", "LYCEE-2025", "-y"}, code: 1, errs: []string{backend.Message(backend.ErrBaseOpened)}},
 		{args: []string{"base", "supprimer", twins[1], "-y"}, out: []string{"Base supprimée : " + twin + " (", "n° " + twins[1] + ")"},

@@ -44,6 +44,9 @@ const (
 	mJobRuns            = "hebergement_scheduler_job_runs_total"
 	mJobDuration        = "hebergement_scheduler_job_duration_seconds"
 	mSchedulerActive    = "hebergement_scheduler_active"
+	mHostedConnections  = "hebergement_hosted_connection_requests_total"
+	mHostedChanges      = "hebergement_hosted_changes_total"
+	mHostedHeld         = "hebergement_hosted_connections_held"
 )
 
 // httpBuckets are the stand-in's latency buckets, in seconds: 0.5 ms to 2.5 s.
@@ -114,6 +117,11 @@ var (
 		[]string{"kind", "outcome"}, nil)
 	dUploadBytes = prometheus.NewDesc(mUploadBytes, "Bytes read from loaded files, refused and interrupted ones included, by kind.",
 		[]string{"kind"}, nil)
+	dHostedConnections = prometheus.NewDesc(mHostedConnections,
+		"Clients connecting to a hosted PRONOTE server, by outcome (admitted, no_licence, not_in_service).", []string{"outcome"}, nil)
+	dHostedChanges = prometheus.NewDesc(mHostedChanges, "Changes written by connected clients to the bases in service.", nil, nil)
+	dHostedHeld    = prometheus.NewDesc(mHostedHeld,
+		"Connections the hosted servers of this process hold now, every establishment together (expired ones until swept).", nil, nil)
 )
 
 // statsCollector reads the SSH server's and the back end's own counters at
@@ -127,7 +135,7 @@ var _ prometheus.Collector = (*statsCollector)(nil)
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dSSHConnections, dSSHRefused, dSSHSessions, dSSHSessionsOpen, dSSHSessRefused,
-		dLogins, dUploads, dUploadBytes} {
+		dLogins, dUploads, dUploadBytes, dHostedConnections, dHostedChanges, dHostedHeld} {
 		ch <- d
 	}
 }
@@ -160,4 +168,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		counter(dUploadBytes, st.BytesReceived[k], kind)
 	}
+	for o, outcome := range backend.ConnectionOutcomes {
+		counter(dHostedConnections, st.Connections[o], outcome)
+	}
+	counter(dHostedChanges, st.Changes)
+	ch <- prometheus.MustNewConstMetric(dHostedHeld, prometheus.GaugeValue, float64(st.Held))
 }

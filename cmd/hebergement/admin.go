@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,10 +17,10 @@ import (
 func newAdmin(g *globals) *cobra.Command {
 	admin := &cobra.Command{
 		Use:   "admin",
-		Short: "Operator commands: establishments and credentials",
+		Short: "Operator commands: establishments, licences and credentials",
 	}
-	est := &cobra.Command{Use: "establishment", Short: "Create, list and show establishments"}
-	est.AddCommand(newEstablishmentCreate(g), newEstablishmentList(g), newEstablishmentShow(g))
+	est := &cobra.Command{Use: "establishment", Short: "Create, list and show establishments; set their licences"}
+	est.AddCommand(newEstablishmentCreate(g), newEstablishmentList(g), newEstablishmentShow(g), newEstablishmentSetSeats(g))
 	creds := &cobra.Command{Use: "credentials", Short: "Hosting credentials"}
 	creds.AddCommand(&cobra.Command{
 		Use:     "reset NUMBER",
@@ -143,6 +144,97 @@ func newEstablishmentList(g *globals) *cobra.Command {
 	}
 }
 
+// maxAdminSeats is the most administratif licences a contract may have
+// (the back end's rule, checked here for a clear message first).
+const maxAdminSeats = 1000
+
+func newEstablishmentSetSeats(g *globals) *cobra.Command {
+	var adminFlag, teacher string
+	cmd := &cobra.Command{
+		Use:   "set-seats NUMBER [--admin-seats L] [--teacher-seats T]",
+		Short: "Change the licences of an establishment's contract; nobody is disconnected",
+		Long: "Change the licences of an establishment's contract: --admin-seats (mode administratif, 1 to 1000) and " +
+			"--teacher-seats (mode enseignant: 30, 50, 80 or unlimited). A flag left out keeps its value. The licences " +
+			"reserved for the groupe Administration are kept, lowered to the admin seats when these fall under them. " +
+			"Lower limits disconnect nobody: they only refuse new connections. Journaled as seats.set.",
+		Example: "  hebergement admin establishment set-seats 482913570264 --admin-seats 6 --teacher-seats unlimited",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := cmd.Flags()
+			if !f.Changed("admin-seats") && !f.Changed("teacher-seats") {
+				return errors.New("give --admin-seats, --teacher-seats or both")
+			}
+			admin := 0
+			if f.Changed("admin-seats") {
+				var err error
+				if admin, err = parseAdminSeats(adminFlag); err != nil {
+					return err
+				}
+			}
+			t := 0
+			if f.Changed("teacher-seats") {
+				var err error
+				if t, err = parseTeacherSeats(teacher); err != nil {
+					return err
+				}
+			}
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				ctx := cmd.Context()
+				before, err := b.EstablishmentByNumber(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				l := before.AdminSeats
+				if f.Changed("admin-seats") {
+					l = admin
+				}
+				if !f.Changed("teacher-seats") {
+					t = before.TeacherSeats
+				}
+				e, err := b.SetSeats(ctx, before.HostingNumber, l, t)
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "Licences set for %s (%s):\n", e.HostingNumber, sanitize.Line(e.Name))
+				w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+				fmt.Fprintf(w, "Admin seats:\t%s\n", adminSeats(e))
+				fmt.Fprintf(w, "Teacher seats:\t%s\n", teacherSeats(e.TeacherSeats))
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				if e.ReservedSeats < before.ReservedSeats {
+					fmt.Fprintf(out, "The reserved seats were lowered from %d to %d: they cannot exceed the admin seats.\n",
+						before.ReservedSeats, e.ReservedSeats)
+				}
+				fmt.Fprintln(out, "Nobody was disconnected: lower limits only refuse new connections.")
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&adminFlag, "admin-seats", "", "`L` licences in mode administratif, 1 to 1000 (default: unchanged)")
+	cmd.Flags().StringVar(&teacher, "teacher-seats", "", "`T` licences in mode enseignant: 30, 50, 80 or unlimited (default: unchanged)")
+	return cmd
+}
+
+// parseAdminSeats reads --admin-seats of set-seats: a whole number from 1
+// to maxAdminSeats.
+func parseAdminSeats(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > maxAdminSeats {
+		return 0, fmt.Errorf("--admin-seats: %q must be a whole number from 1 to %d", s, maxAdminSeats)
+	}
+	return n, nil
+}
+
+// adminSeats is L with the part R reserved for the groupe Administration.
+func adminSeats(e backend.Establishment) string {
+	if e.ReservedSeats == 0 {
+		return strconv.Itoa(e.AdminSeats) + " (none reserved)"
+	}
+	return fmt.Sprintf("%d (%d reserved for the groupe Administration)", e.AdminSeats, e.ReservedSeats)
+}
+
 func teacherSeats(n int) string {
 	if n == 0 {
 		return "unlimited"
@@ -169,7 +261,7 @@ func newEstablishmentShow(g *globals) *cobra.Command {
 				}
 				for _, row := range [][2]string{
 					{"Hosting number", e.HostingNumber}, {"Name", sanitize.Line(e.Name)}, {"UAI", e.UAI},
-					{"E-mail", e.Email}, {"Phone", e.Phone}, {"Admin seats", strconv.Itoa(e.AdminSeats)},
+					{"E-mail", e.Email}, {"Phone", e.Phone}, {"Admin seats", adminSeats(e)},
 					{"Teacher seats", teacherSeats(e.TeacherSeats)}, {"Storage quota", humanBytes(e.QuotaBytes)},
 					{"Latest invoice", e.Invoice}, {"First login", first}, {"Created", e.CreatedAt.Format("2006-01-02 15:04 MST")},
 				} {

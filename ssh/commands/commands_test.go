@@ -55,6 +55,9 @@ func TestUsageErrorsNeedNoBackEnd(t *testing.T) {
 		{"cles", "x"}, {"cle"}, {"cle", "revoquer", "SHA256:x", "-y"}, {"cle", "renommer", "SHA256:" + strings.Repeat("b", 43), "\x1b[1m"},
 		{"journal", "--depuis", "30/11/2026"}, {"journal", "--limite", "-1"}, {"journal", "--limite", "99999999999"},
 		{"__completeNoDesc", "statut"}, {"aide", "nimporte"}, {"aide", "base", "nimporte"},
+		{"connexions", "x"}, {"connexions", "--json=peut-etre"}, {"connexion"}, {"connexion", "deconnecter", "abc"},
+		{"connexion", "deconnecter", "\x1b]0;x\x07", "-y"}, {"licences", "x"}, {"licences", "reserver", "beaucoup"},
+		{"licences", "reserver", "99999999999999999999.5"}, {"licences", "reserver", "-1"},
 	} {
 		o := run(line...)
 		if o.code != ExitUsage || o.opened || o.stdout != "" || !strings.HasPrefix(o.stderr, "Error: ") ||

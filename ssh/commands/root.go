@@ -12,8 +12,9 @@
 //     anything: a usage error answers 2 whatever the key (even one that is not
 //     enrolled) and costs no back-end session. Only a valid command line opens
 //     the key's session; an unknown key then gets the enrollment hint (1).
-//   - Destructive commands (base supprimer, serveur arreter, cle revoquer)
-//     without --oui (-y) are usage errors: nothing is asked of the back end.
+//   - Destructive commands (base supprimer, serveur arreter, connexion
+//     deconnecter, cle revoquer) without --oui (-y) are usage errors: nothing
+//     is asked of the back end.
 //   - Command and flag names are ASCII (creer, arreter, revoquer); arguments
 //     (a base's or a key's name) may be any text, and the text output passes
 //     every string that came from a user or a file through sanitize.Line.
@@ -32,6 +33,7 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"charm.land/log/v2"
 	"github.com/spf13/cobra"
@@ -66,6 +68,9 @@ type Env struct {
 	Detach func()
 	// Log receives the panics of commands; nil discards them.
 	Log *log.Logger
+	// Now, when set, is the back end's clock, from which idle times are
+	// measured (a server run with --now); nil is the real time.
+	Now func() time.Time
 }
 
 // Run executes one command line and returns its exit status. It never
@@ -188,6 +193,7 @@ func (r *runner) tree() *cobra.Command {
 	r.statusCommands(root)
 	r.baseCommands(root)
 	r.serverCommands(root)
+	r.connectionCommands(root)
 	r.keyCommands(root)
 	r.journalCommands(root)
 	// aide is cobra's help command, so that cobra adds no "help" of its own.

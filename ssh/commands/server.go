@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/sanitize"
 )
 
@@ -59,9 +60,28 @@ func (r *runner) runStop(c *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := bs.StopServer(c.Context()); err != nil {
+	ctx := c.Context()
+	// Those the stop disconnects, counted just before it: a user who
+	// connects or leaves in between is not told apart.
+	n, cerr := bs.ConnectedUsers(ctx)
+	if err := bs.StopServer(ctx); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(r.env.Stdout, "Le serveur est arrêté ; la base ouverte le reste.")
+	if cerr != nil {
+		_, err = fmt.Fprintln(r.env.Stdout, "Le serveur est arrêté ; la base ouverte le reste.")
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "Le serveur est arrêté ; %s ; la base ouverte le reste.\n", disconnected(n))
 	return err
+}
+
+// disconnected says how many users a stop disconnected.
+func disconnected(n int) string {
+	switch n {
+	case 0:
+		return "aucun utilisateur n'était connecté"
+	case 1:
+		return "1 utilisateur déconnecté"
+	}
+	return fmt.Sprintf("%s utilisateurs déconnectés", fr.Count(n))
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -72,6 +73,8 @@ func (r *runner) usage(root *cobra.Command) string {
 	b.WriteString(`
 NOM|ID     a base's number (the n° that bases shows) or its exact name
 EMPREINTE  a key's fingerprint as cles shows it, SHA256:…
+ID         a connection's ID as connexions shows it
+N          a whole number
 DATE       2026-11-30 (from midnight, Paris time) or RFC 3339, 2026-11-30T08:00:00+01:00
 --json     JSON for scripts instead of the text for people
 -y, --oui  confirms a command that cannot be undone (required)
@@ -92,14 +95,15 @@ func (r *runner) help(c *cobra.Command) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: %s %s\n", Program, synopsis(c))
-	if c.HasSubCommands() {
-		fmt.Fprintf(&b, "\n%s.\n\nCommands:\n", strings.ToUpper(c.Short[:1])+c.Short[1:])
-		var subs []*cobra.Command
-		for _, l := range r.leaves {
-			if l.Parent() == c {
-				subs = append(subs, l)
-			}
+	var subs []*cobra.Command
+	for _, l := range r.leaves {
+		if l.Parent() == c {
+			subs = append(subs, l)
 		}
+	}
+	if !slices.Contains(r.leaves, c) {
+		// A group: its commands.
+		fmt.Fprintf(&b, "\n%s.\n\nCommands:\n", strings.ToUpper(c.Short[:1])+c.Short[1:])
 		list(&b, subs)
 		return b.String()
 	}
@@ -108,6 +112,11 @@ func (r *runner) help(c *cobra.Command) string {
 	}
 	if f := c.LocalFlags().FlagUsages(); f != "" {
 		fmt.Fprintf(&b, "\nFlags:\n%s", f)
+	}
+	if len(subs) > 0 {
+		// A command that also holds others (licences, licences reserver).
+		b.WriteString("\nCommands:\n")
+		list(&b, subs)
 	}
 	return b.String()
 }
