@@ -56,19 +56,6 @@ type Connection = seats.Conn
 // figures.
 type SeatError = seats.SeatError
 
-// Refusals of the connections.
-var (
-	// ErrNotInService refuses a connection or a change while the server
-	// does not serve.
-	ErrNotInService = errors.New("the server is not in service")
-	// ErrConnectionNotFound is a connection that is not held (never was,
-	// disconnected, expired, server stopped).
-	ErrConnectionNotFound = fmt.Errorf("connection %w", ErrNotFound)
-	// ErrNoSeat is a connection refused for lack of a licence; the error
-	// is a *seats.SeatError.
-	ErrNoSeat = seats.ErrNoSeat
-)
-
 // ReservedError refuses a number of reserved seats out of 0…Admin.
 type ReservedError struct{ Admin int }
 

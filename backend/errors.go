@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hebergement/console/backend/seats"
 )
 
 // Refusals the back end returns; the console maps each to a French sentence
@@ -62,4 +64,17 @@ var (
 	ErrBaseNotFound          = fmt.Errorf("base %w", ErrNotFound)
 	ErrKeyNotFound           = fmt.Errorf("SSH key %w", ErrNotFound)
 	ErrEstablishmentNotFound = fmt.Errorf("establishment %w", ErrNotFound)
+)
+
+// Refusals of the hosted server's connections.
+var (
+	// ErrNotInService refuses a connection or a change while the server
+	// does not serve.
+	ErrNotInService = errors.New("the server is not in service")
+	// ErrConnectionNotFound is a connection that is not held (never was,
+	// disconnected, expired, server stopped).
+	ErrConnectionNotFound = fmt.Errorf("connection %w", ErrNotFound)
+	// ErrNoSeat is a connection refused for lack of a licence; the error
+	// is a *SeatError with the figures.
+	ErrNoSeat = seats.ErrNoSeat
 )

@@ -179,6 +179,7 @@ func (s *Server) command(sess ssh.Session, args []string) {
 		Stdout: sess,
 		Stderr: sess.Stderr(),
 		Log:    s.log,
+		Now:    s.b.Clock().Now,
 		Open: func() (*backend.Session, error) {
 			bs, st, e, err := s.openKeySession(sess, false)
 			stop, end = st, e
