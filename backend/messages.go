@@ -106,6 +106,10 @@ func sentence(err error) (string, bool) {
 // SeatSentence is the French reason of a refusal for lack of a licence, as
 // the client (429) and the console's list of refusals read it.
 func SeatSentence(e *seats.SeatError) string {
+	if e.Full {
+		return fmt.Sprintf("Le serveur a atteint son nombre maximal de connexions simultanées (%s) : réessayez dans quelques minutes.",
+			fr.Count(e.Total))
+	}
 	if e.Reserved > 0 {
 		return fmt.Sprintf("Les licences libres du mode administratif sont réservées aux membres du groupe Administration "+
 			"(%s réservée%s sur %d) : réessayez plus tard.", fr.Count(e.Reserved), plural(e.Reserved), e.Total+e.Reserved)

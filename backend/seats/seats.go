@@ -113,6 +113,12 @@ type Limits struct {
 	Admin, Reserved, Teacher int
 }
 
+// MaxConns bounds the connections one establishment's server holds, in
+// every mode together: the Espaces are unlimited by contract, but a client
+// looping on POST …/connexions must not fill the memory of the process
+// that serves every school. A large lycée has a few thousand users.
+const MaxConns = 20000
+
 // Idle is how long a connection lives without a heartbeat (SPEC §8).
 const Idle = 5 * time.Minute
 
@@ -186,9 +192,15 @@ type SeatError struct {
 	// Reserved is R when the free seats were reserved for the groupe
 	// Administration, else 0.
 	Reserved int
+	// Full is set when the server holds MaxConns connections, whatever the
+	// mode; Used and Total are then that count and MaxConns.
+	Full bool
 }
 
 func (e *SeatError) Error() string {
+	if e.Full {
+		return fmt.Sprintf("the server holds its %d connections", e.Total)
+	}
 	if e.Reserved > 0 {
 		return fmt.Sprintf("the free %s seats are reserved for the groupe Administration (%d of %d held by others)", e.Mode, e.Used, e.Total)
 	}
@@ -337,6 +349,9 @@ func (b *Broker) Admit(id int64, lim Limits, run time.Time, c Conn, now time.Tim
 // check applies the seat rules of SPEC §7 to c.
 func (p *Pool) check(lim Limits, c *Conn) *SeatError {
 	u := p.usage
+	if len(p.conns) >= MaxConns {
+		return &SeatError{Mode: c.Mode, Used: len(p.conns), Total: MaxConns, Full: true}
+	}
 	switch c.Mode.Kind() {
 	case KindAdmin:
 		if u.Admin >= lim.Admin {

@@ -113,3 +113,19 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("drained twice: %v %v", s, r)
 	}
 }
+
+// TestCapacity: even unlimited modes stop at MaxConns per server, so a
+// client looping on connect cannot fill the memory.
+func TestCapacity(t *testing.T) {
+	b := seats.New(nil, nil)
+	for range seats.MaxConns {
+		if _, err := admit(t, b, seats.Limits{Admin: 1}, "E", "", seats.Eleve, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := admit(t, b, seats.Limits{Admin: 1}, "E", "", seats.Eleve, t0)
+	var se *seats.SeatError
+	if !errors.As(err, &se) || !se.Full {
+		t.Fatalf("past MaxConns: %v", err)
+	}
+}
