@@ -355,3 +355,29 @@ func TestTableHeadStaysAtHead(t *testing.T) {
 		t.Fatalf("a cursor moved by the user follows its row: on %q, want c", r.Key)
 	}
 }
+
+// With SetFollow the cursor keeps its row even from the head of the list:
+// a live list sorted by the user must not hand the selection to a row that
+// arrived before it.
+func TestTableFollowFromHead(t *testing.T) {
+	tb := NewTable(styles(), []Column{{Title: "Nom", Min: 5, Flex: true}})
+	tb.SetSize(20, 6)
+	tb.SetFollow(true)
+	rows := func(keys ...string) []Row {
+		out := make([]Row, len(keys))
+		for i, k := range keys {
+			out[i] = Row{Key: k, Cells: []string{k}}
+		}
+		return out
+	}
+	tb.SetRows(rows("b", "c"))
+	tb.SetRows(rows("a", "b", "c"))
+	if r, _ := tb.Selected(); r.Key != "b" || tb.Cursor() != 1 {
+		t.Fatalf("cursor %d on %q, want b", tb.Cursor(), r.Key)
+	}
+	// Its row gone, the cursor stays where it was, within the rows.
+	tb.SetRows(rows("a", "c"))
+	if r, _ := tb.Selected(); r.Key != "c" {
+		t.Fatalf("cursor on %q after its row left, want c", r.Key)
+	}
+}
