@@ -201,12 +201,24 @@ func (t *Table) measure() {
 	t.cellW = make([]int, len(t.rows)*n)
 	for i, r := range t.rows {
 		for j, cell := range r.Cells {
-			w := ansi.StringWidth(cell)
+			w := cellWidth(cell)
 			t.cellW[i*n+j] = w
 			t.natural[j] = max(t.natural[j], w)
 		}
 	}
 	t.layout()
+}
+
+// cellWidth is the width of a cleaned cell: its length when it is printable
+// ASCII (most cells: addresses, dates, counts), which spares the grapheme
+// segmentation of ansi.StringWidth, the most of what SetRows costs.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // Len is the number of rows.

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 
@@ -379,5 +380,14 @@ func TestTableFollowFromHead(t *testing.T) {
 	tb.SetRows(rows("a", "c"))
 	if r, _ := tb.Selected(); r.Key != "c" {
 		t.Fatalf("cursor on %q after its row left, want c", r.Key)
+	}
+}
+
+func TestCellWidth(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "10.0.0.1", "Élèves", "学校", "e\u0301", "a\tb", "Mode enseignant"} {
+		if got, want := cellWidth(s), ansi.StringWidth(s); got != want {
+			t.Errorf("cellWidth(%q) = %d, want %d", s, got, want)
+		}
 	}
 }

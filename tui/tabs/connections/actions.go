@@ -107,7 +107,7 @@ func (t *Tab) reserve() tea.Cmd {
 			return nil
 		}
 		c.SetStatus("Enregistrement des licences réservées…", common.StatusInfo)
-		ok := fmt.Sprintf("Licences réservées pour les administrateurs : %s sur %s. Personne n'a été déconnecté.",
+		ok := fmt.Sprintf("Licences réservées aux administrateurs : %s sur %s. Personne n'est déconnecté.",
 			fr.Count(n), fr.Count(l.Admin))
 		return actionCmd(ok, func(ctx context.Context) error { return sess.SetReservedSeats(ctx, n) })
 	}))
@@ -115,9 +115,8 @@ func (t *Tab) reserve() tea.Cmd {
 
 // reserveHelp is the rule of SPEC §7 in the words of the form.
 func reserveHelp(admin int) string {
-	return fmt.Sprintf("Un nombre de 0 à %d. Un membre du groupe Administration obtient une licence du mode "+
-		"administratif tant qu'il en reste une libre ; les autres utilisateurs, tant que moins de %d moins ce "+
-		"nombre en ont une. Le changer ne déconnecte personne.", admin, admin)
+	return fmt.Sprintf("De 0 à %d. Le groupe Administration peut prendre toute licence libre du mode administratif ; "+
+		"les autres utilisateurs n'en ont que %d moins ce nombre. Le changer ne déconnecte personne.", admin, admin)
 }
 
 // parseReserved reads the reserved licences typed: an integer from 0 to
