@@ -120,7 +120,8 @@ func reserveHelp(admin int) string {
 }
 
 // parseReserved reads the reserved licences typed: an integer from 0 to
-// admin, or the French sentence that says what is wrong.
+// admin, or the French sentence that says what is wrong, short enough for
+// the line huh gives it under the field.
 func parseReserved(s string, admin int) (int, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.Atoi(s)
@@ -129,11 +130,11 @@ func parseReserved(s string, admin int) (int, error) {
 	case s == "":
 		return 0, errors.New("Saisissez un nombre de 0 à " + fr.Count(admin) + ".") //nolint:staticcheck // ST1005: shown to the user
 	case err != nil:
-		return 0, errors.New("Saisissez un nombre entier, sans lettre ni virgule, de 0 à " + fr.Count(admin) + ".") //nolint:staticcheck // ST1005
+		return 0, errors.New("Saisissez un nombre entier de 0 à " + fr.Count(admin) + ".") //nolint:staticcheck // ST1005
 	case n < 0:
-		return 0, errors.New("Le nombre ne peut pas être négatif : de 0 à " + fr.Count(admin) + ".") //nolint:staticcheck // ST1005
+		return 0, errors.New("Le nombre ne peut pas être négatif.") //nolint:staticcheck // ST1005
 	case n > admin:
-		return 0, fmt.Errorf("Au plus %s : le contrat compte %s du mode administratif.", fr.Count(admin), licences(admin)) //nolint:staticcheck // ST1005
+		return 0, fmt.Errorf("Au plus %s (les licences du mode administratif).", fr.Count(admin)) //nolint:staticcheck // ST1005
 	}
 	return n, nil
 }

@@ -351,7 +351,7 @@ func TestParseReserved(t *testing.T) {
 		want string
 	}{
 		{"1", 1, ""}, {" 4 ", 4, ""}, {"0", 0, ""},
-		{"9", 0, "Au plus 4 : le contrat compte 4 licences du mode administratif."},
+		{"9", 0, "Au plus 4 (les licences du mode administratif)."},
 		{"-1", 0, "Le nombre ne peut pas être négatif"},
 		{"deux", 0, "Saisissez un nombre entier"},
 		{"1,5", 0, "Saisissez un nombre entier"},
@@ -366,8 +366,10 @@ func TestParseReserved(t *testing.T) {
 			t.Errorf("%q: %v; want %q", c.in, err, c.want)
 		}
 	}
-	if _, err := parseReserved("2", 1); err == nil || err.Error() != "Au plus 1 : le contrat compte 1 licence du mode administratif." {
-		t.Errorf("singular: %v", err)
+	for _, s := range []string{"", "x", "-1", "1001"} {
+		if _, err := parseReserved(s, 1000); err == nil || len([]rune(err.Error())) > 56 {
+			t.Errorf("%q: %v, want a sentence that fits the form's line", s, err)
+		}
 	}
 }
 

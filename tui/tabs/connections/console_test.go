@@ -56,7 +56,7 @@ func TestReservedLicences(t *testing.T) {
 	s.Key("backspace")
 	s.Type("9")
 	s.Key("enter")
-	s.WaitText(t, "Au plus 4 : le contrat compte 4 licences du mode") // wrapped
+	s.WaitText(t, "Au plus 4 (les licences du mode administratif).")
 	ct.Snapshot(t, f.Normalize(t, s.View()))
 	view, err := f.Session(t).Connections(context.Background())
 	if err != nil || view.Limits.Reserved != 0 {

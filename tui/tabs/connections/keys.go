@@ -40,7 +40,8 @@ func DefaultKeyMap() KeyMap {
 func (t *Tab) ShortHelp() []key.Binding {
 	k := t.keys
 	if t.typing {
-		return []key.Binding{k.Apply, k.ClearFilter, k.Table.Up, k.Table.Down}
+		// j and k are typed into the field: only the arrows move.
+		return []key.Binding{k.Apply, k.ClearFilter, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "liste"))}
 	}
 	next := k.NextView
 	next.SetHelp("tab", t.viewName(t.nextView(1)))

@@ -100,7 +100,7 @@ func (t *Tab) titles() []string {
 				out = append(out, "Historique")
 			}
 		case viewRefusals:
-			s := "Refus"
+			s := "Derniers refus"
 			if n := len(t.data.Refusals); n > 0 {
 				s += " (" + fr.Count(n) + ")"
 			}
