@@ -12,8 +12,10 @@
 //     so the table follows the clients live. Heartbeats publish nothing: a
 //     reload every RefreshEvery keeps the idle times true between events;
 //   - the lower pane has views that tab switches: Connexions, Historique
-//     (the chart) and Refus; from 19 free lines under the licences the
-//     chart has its own pane above the others and tab skips it;
+//     (the chart) and Derniers refus; from 60 columns, when the lines under
+//     the licences hold the chart (a band per mode, the axis, a frame) and
+//     12 lines more, the chart has its own pane above the others and tab
+//     skips it (at 120×40 it does, at 80×24 it does not);
 //   - the cursor stays on the same connection (by id) across reloads and
 //     filtering while that connection is still listed;
 //   - / opens the filter field, which keeps every key (Typing) until
@@ -28,6 +30,7 @@ package connections
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -170,9 +173,26 @@ func (t *Tab) Load() tea.Cmd {
 	}
 }
 
-// tick waits for the next periodic reload.
+// tick waits for the next periodic reload. The wait is registered with the
+// console's Work, so that a console that ends (q, or an SSH client gone)
+// cancels it at once: a bare tea.Tick would keep its goroutine for up to
+// RefreshEvery after the session.
 func (t *Tab) tick() tea.Cmd {
-	return tea.Tick(t.every, func(time.Time) tea.Msg { return tickMsg{} })
+	every, work := t.every, t.c.Work()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		defer cancel()
+		done, ok := work.Start(cancel)
+		if !ok {
+			return nil
+		}
+		defer done()
+		<-ctx.Done()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil // the console is closing
+		}
+		return tickMsg{}
+	}
 }
 
 // Update handles the tab's answers, its keys and the mouse.
