@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hebergement/console/tui/common"
 )
@@ -79,3 +80,77 @@ func Frame(st *common.Styles, title, body string, w, h int, focused bool) string
 // FrameInner is the room inside a Frame of w×h cells, and where it starts
 // in the frame's coordinates.
 func FrameInner(w, h int) Rect { return Rect{X: 1, Y: 1, W: max(w-3, 0), H: max(h-2, 0)} }
+
+// FrameTabs is Frame with the titles of the views a pane switches between
+// in its top border, "╭─ Connexions (12) ─ Historique ─ Refus (3) ──╮": the
+// active one in the title's colour, the others muted. When they do not all
+// fit, the active title alone, as Frame draws it.
+func FrameTabs(st *common.Styles, titles []string, active int, body string, w, h int, focused bool) string {
+	starts, ok := frameTabStarts(titles, w)
+	if !ok || active < 0 || active >= len(titles) {
+		t := ""
+		if active >= 0 && active < len(titles) {
+			t = titles[active]
+		}
+		return Frame(st, t, body, w, h, focused)
+	}
+	out := Frame(st, "", body, w, h, focused)
+	_, rest, _ := strings.Cut(out, "\n")
+	bs, on := st.BorderFg, st.Muted.Bold(true)
+	if focused {
+		bs, on = st.FocusFg, st.Title
+	}
+	var b strings.Builder
+	b.WriteString(bs.Render("╭─"))
+	x := 2
+	for i, t := range titles {
+		if i > 0 {
+			b.WriteString(bs.Render("─"))
+			x++
+		}
+		s := st.Muted
+		if i == active {
+			s = on
+		}
+		b.WriteString(s.Render(" " + common.Clean(t) + " "))
+		x = starts[i] + ansi.StringWidth(common.Clean(t)) + 2
+	}
+	b.WriteString(bs.Render(strings.Repeat("─", max(w-1-x, 0)) + "╮"))
+	if h == 1 {
+		return b.String()
+	}
+	return b.String() + "\n" + rest
+}
+
+// FrameTabAt is the title of FrameTabs under cell x of the top border, -1
+// for none (or when they do not all fit).
+func FrameTabAt(titles []string, w, x int) int {
+	starts, ok := frameTabStarts(titles, w)
+	if !ok {
+		return -1
+	}
+	for i, t := range titles {
+		if x >= starts[i] && x < starts[i]+ansi.StringWidth(common.Clean(t))+2 {
+			return i
+		}
+	}
+	return -1
+}
+
+// frameTabStarts is where each title of FrameTabs starts, and whether they
+// all fit in a border of w cells with two cells of line before the corner.
+func frameTabStarts(titles []string, w int) ([]int, bool) {
+	if w < 6 || len(titles) == 0 {
+		return nil, false
+	}
+	starts := make([]int, len(titles))
+	x := 2
+	for i, t := range titles {
+		if i > 0 {
+			x++
+		}
+		starts[i] = x
+		x += ansi.StringWidth(common.Clean(t)) + 2
+	}
+	return starts, x+2 <= w
+}

@@ -41,3 +41,37 @@ func TestWithin(t *testing.T) {
 		t.Errorf("FrameInner: %+v", got)
 	}
 }
+
+func TestFrameTabs(t *testing.T) {
+	t.Parallel()
+	st := styles()
+	titles := []string{"Connexions (12)", "Historique", "Refus (3)"}
+	out := FrameTabs(st, titles, 1, "a\nb", 50, 4, true)
+	checkSize(t, out, 50, 4)
+	top := strings.Split(plain(out), "\n")[0]
+	if want := "╭─ Connexions (12) ─ Historique ─ Refus (3) ─────╮"; top != want {
+		t.Fatalf("top border %q, want %q", top, want)
+	}
+	for x, want := range map[int]int{0: -1, 2: 0, 18: 0, 19: -1, 20: 1, 31: 1, 33: 2, 43: 2, 44: -1} {
+		if got := FrameTabAt(titles, 50, x); got != want {
+			t.Errorf("FrameTabAt(x=%d) = %d, want %d", x, got, want)
+		}
+	}
+	// Too narrow for every title: the active one alone, as Frame draws it.
+	narrow := plain(FrameTabs(st, titles, 2, "", 30, 3, false))
+	if !strings.HasPrefix(narrow, "╭─ Refus (3) ─") || strings.Contains(narrow, "Historique") {
+		t.Fatalf("narrow frame:\n%s", narrow)
+	}
+	if FrameTabAt(titles, 30, 3) != -1 {
+		t.Fatal("a title found in a frame that shows one")
+	}
+	for w := 0; w < 60; w += 5 {
+		for h := 0; h < 4; h++ {
+			out := FrameTabs(st, append(titles, hostile), 0, "x", w, h, false)
+			checkClean(t, out)
+			if w >= 6 && h >= 2 {
+				checkSize(t, out, w, h)
+			}
+		}
+	}
+}

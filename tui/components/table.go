@@ -102,6 +102,9 @@ type Table struct {
 	sortable       bool
 	gutter         bool
 	marks          bool
+	// follow keeps the cursor on its row's Key even from the first
+	// position (SetFollow).
+	follow bool
 }
 
 // NewTable returns an empty, selectable and sortable table.
@@ -131,6 +134,12 @@ func (t *Table) SetSelectable(on bool) {
 // SetSortable turns sorting on or off.
 func (t *Table) SetSortable(on bool) { t.sortable = on }
 
+// SetFollow makes the cursor follow its row across SetRows from every
+// position, the first one included: in a live list sorted by the user (the
+// connections), a row that arrives before the selected one must not take
+// the selection from it. Off by default, for lists shown newest first.
+func (t *Table) SetFollow(on bool) { t.follow = on }
+
 // SetFocused tells the table whether it has the keys: the cursor shows
 // in full colour only then.
 func (t *Table) SetFocused(on bool) { t.focused = on }
@@ -141,10 +150,11 @@ func (t *Table) Focused() bool { return t.focused }
 // SetRows replaces the rows, cleaning their cells, and keeps the cursor on
 // the row with the same Key, and the sort order. A cursor on the first row
 // stays on the first row: at the head of a list shown newest first (the
-// journal), new rows come into sight instead of pushing the cursor down.
+// journal), new rows come into sight instead of pushing the cursor down
+// (unless SetFollow).
 func (t *Table) SetRows(rows []Row) {
 	keep := ""
-	if r, ok := t.Selected(); ok && t.cursor > 0 {
+	if r, ok := t.Selected(); ok && (t.cursor > 0 || t.follow) {
 		keep = r.Key
 	}
 	t.rows = make([]Row, len(rows))
@@ -191,12 +201,24 @@ func (t *Table) measure() {
 	t.cellW = make([]int, len(t.rows)*n)
 	for i, r := range t.rows {
 		for j, cell := range r.Cells {
-			w := ansi.StringWidth(cell)
+			w := cellWidth(cell)
 			t.cellW[i*n+j] = w
 			t.natural[j] = max(t.natural[j], w)
 		}
 	}
 	t.layout()
+}
+
+// cellWidth is the width of a cleaned cell: its length when it is printable
+// ASCII (most cells: addresses, dates, counts), which spares the grapheme
+// segmentation of ansi.StringWidth, the most of what SetRows costs.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // Len is the number of rows.

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 
@@ -353,5 +354,40 @@ func TestTableHeadStaysAtHead(t *testing.T) {
 	tb.SetRows(rows("f", "e", "d", "c", "b", "a"))
 	if r, _ := tb.Selected(); r.Key != "c" {
 		t.Fatalf("a cursor moved by the user follows its row: on %q, want c", r.Key)
+	}
+}
+
+// With SetFollow the cursor keeps its row even from the head of the list:
+// a live list sorted by the user must not hand the selection to a row that
+// arrived before it.
+func TestTableFollowFromHead(t *testing.T) {
+	tb := NewTable(styles(), []Column{{Title: "Nom", Min: 5, Flex: true}})
+	tb.SetSize(20, 6)
+	tb.SetFollow(true)
+	rows := func(keys ...string) []Row {
+		out := make([]Row, len(keys))
+		for i, k := range keys {
+			out[i] = Row{Key: k, Cells: []string{k}}
+		}
+		return out
+	}
+	tb.SetRows(rows("b", "c"))
+	tb.SetRows(rows("a", "b", "c"))
+	if r, _ := tb.Selected(); r.Key != "b" || tb.Cursor() != 1 {
+		t.Fatalf("cursor %d on %q, want b", tb.Cursor(), r.Key)
+	}
+	// Its row gone, the cursor stays where it was, within the rows.
+	tb.SetRows(rows("a", "c"))
+	if r, _ := tb.Selected(); r.Key != "c" {
+		t.Fatalf("cursor on %q after its row left, want c", r.Key)
+	}
+}
+
+func TestCellWidth(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "10.0.0.1", "Élèves", "学校", "e\u0301", "a\tb", "Mode enseignant"} {
+		if got, want := cellWidth(s), ansi.StringWidth(s); got != want {
+			t.Errorf("cellWidth(%q) = %d, want %d", s, got, want)
+		}
 	}
 }

@@ -73,6 +73,9 @@ func NewFixture(t testing.TB) *Fixture {
 		t.Fatalf("backend.Open: %v", err)
 	}
 	t.Cleanup(func() { b.Close() })
+	// The tests stand for the process that runs the hosted server's
+	// stand-in, which holds the live connections (backend/connections.go).
+	b.HoldConnections(true)
 	est, pw, err := b.CreateEstablishment(ctx, backend.NewEstablishment{
 		Name: "Collège Victor Hugo", UAI: "0250001A", Email: "ce.0250001a@ac-besancon.fr",
 		Phone: "06 12 34 56 78", AdminSeats: 4, TeacherSeats: 30,
@@ -95,6 +98,18 @@ func (f *Fixture) Session(t testing.TB) *backend.Session {
 		t.Fatalf("Login: %v", err)
 	}
 	return s
+}
+
+// Connect connects a client to the establishment's hosted server, as the
+// stand-in would on POST /{number}/connexions (the server must be in
+// service), and returns the connection.
+func (f *Fixture) Connect(t testing.TB, user, group, mode, addr string) backend.Connection {
+	t.Helper()
+	c, err := f.B.Connect(context.Background(), f.Est.HostingNumber, backend.ConnectRequest{User: user, Group: group, Mode: mode, Addr: addr})
+	if err != nil {
+		t.Fatalf("Connect %q: %v", user, err)
+	}
+	return c
 }
 
 // Generate writes NAME.HNOT and its annexes for the establishment, with

@@ -77,8 +77,52 @@ func (t *Tab) complete() tea.Cmd {
 		[]hostfile.Kind{hostfile.KindLetters, hostfile.KindAttachments, hostfile.KindPhotos}, sendAnnex(c.Session)))
 }
 
-// stopBody is what every confirmation that stops the server says.
-const stopBody = "Arrêter le serveur ? Toutes les connexions des utilisateurs seront fermées."
+// stopBody is what every confirmation that stops the server says: how many
+// users it will disconnect, read when the confirmation opens (countThen);
+// n < 0 when that count is not known here.
+func stopBody(n int) string {
+	switch {
+	case n < 0:
+		return "Arrêter le serveur ? Toutes les connexions des utilisateurs seront fermées."
+	case n == 0:
+		return "Arrêter le serveur ? Aucun utilisateur n'est connecté."
+	case n == 1:
+		return "Arrêter le serveur ? 1 utilisateur connecté sera déconnecté."
+	}
+	return "Arrêter le serveur ? " + fr.Count(n) + " utilisateurs connectés seront déconnectés."
+}
+
+// connectedMsg is the number of users connected, read for a confirmation
+// that stops the server; ask opens it. form is the create form that asked,
+// 0 for the tab.
+type connectedMsg struct {
+	form int
+	n    int
+	ask  func(n int) tea.Cmd
+}
+
+// countThen reads how many users the server holds and answers with a
+// connectedMsg for ask, which runs in Update. The count is unknown (-1)
+// when it cannot be read, and when it reads 0 in a process that does not
+// hold the live connections (a local console beside a serve): "nobody is
+// connected" would then be a guess.
+func countThen(sess *backend.Session, form int, ask func(n int) tea.Cmd) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
+		defer cancel()
+		n, err := sess.ConnectedUsers(ctx)
+		if err == nil && n == 0 {
+			v, verr := sess.Connections(ctx)
+			if verr != nil || !v.Held {
+				n = -1
+			}
+		}
+		if err != nil {
+			n = -1
+		}
+		return connectedMsg{form: form, n: n, ask: ask}
+	}
+}
 
 func (t *Tab) open() tea.Cmd {
 	c := t.c
@@ -94,12 +138,14 @@ func (t *Tab) open() tea.Cmd {
 	sess, id, name := c.Session, b.ID, common.Clean(b.Name)
 	ok := "La base « " + name + " » est ouverte. Appuyez sur s pour la mettre en service."
 	if c.Status.State == backend.ServerRunning {
-		return c.Push(dialogs.NewConfirm(c, "Ouvrir cette base", "Arrêter et ouvrir", []string{
-			"Le serveur est en service : pour ouvrir la base « " + name + " », il faut d'abord l'arrêter.",
-			stopBody,
-		}, "Arrêt du serveur et ouverture de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
-			return ok, id, sess.StopAndOpenBase(ctx, id)
-		})))
+		return countThen(sess, 0, func(n int) tea.Cmd {
+			return c.Push(dialogs.NewConfirm(c, "Ouvrir cette base", "Arrêter et ouvrir", []string{
+				"Le serveur est en service : pour ouvrir la base « " + name + " », il faut d'abord l'arrêter.",
+				stopBody(n),
+			}, "Arrêt du serveur et ouverture de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
+				return ok, id, sess.StopAndOpenBase(ctx, id)
+			})))
+		})
 	}
 	c.SetStatus("Ouverture de la base « "+name+" »…", common.StatusInfo)
 	return actionCmd(func(ctx context.Context) (string, int64, error) {
@@ -136,10 +182,12 @@ func (t *Tab) stop() tea.Cmd {
 		return nil
 	}
 	sess := c.Session
-	return c.Push(dialogs.NewConfirm(c, "Arrêter le serveur", "Arrêter le serveur", []string{stopBody},
-		"Arrêt du serveur…", actionCmd(func(ctx context.Context) (string, int64, error) {
-			return "Le serveur est arrêté.", 0, sess.StopServer(ctx)
-		})))
+	return countThen(sess, 0, func(n int) tea.Cmd {
+		return c.Push(dialogs.NewConfirm(c, "Arrêter le serveur", "Arrêter le serveur", []string{stopBody(n)},
+			"Arrêt du serveur…", actionCmd(func(ctx context.Context) (string, int64, error) {
+				return "Le serveur est arrêté.", 0, sess.StopServer(ctx)
+			})))
+	})
 }
 
 func (t *Tab) delete() tea.Cmd {

@@ -216,6 +216,12 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 		}
 	case createMsg:
 		return t.openCreateForm(msg.defaults)
+	case connectedMsg:
+		// The confirmation the count was read for, unless another dialog
+		// opened meanwhile (the key pressed twice).
+		if msg.form == 0 && t.c.Dialog() == nil {
+			return msg.ask(msg.n)
+		}
 	case tea.KeyPressMsg:
 		return t.handleKey(msg)
 	case tea.MouseClickMsg:

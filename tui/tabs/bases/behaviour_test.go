@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,63 @@ func TestConfirmationStops(t *testing.T) {
 	s.WaitText(t, "Arrêter le serveur ?")
 	s.Key("o")
 	s.WaitText(t, "Le serveur est arrêté.", "Arrêté")
+}
+
+// Every confirmation that stops the server says how many users it
+// disconnects, read when it opens: "Arrêter le serveur", "Ouvrir cette
+// base" and "Créer une base" while the server runs.
+func TestStopConfirmationsCountUsers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	filled(t, f)
+	f.Connect(t, "M. DUPONT", "Professeurs", "enseignant", "10.0.0.1")
+	s := run(t, f, 80, 24)
+	s.WaitText(t, "En service")
+	s.Key("a")
+	s.WaitText(t, "Arrêter le serveur ? 1 utilisateur connecté sera déconnecté.")
+	s.Key("n")
+	s.WaitText(t, "Action annulée.")
+	for i := range 11 {
+		f.Connect(t, "Parent "+strconv.Itoa(i), "Parents", "parent", "10.0.1.1")
+	}
+	s.Key("a")
+	s.WaitText(t, "Arrêter le serveur ? 12 utilisateurs connectés", "déconnectés.")
+	s.Key("n")
+	s.WaitFor(t, "dialog closed", func(v string) bool { return !strings.Contains(v, "Arrêter le serveur ?") })
+	s.Key("tab") // the uploaded base
+	s.Key("o")
+	s.WaitText(t, "il faut d'abord l'arrêter", "Arrêter le serveur ? 12 utilisateurs connectés")
+	s.Key("n")
+	s.WaitFor(t, "dialog closed", func(v string) bool { return !strings.Contains(v, "Arrêter le serveur ?") })
+	s.Key("n")
+	s.WaitText(t, "Créer la base")
+	s.Key("enter")
+	s.WaitText(t, "Arrêter et créer", "Arrêter le serveur ? 12 utilisateurs connectés")
+	s.Key("o")
+	s.WaitText(t, "a été créée et ouverte", "Arrêté")
+	if n, err := f.Session(t).ConnectedUsers(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d users still connected after the stop, %v", n, err)
+	}
+	s.Key("a")
+	s.WaitText(t, backend.Message(backend.ErrServerStopped))
+}
+
+// Nobody connected: the confirmation says so; and when this process does
+// not hold the live connections (a console beside a serve), it does not
+// claim a count it cannot know.
+func TestStopConfirmationWithoutCount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	filled(t, f)
+	s := run(t, f, 80, 24)
+	s.WaitText(t, "En service")
+	s.Key("a")
+	s.WaitText(t, "Arrêter le serveur ? Aucun utilisateur n'est connecté.")
+	s.Key("n")
+	s.WaitFor(t, "dialog closed", func(v string) bool { return !strings.Contains(v, "Arrêter le serveur ?") })
+	f.B.HoldConnections(false)
+	s.Key("a")
+	s.WaitText(t, "Arrêter le serveur ? Toutes les connexions des utilisateurs", "seront fermées.")
 }
 
 // A change made by another session shows without a key press.

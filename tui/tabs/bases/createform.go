@@ -86,6 +86,9 @@ type createForm struct {
 	focus     int
 	errs      []string
 	busy      bool
+	// asking: the count of the users connected is being read for the
+	// confirmation that stops the server.
+	asking bool
 }
 
 var _ common.Dialog = (*createForm)(nil)
@@ -188,12 +191,21 @@ func (f *createForm) Update(msg tea.Msg) tea.Cmd {
 		f.c.Close(f)
 		done := doneMsg{ok: created(msg.base), selectID: msg.base.ID}
 		return func() tea.Msg { return done }
+	case connectedMsg:
+		if msg.form != f.id || !f.asking {
+			return nil
+		}
+		f.asking = false
+		if f.c.Dialog() != f { // closed, or covered, meanwhile
+			return nil
+		}
+		return msg.ask(msg.n)
 	case tea.PasteMsg:
-		if f.focus < cfDays && !f.busy {
+		if f.focus < cfDays && !f.busy && !f.asking {
 			return common.Paste(&f.inputs[f.focus], msg)
 		}
 	case tea.KeyPressMsg:
-		if f.busy {
+		if f.busy || f.asking {
 			return nil
 		}
 		switch {
@@ -290,8 +302,9 @@ func (f *createForm) request() (backend.CreateBaseRequest, []string) {
 }
 
 // submit creates the base, or asks first to stop the server: the
-// confirmation opens over the form, which shows again as it was left if
-// the user says no.
+// confirmation, which says how many users it disconnects (read first, in
+// a command), opens over the form, which shows again as it was left if the
+// user says no.
 func (f *createForm) submit() tea.Cmd {
 	req, errs := f.request()
 	f.errs = errs
@@ -301,15 +314,18 @@ func (f *createForm) submit() tea.Cmd {
 	c := f.c
 	sess := c.Session
 	if c.Status.State == backend.ServerRunning {
-		return c.Push(dialogs.NewConfirm(c, "Créer une base", "Arrêter et créer", []string{
-			"Le serveur est en service : pour créer et ouvrir la nouvelle base " + req.Year.String() + ", il faut d'abord l'arrêter.",
-			stopBody,
-		}, "Arrêt du serveur et création de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
-			stop := req
-			stop.StopFirst = true
-			b, err := sess.CreateBase(ctx, stop)
-			return created(b), b.ID, err
-		})).AlsoCloses(f))
+		f.asking = true
+		return countThen(sess, f.id, func(n int) tea.Cmd {
+			return c.Push(dialogs.NewConfirm(c, "Créer une base", "Arrêter et créer", []string{
+				"Le serveur est en service : pour créer et ouvrir la nouvelle base " + req.Year.String() + ", il faut d'abord l'arrêter.",
+				stopBody(n),
+			}, "Arrêt du serveur et création de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
+				stop := req
+				stop.StopFirst = true
+				b, err := sess.CreateBase(ctx, stop)
+				return created(b), b.ID, err
+			})).AlsoCloses(f))
+		})
 	}
 	f.busy = true
 	id := f.id

@@ -85,7 +85,7 @@ func TestSnapshotConfirmStop(t *testing.T) {
 		s := run(t, f, w, h)
 		s.WaitText(t, "En service")
 		s.Key("a")
-		s.WaitText(t, "Arrêter le serveur ?", "Toutes les connexions")
+		s.WaitText(t, "Arrêter le serveur ?", "Aucun utilisateur n'est connecté.")
 		snapshot(t, s.Final(t))
 	})
 }
