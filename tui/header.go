@@ -22,7 +22,10 @@ func (m *model) footer() string {
 		short, full = m.login.ShortHelp(), m.login.FullHelp()
 	case len(m.tabs) > 0:
 		t := m.tabs[m.active]
-		short = append(t.ShortHelp(), m.keys.Help, m.keys.Quit)
+		short = t.ShortHelp()
+		if !t.Typing() { // while a field types, ? and q are letters
+			short = append(short, m.keys.Help, m.keys.Quit)
+		}
 		full = append(t.FullHelp(), []key.Binding{
 			common.WithHelp(m.keys.Refresh, "actualiser"), m.switchHelp(), m.keys.NextTab, m.keys.PrevTab,
 			common.WithHelp(m.keys.Help, "masquer l'aide"), m.keys.Quit, m.keys.ForceQuit,
