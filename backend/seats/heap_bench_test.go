@@ -16,7 +16,7 @@ import (
 // take per connection; and one admission, heartbeat and departure on the
 // broker alone, from every CPU at once.
 //
-//	go test -run '^$' -bench HeldConnections -benchtime 1x -count 3 ./backend/seats/
+//	go test -run '^$' -bench HeldConnections -count 3 ./backend/seats/
 
 const (
 	heldSchools = 10_000

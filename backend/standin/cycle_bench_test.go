@@ -162,7 +162,7 @@ func runCycles(b *testing.B, url, number string) {
 	wlat := make([][]time.Duration, cycleClients) // durable changes
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for w := range cycleClients {
 		mode := "administratif"
 		if w%2 == 1 {
@@ -202,7 +202,7 @@ func runCycles(b *testing.B, url, number string) {
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu
 	b.StopTimer()
 	if n := bad.Load(); n > 0 {
 		b.Fatalf("%d unexpected answers, the first: %s", n, why)
@@ -212,6 +212,10 @@ func runCycles(b *testing.B, url, number string) {
 	b.ReportMetric(quantile(admit, 0.99), "p99-admit-ms")
 	b.ReportMetric(quantile(admit, 0.50), "p50-admit-ms")
 	b.ReportMetric(quantile(write, 0.99), "p99-change-ms")
+	if cpu > 0 {
+		// Client and server together: the same client in both runs.
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/cycle")
+	}
 }
 
 // quantile is the q-quantile of ds, in milliseconds.
