@@ -119,7 +119,11 @@ func TestTrafficThroughTheStandIn(t *testing.T) {
 		if changes, err = w.b.Changes(ctx, w.baseID, 0, 0); err != nil {
 			t.Fatal(err)
 		}
-		return len(v.Conns) >= 30 && v.Usage.Admin == w.est.AdminSeats && len(v.Refusals) > 0 && len(changes) >= 5
+		// What the server holds, and what the simulated users were told
+		// (a beat later: their answers are on their way).
+		st := tr.Stats()
+		return len(v.Conns) >= 30 && v.Usage.Admin == w.est.AdminSeats && len(v.Refusals) > 0 && len(changes) >= 5 &&
+			st.Connected >= 30 && st.Refused > 0 && st.Changes > 0
 	})
 	modes := map[seats.Mode]bool{}
 	for _, c := range v.Conns {
@@ -141,7 +145,7 @@ func TestTrafficThroughTheStandIn(t *testing.T) {
 	}
 	tr.Stop()
 	st := tr.Stats()
-	if st.Failed != 0 || st.Connected < 30 || st.Refused == 0 || st.Changes < 5 || st.Users != 0 {
+	if st.Failed != 0 || st.Users != 0 {
 		t.Errorf("stats after stop %+v", st)
 	}
 	select {

@@ -211,6 +211,7 @@ func runCycles(b *testing.B, url, number string) {
 	admit, write := slices.Concat(lat...), slices.Concat(wlat...)
 	b.ReportMetric(quantile(admit, 0.99), "p99-admit-ms")
 	b.ReportMetric(quantile(admit, 0.50), "p50-admit-ms")
+	b.ReportMetric(quantile(write, 0.50), "p50-change-ms")
 	b.ReportMetric(quantile(write, 0.99), "p99-change-ms")
 	if cpu > 0 {
 		// Client and server together: the same client in both runs.
