@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 
 	"charm.land/log/v2"
 
@@ -29,6 +30,13 @@ func startDemoTraffic(ctx context.Context, b *backend.Backend, a *app.App, numbe
 	addr := a.Addrs().HTTP
 	if addr == "" {
 		return nil, nil
+	}
+	// Bound to every interface (--http :8080, which Go listens on in both
+	// address families): the clients come by the IPv4 loopback.
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
 	}
 	tr, err := demo.StartTraffic(ctx, demo.TrafficConfig{BaseURL: "http://" + addr, Number: number, Clock: b.Clock(), Logger: lg})
 	if err != nil {

@@ -48,3 +48,28 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "")
 }
+
+// TestDemoTrafficOnEveryInterface: a stand-in bound to every interface is
+// reached by loopback.
+func TestDemoTrafficOnEveryInterface(t *testing.T) {
+	out, _, cancel, done, result := serveInBackground(t, "--data", t.TempDir(), "--now", "2026-10-06T10:00:00+02:00",
+		"serve", "--demo", "--listen", "127.0.0.1:0", "--http", ":0", "--metrics", "127.0.0.1:0")
+	waitOutput(t, out, regexp.MustCompile(`Simulated traffic runs`), done, result)
+	metrics := regexp.MustCompile(`Metrics: (http://\S+/metrics)`).FindStringSubmatch(out.String())
+	if metrics == nil {
+		t.Fatalf("no metrics URL in\n%s", out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body := httpGet(t, metrics[1])
+		if strings.Contains(body, `code="201",route="POST /{number}/connexions"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no simulated connection on a stand-in bound to every interface:\n%s", grepLines(body, "hebergement_http_requests_total"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
