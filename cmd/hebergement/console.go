@@ -86,8 +86,8 @@ func stopServices(a *app.App) {
 
 // runDemo seeds a fresh demo data set (with 24 hours of past connections)
 // and opens the console on it with the login prefilled, while simulated
-// clients connect through the stand-in. Without --data the set lives in a temporary folder removed
-// at exit, so every run starts fresh.
+// clients connect through the stand-in. Without --data the set lives in a
+// temporary folder removed at exit, so every run starts fresh.
 func runDemo(ctx context.Context, g *globals) error {
 	dir := g.data
 	if dir == "" {
