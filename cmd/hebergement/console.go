@@ -10,7 +10,6 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/app"
-	"github.com/hebergement/console/backend/demo"
 	"github.com/hebergement/console/tui"
 )
 
@@ -85,9 +84,10 @@ func stopServices(a *app.App) {
 	a.Shutdown(ctx) //nolint:errcheck // the console has ended: nothing to tell
 }
 
-// runDemo seeds a fresh demo data set and opens the console on it with the
-// login prefilled. Without --data the set lives in a temporary folder removed
-// at exit, so every run starts fresh.
+// runDemo seeds a fresh demo data set (with 24 hours of past connections)
+// and opens the console on it with the login prefilled, while simulated
+// clients connect through the stand-in. Without --data the set lives in a
+// temporary folder removed at exit, so every run starts fresh.
 func runDemo(ctx context.Context, g *globals) error {
 	dir := g.data
 	if dir == "" {
@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer b.Close()
-	res, err := demo.Seed(ctx, b, dir)
+	res, err := seedDemo(ctx, b, dir)
 	if err != nil {
 		return err
 	}
@@ -114,6 +114,16 @@ func runDemo(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer stopServices(services)
+	// Simulated clients of the demo establishment, when this process runs
+	// the stand-in; they stop before the services do.
+	stopTraffic, err := startDemoTraffic(ctx, b, services, res.Establishment.HostingNumber, nil)
+	if err != nil {
+		return err
+	}
+	if stopTraffic != nil {
+		defer stopTraffic()
+		line += " · trafic simulé"
+	}
 	opts := tui.Options{Addr: "local", StartDir: res.FilesDir, Now: b.Clock().Now, Services: line,
 		PublicURL: publicURL(services, dir)}
 	opts.Prefill.HostingNumber = res.Establishment.HostingNumber

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -63,22 +64,38 @@ func newServe(g *globals) *cobra.Command {
 			defer b.Close()
 			var seeded *demo.Result
 			if demoMode {
-				res, err := demo.Seed(ctx, b, dir)
+				res, err := seedDemo(ctx, b, dir)
 				if err != nil {
 					return err
 				}
 				seeded = &res
 			}
 			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
+			lg := g.logger(cmd.ErrOrStderr(), "")
 			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, Metrics: metricsAddr, Jobs: jobs(b),
-				Logger: g.logger(cmd.ErrOrStderr(), "")})
+				Logger: lg})
 			if err != nil {
 				return err
 			}
 			if err := a.Start(ctx); err != nil {
 				return err
 			}
-			printServe(cmd, a, dir, seeded)
+			traffic := false
+			if seeded != nil {
+				// The demo's simulated clients, through the stand-in's
+				// real address; they stop with ctx, or when a component
+				// fails and Wait returns.
+				stop, err := startDemoTraffic(ctx, b, a, seeded.Establishment.HostingNumber, lg.WithPrefix("demo"))
+				if err != nil {
+					a.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // the start failed: its error is the one to tell
+					return err
+				}
+				if stop != nil {
+					defer stop()
+					traffic = true
+				}
+			}
+			printServe(cmd, a, dir, seeded, traffic)
 			// Wait returns once every component has stopped: nil after
 			// SIGTERM or ctrl+c, a normal way out.
 			return a.Wait()
@@ -112,8 +129,8 @@ func newServe(g *globals) *cobra.Command {
 func jobs(*backend.Backend) []scheduler.Job { return nil }
 
 // printServe tells the operator where everything listens and, for a demo,
-// how to connect.
-func printServe(cmd *cobra.Command, a *app.App, dir string, seeded *demo.Result) {
+// how to connect and whether simulated clients run.
+func printServe(cmd *cobra.Command, a *app.App, dir string, seeded *demo.Result, traffic bool) {
 	out := cmd.OutOrStdout()
 	addrs := a.Addrs()
 	fmt.Fprintf(out, "Hosting console listening on %s (data: %s)\nHost key fingerprint: %s\n", addrs.SSH, dir, a.SSHServer().Fingerprint())
@@ -137,6 +154,15 @@ func printServe(cmd *cobra.Command, a *app.App, dir string, seeded *demo.Result)
 	fmt.Fprintf(out, "Load a file:\n  sftp -P %s %s@%s   then: put %s/*.HNOT depot/\n", port, number, host, seeded.FilesDir)
 	if addrs.HTTP != "" {
 		fmt.Fprintf(out, "Its PRONOTE.net:\n  curl http://%s/%s/\n", addrs.HTTP, number)
+	}
+	if traffic {
+		fmt.Fprintf(out, "Simulated traffic runs: teachers, staff, parents and students connect, write changes and leave\n"+
+			"along a school day (Paris time), through the stand-in; 24 hours of history are in the chart.\n"+
+			"See them in the console's Suivi des connexions, or connect too:\n"+
+			"  curl -X POST -d '{\"user\": \"M. DUPONT\", \"group\": \"Administration\", \"mode\": \"administratif\"}' http://%s/%s/connexions\n",
+			addrs.HTTP, number)
+	} else {
+		fmt.Fprintln(out, "No simulated traffic: this process runs no stand-in (--http is empty).")
 	}
 }
 
