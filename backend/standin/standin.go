@@ -171,6 +171,9 @@ func cleanPath(p string) bool {
 			return false
 		}
 	}
+	if !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return true // no empty, "." or ".." segment: already clean (and no allocation)
+	}
 	c := path.Clean(p)
 	if strings.HasSuffix(p, "/") && c != "/" {
 		c += "/"

@@ -91,3 +91,42 @@ func TestHistoryKeepsTheHighest(t *testing.T) {
 		t.Fatalf("refusals %+v", refusals)
 	}
 }
+
+// TestAppendManyChanges: a group larger than one statement keeps its order
+// and gets the ids the log reads back.
+func TestAppendManyChanges(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	a := est("111111111111")
+	b := base(0, 'a')
+	var cs []*store.Change
+	var got []store.Change
+	write(t, db, func(tx store.Tx) error {
+		if err := tx.CreateEstablishment(a); err != nil {
+			return err
+		}
+		b.EstablishmentID = a.ID
+		if err := tx.InsertBase(b); err != nil {
+			return err
+		}
+		for i := range 600 {
+			cs = append(cs, &store.Change{EstablishmentID: a.ID, BaseID: b.ID, At: at, ConnectionID: "c", Author: "A", What: string(rune('a' + i%26))})
+		}
+		if err := tx.AppendChanges(cs[:1]); err != nil {
+			return err
+		}
+		if err := tx.AppendChanges(cs[1:]); err != nil {
+			return err
+		}
+		var err error
+		got, err = tx.Changes(b.ID, 0, 0)
+		return err
+	})
+	if len(got) != len(cs) {
+		t.Fatalf("%d changes read back of %d", len(got), len(cs))
+	}
+	for i, c := range cs {
+		if got[i].ID != c.ID || got[i].What != c.What {
+			t.Fatalf("change %d: %+v, appended %+v", i, got[i], *c)
+		}
+	}
+}

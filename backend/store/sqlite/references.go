@@ -28,7 +28,7 @@ var fileRefs = []fileRef{
 // stored file: the change log of the bases (SPEC §17: changes count in the
 // storage quota), by the bytes of their text.
 var storedRows = []fileRef{
-	{table: "changes", size: "length(CAST(what AS BLOB))", owned: "establishment_id = ?1"},
+	{table: "changes", size: "length(CAST(what AS BLOB))", owned: "base_id IN (SELECT id FROM bases WHERE establishment_id = ?1)"},
 }
 
 // The queries built once from fileRefs and storedRows.

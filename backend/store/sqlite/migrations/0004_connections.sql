@@ -20,7 +20,6 @@ CREATE TABLE changes (
     what             TEXT NOT NULL
 );
 CREATE INDEX changes_base ON changes (base_id, id);
-CREATE INDEX changes_establishment ON changes (establishment_id);
 CREATE TRIGGER changes_append_only BEFORE UPDATE ON changes
 BEGIN
     SELECT RAISE(ABORT, 'the change log is append-only');
