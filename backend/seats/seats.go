@@ -372,54 +372,42 @@ func (p *Pool) check(lim Limits, c *Conn) *SeatError {
 // Touch keeps a connection of the service period run alive (a heartbeat,
 // or a change sent) and returns it; ErrGone once it is not held.
 func (b *Broker) Touch(id int64, run time.Time, connID string, now time.Time) (Conn, error) {
-	p := b.lookup(id)
-	if p == nil {
-		return Conn{}, ErrGone
-	}
-	p.mu.Lock()
-	if p.follow(run, now) > 0 {
-		defer b.changed(id)
-	}
-	c, ok := p.conns[connID]
-	if ok && c.Expired(now) {
-		p.remove(c, now)
-		p.mu.Unlock()
-		b.changed(id)
-		return Conn{}, ErrGone
-	}
-	if !ok {
-		p.mu.Unlock()
-		return Conn{}, ErrGone
-	}
-	c.Seen = now
-	out := *c
-	p.mu.Unlock()
-	return out, nil
+	return b.held(id, run, connID, now, func(p *Pool, c *Conn) { c.Seen = now })
 }
 
 // Release ends one connection (the client left, or a user was
 // disconnected from the console) and returns it; ErrGone when it was not
 // held.
 func (b *Broker) Release(id int64, run time.Time, connID string, now time.Time) (Conn, error) {
+	return b.held(id, run, connID, now, func(p *Pool, c *Conn) {
+		p.remove(c, now)
+		b.changed(id)
+	})
+}
+
+// held runs fn, under the pool's lock, on a connection of the service
+// period run that has not expired, and returns it as fn left it; an
+// expired one is let go and, like one not held, is ErrGone.
+func (b *Broker) held(id int64, run time.Time, connID string, now time.Time, fn func(*Pool, *Conn)) (Conn, error) {
 	p := b.lookup(id)
 	if p == nil {
 		return Conn{}, ErrGone
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.follow(run, now) > 0 {
-		defer b.changed(id)
+		b.changed(id)
 	}
 	c, ok := p.conns[connID]
-	if !ok {
-		p.mu.Unlock()
+	switch {
+	case !ok:
+		return Conn{}, ErrGone
+	case c.Expired(now):
+		p.remove(c, now)
+		b.changed(id)
 		return Conn{}, ErrGone
 	}
-	p.remove(c, now)
-	p.mu.Unlock()
-	b.changed(id)
-	if c.Expired(now) {
-		return Conn{}, ErrGone
-	}
+	fn(p, c)
 	return *c, nil
 }
 

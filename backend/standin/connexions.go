@@ -124,25 +124,18 @@ func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {
 // heartbeat is POST /{number}/connexions/{id}/heartbeat: 204, or 404 once
 // the connection is gone.
 func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) {
-	hs, ok := h.establishment(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("id")
-	if !validID(id) {
-		writeError(w, http.StatusNotFound, msgNoConnection)
-		return
-	}
-	if err := h.cfg.Clients.Heartbeat(r.Context(), hs.HostingNumber, id); err != nil {
-		h.clientError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	h.onConnection(w, r, h.cfg.Clients.Heartbeat)
 }
 
 // disconnect is DELETE /{number}/connexions/{id}: 204, or 404 when the
 // connection is not held.
 func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request) {
+	h.onConnection(w, r, h.cfg.Clients.Disconnect)
+}
+
+// onConnection runs fn on the path's connection and answers 204, or the
+// error.
+func (h *Handler) onConnection(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, number, id string) error) {
 	hs, ok := h.establishment(w, r)
 	if !ok {
 		return
@@ -152,7 +145,7 @@ func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNoConnection)
 		return
 	}
-	if err := h.cfg.Clients.Disconnect(r.Context(), hs.HostingNumber, id); err != nil {
+	if err := fn(r.Context(), hs.HostingNumber, id); err != nil {
 		h.clientError(w, r, err)
 		return
 	}
