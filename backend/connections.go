@@ -136,47 +136,61 @@ func (b *Backend) Connect(ctx context.Context, number string, req ConnectRequest
 			return Connection{}, fmt.Errorf("%w: group", ErrInvalidInput)
 		}
 	}
-	hs, err := b.hosted.get(ctx, number)
-	if err != nil {
-		return Connection{}, err
+	var c Connection
+	err := b.fresh(ctx, number, func(hs *hostedEntry) error {
+		if !hs.hs.InService() {
+			return ErrNotInService
+		}
+		var err error
+		c, err = b.seats.Admit(hs.estID, hs.lim, hs.run, seats.Conn{User: user, Group: group, Mode: mode, Addr: req.Addr}, b.clock.Now())
+		return err
+	})
+	b.stats.connection(connOutcome(err))
+	return c, err
+}
+
+// fresh runs fn on the state of number's server, reading it again when the
+// broker has seen a newer one than the cache's (ErrStale): a request that
+// read the state just before a stop must not take a seat after it.
+func (b *Backend) fresh(ctx context.Context, number string, fn func(*hostedEntry) error) error {
+	for attempt := 0; ; attempt++ {
+		hs, err := b.hosted.get(ctx, number)
+		if err != nil {
+			return err
+		}
+		err = fn(hs)
+		if !errors.Is(err, seats.ErrStale) || attempt == 3 {
+			return err
+		}
+		b.hosted.forget(number)
 	}
-	if !hs.hs.InService() {
-		b.stats.connection(connNotInService)
-		return Connection{}, ErrNotInService
-	}
-	c, err := b.seats.Admit(hs.estID, hs.lim, hs.run, seats.Conn{User: user, Group: group, Mode: mode, Addr: req.Addr}, b.clock.Now())
-	if err != nil {
-		b.stats.connection(connRefused)
-		return Connection{}, err
-	}
-	b.stats.connection(connAdmitted)
-	return c, nil
 }
 
 // Heartbeat keeps a connection alive; ErrConnectionNotFound once it is not
 // held by that establishment's server.
 func (b *Backend) Heartbeat(ctx context.Context, number, id string) error {
-	hs, err := b.hosted.get(ctx, number)
-	if err != nil {
-		return err
-	}
-	if _, err := b.seats.Touch(hs.estID, hs.run, id, b.clock.Now()); err != nil {
+	return b.fresh(ctx, number, func(hs *hostedEntry) error {
+		_, err := b.seats.Touch(hs.estID, hs.run, id, b.clock.Now())
+		return connErr(err)
+	})
+}
+
+// connErr is a broker's answer about one connection: gone is
+// ErrConnectionNotFound; a stale reading is retried by fresh.
+func connErr(err error) error {
+	if errors.Is(err, seats.ErrGone) {
 		return ErrConnectionNotFound
 	}
-	return nil
+	return err
 }
 
 // Disconnect is a client leaving; ErrConnectionNotFound when the
 // connection is not held by that establishment's server.
 func (b *Backend) Disconnect(ctx context.Context, number, id string) error {
-	hs, err := b.hosted.get(ctx, number)
-	if err != nil {
-		return err
-	}
-	if _, err := b.seats.Release(hs.estID, hs.run, id, b.clock.Now()); err != nil {
-		return ErrConnectionNotFound
-	}
-	return nil
+	return b.fresh(ctx, number, func(hs *hostedEntry) error {
+		_, err := b.seats.Release(hs.estID, hs.run, id, b.clock.Now())
+		return connErr(err)
+	})
 }
 
 // RecordChange writes a change of a connected client to the base in
@@ -186,19 +200,24 @@ func (b *Backend) RecordChange(ctx context.Context, number string, req ChangeReq
 	if what == "" || len(what) > MaxChangeLen || !utf8.ValidString(what) {
 		return Change{}, fmt.Errorf("%w: what", ErrInvalidInput)
 	}
-	hs, err := b.hosted.get(ctx, number)
+	now := b.clock.Now()
+	var c *store.Change
+	err := b.fresh(ctx, number, func(hs *hostedEntry) error {
+		if !hs.hs.InService() {
+			return ErrNotInService
+		}
+		conn, err := b.seats.Touch(hs.estID, hs.run, req.Connection, now)
+		if err != nil {
+			return connErr(err)
+		}
+		c = &store.Change{EstablishmentID: hs.estID, BaseID: hs.baseID, At: now, ConnectionID: conn.ID, Author: conn.User, What: what}
+		return nil
+	})
 	if err != nil {
 		return Change{}, err
 	}
-	if !hs.hs.InService() {
-		return Change{}, ErrNotInService
-	}
-	now := b.clock.Now()
-	conn, err := b.seats.Touch(hs.estID, hs.run, req.Connection, now)
-	if err != nil {
-		return Change{}, ErrConnectionNotFound
-	}
-	c := &store.Change{EstablishmentID: hs.estID, BaseID: hs.baseID, At: now, ConnectionID: conn.ID, Author: conn.User, What: what}
+	// The writer checks, in the transaction that appends it, that the base
+	// is still in service: a change never lands after the stop.
 	if err := b.changes.submit(ctx, c); err != nil {
 		return Change{}, err
 	}
@@ -360,7 +379,7 @@ func (s *Session) DisconnectUser(ctx context.Context, id string) error {
 		}
 		c, err := s.b.seats.Release(s.estID, hs.run, id, s.b.clock.Now())
 		if err != nil {
-			return "", ErrConnectionNotFound
+			return "", ErrConnectionNotFound // stale: the server's state changed meanwhile
 		}
 		return c.User + " (" + c.Mode.French() + ")", nil
 	})
@@ -442,9 +461,9 @@ type hostedEntry struct {
 	estID  int64
 	lim    seats.Limits
 	baseID int64
-	// run is the start of the open service period, zero when the server
-	// does not serve: connections belong to one period.
-	run time.Time
+	// run is the service period the server is in (its start zero when it
+	// does not serve) at this reading: connections belong to one period.
+	run seats.Period
 	rev int64
 }
 
@@ -504,6 +523,13 @@ const maxCached = 1 << 20
 // load reads an establishment's public state in one read transaction.
 func (c *hostedCache) load(ctx context.Context, number string) (*hostedEntry, error) {
 	return c.b.loadHosted(ctx, number)
+}
+
+// forget drops the entry of a hosting number: the next get reads it.
+func (c *hostedCache) forget(number string) {
+	c.mu.Lock()
+	delete(c.byNumber, number)
+	c.mu.Unlock()
 }
 
 // revise marks rev as the latest revision of an establishment and reports

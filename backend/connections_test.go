@@ -257,3 +257,43 @@ func TestAnotherProcessChangesSeats(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestRestartUnderTraffic: clients come and go while the server stops and
+// starts again; a connection admitted after the last start is never
+// closed by a request that read the state before it.
+func TestRestartUnderTraffic(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.inService(t, 1000, 0)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if c, err := connect(e.b, est.HostingNumber, "U", "", "enseignant"); err == nil {
+					e.b.Disconnect(ctx, est.HostingNumber, c.ID) //nolint:errcheck // may be gone after a stop
+				}
+			}
+		})
+	}
+	lost := 0
+	for range 40 {
+		ok(t, s.StopServer(ctx))
+		ok(t, s.PutInService(ctx))
+		c, err := connect(e.b, est.HostingNumber, "Sentinelle", "", "administratif")
+		ok(t, err)
+		if e.b.Heartbeat(ctx, est.HostingNumber, c.ID) != nil {
+			lost++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if lost > 0 {
+		t.Fatalf("%d connections of 40 admitted after a restart were closed by older requests", lost)
+	}
+}

@@ -53,7 +53,7 @@ func (b *Backend) loadHosted(ctx context.Context, number string) (*hostedEntry, 
 		if err != nil {
 			return err
 		}
-		he = hostedEntry{estID: e.ID, rev: e.Revision,
+		he = hostedEntry{estID: e.ID, rev: e.Revision, run: seats.Period{Rev: e.Revision},
 			lim: seats.Limits{Admin: e.AdminSeats, Reserved: e.ReservedSeats, Teacher: e.TeacherSeats}}
 		he.hs = HostedServer{HostingNumber: e.HostingNumber, Name: e.Name, State: ServerState(e.ServerState),
 			Version: fmt.Sprintf("PRONOTE %d", e.Version)}
@@ -73,12 +73,12 @@ func (b *Backend) loadHosted(ctx context.Context, number string) (*hostedEntry, 
 			return err
 		}
 		for _, p := range periods {
-			if p.To.IsZero() && p.BaseID == row.ID && p.From.After(he.run) {
-				he.run = p.From
+			if p.To.IsZero() && p.BaseID == row.ID && p.From.After(he.run.Start) {
+				he.run.Start = p.From
 			}
 		}
-		if he.run.IsZero() { // a server in service has its open period; never zero for the broker
-			he.run = time.Unix(0, 1)
+		if he.run.Start.IsZero() { // a server in service has its open period; never zero for the broker
+			he.run.Start = time.Unix(0, 1)
 		}
 		return nil
 	})

@@ -23,15 +23,17 @@ var (
 	// failed on the server's side.
 	UploadOutcomes = [numUploadOutcomes]string{"ok", "refused", "interrupted", "error"}
 	// ConnectionOutcomes are the answers to a client connecting to a
-	// hosted server: admitted, refused for lack of a licence, or refused
-	// because the server is not in service.
-	ConnectionOutcomes = [numConnOutcomes]string{"admitted", "no_licence", "not_in_service"}
+	// hosted server: admitted, refused for lack of a licence, refused
+	// because the server is not in service, or because it holds
+	// seats.MaxConns connections.
+	ConnectionOutcomes = [numConnOutcomes]string{"admitted", "no_licence", "not_in_service", "full"}
 )
 
 const (
 	connAdmitted = iota
 	connRefused
 	connNotInService
+	connFull
 	numConnOutcomes
 )
 
@@ -95,7 +97,28 @@ type counters struct {
 	changes atomic.Int64
 }
 
-func (c *counters) connection(o int) { c.conns[o].Add(1) }
+// connection counts the outcome of a connection request; a malformed
+// one (unknown number, bad field) is not counted.
+func (c *counters) connection(o int) {
+	if o >= 0 {
+		c.conns[o].Add(1)
+	}
+}
+
+func connOutcome(err error) int {
+	var seat *SeatError
+	switch {
+	case err == nil:
+		return connAdmitted
+	case errors.As(err, &seat) && seat.Full:
+		return connFull
+	case errors.As(err, &seat):
+		return connRefused
+	case errors.Is(err, ErrNotInService):
+		return connNotInService
+	}
+	return -1
+}
 
 // Stats reads the counters.
 func (b *Backend) Stats() Stats {

@@ -119,6 +119,21 @@ type Limits struct {
 // that serves every school. A large lycée has a few thousand users.
 const MaxConns = 20000
 
+// Period is the service period a caller read the server in: Start is the
+// start of the open service period, zero when the server does not serve,
+// and Rev the revision of the establishment that reading was made at.
+// Connections belong to one period; a pool follows the periods forward
+// only, so that a caller holding an older reading can neither close the
+// connections of a newer period nor bring an ended one back.
+type Period struct {
+	Start time.Time
+	Rev   int64
+}
+
+// ErrStale is a call made with a reading older than the one the pool
+// follows: read the server's state again and retry.
+var ErrStale = errors.New("stale reading of the server's state")
+
 // Idle is how long a connection lives without a heartbeat (SPEC §8).
 const Idle = 5 * time.Minute
 
@@ -240,7 +255,7 @@ type Pool struct {
 	usage Usage
 	// run identifies the service period the connections belong to: when
 	// the server stops or starts anew, every connection closes.
-	run time.Time
+	run Period
 	// cur is the bucket being filled; done the buckets closed since the
 	// last Drain; dirty tells Drain that cur changed.
 	cur   Sample
@@ -318,10 +333,17 @@ func (b *Broker) Pools() []*Pool {
 // connections of the previous one first). It fills c's ID, Since and Seen,
 // or returns a *SeatError. Connections that expired are let go before a
 // refusal: a seat held by a client that vanished is not a seat taken.
-func (b *Broker) Admit(id int64, lim Limits, run time.Time, c Conn, now time.Time) (Conn, error) {
+func (b *Broker) Admit(id int64, lim Limits, run Period, c Conn, now time.Time) (Conn, error) {
 	p := b.Pool(id)
 	p.mu.Lock()
-	p.follow(run, now)
+	n, stale := p.follow(run, now)
+	if stale {
+		p.mu.Unlock()
+		return Conn{}, ErrStale
+	}
+	if n > 0 {
+		defer b.changed(id)
+	}
 	p.touch(now)
 	var err *SeatError
 	err = p.check(lim, &c)
@@ -329,7 +351,9 @@ func (b *Broker) Admit(id int64, lim Limits, run time.Time, c Conn, now time.Tim
 		err = p.check(lim, &c)
 	}
 	if err != nil {
-		p.refuse(c, b.reason(err), now)
+		if !err.Full { // the history counts refusals for lack of a licence only
+			p.refuse(c, b.reason(err), now)
+		}
 		p.mu.Unlock()
 		b.changed(id)
 		return Conn{}, err
@@ -371,14 +395,14 @@ func (p *Pool) check(lim Limits, c *Conn) *SeatError {
 
 // Touch keeps a connection of the service period run alive (a heartbeat,
 // or a change sent) and returns it; ErrGone once it is not held.
-func (b *Broker) Touch(id int64, run time.Time, connID string, now time.Time) (Conn, error) {
+func (b *Broker) Touch(id int64, run Period, connID string, now time.Time) (Conn, error) {
 	return b.held(id, run, connID, now, func(p *Pool, c *Conn) { c.Seen = now })
 }
 
 // Release ends one connection (the client left, or a user was
 // disconnected from the console) and returns it; ErrGone when it was not
 // held.
-func (b *Broker) Release(id int64, run time.Time, connID string, now time.Time) (Conn, error) {
+func (b *Broker) Release(id int64, run Period, connID string, now time.Time) (Conn, error) {
 	return b.held(id, run, connID, now, func(p *Pool, c *Conn) {
 		p.remove(c, now)
 		b.changed(id)
@@ -388,14 +412,17 @@ func (b *Broker) Release(id int64, run time.Time, connID string, now time.Time) 
 // held runs fn, under the pool's lock, on a connection of the service
 // period run that has not expired, and returns it as fn left it; an
 // expired one is let go and, like one not held, is ErrGone.
-func (b *Broker) held(id int64, run time.Time, connID string, now time.Time, fn func(*Pool, *Conn)) (Conn, error) {
+func (b *Broker) held(id int64, run Period, connID string, now time.Time, fn func(*Pool, *Conn)) (Conn, error) {
 	p := b.lookup(id)
 	if p == nil {
 		return Conn{}, ErrGone
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.follow(run, now) > 0 {
+	switch n, stale := p.follow(run, now); {
+	case stale:
+		return Conn{}, ErrStale
+	case n > 0:
 		b.changed(id)
 	}
 	c, ok := p.conns[connID]
@@ -420,7 +447,7 @@ func (b *Broker) CloseAll(id int64, now time.Time) int {
 	}
 	p.mu.Lock()
 	n := p.closeAll(now)
-	p.run = time.Time{}
+	p.run.Start = time.Time{}
 	p.mu.Unlock()
 	if n > 0 {
 		b.changed(id)
@@ -442,14 +469,14 @@ type Held struct {
 }
 
 // Held reads an establishment's pool for the service period run.
-func (b *Broker) Held(id int64, run time.Time, now time.Time) Held {
+func (b *Broker) Held(id int64, run Period, now time.Time) Held {
 	p := b.lookup(id)
 	if p == nil {
 		return Held{Current: Sample{Establishment: id, At: now.Truncate(Bucket)}}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.follow(run, now) > 0 {
+	if n, _ := p.follow(run, now); n > 0 { // a stale reading reads what the pool holds
 		defer b.changed(id)
 	}
 	h := Held{Conns: make([]Conn, 0, len(p.conns)), Version: p.version}
@@ -478,14 +505,14 @@ func (b *Broker) Held(id int64, run time.Time, now time.Time) Held {
 
 // Count is how many connections an establishment holds (expired ones
 // aside), for the stop confirmation.
-func (b *Broker) Count(id int64, run time.Time, now time.Time) int {
+func (b *Broker) Count(id int64, run Period, now time.Time) int {
 	p := b.lookup(id)
 	if p == nil {
 		return 0
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.follow(run, now) > 0 {
+	if n, _ := p.follow(run, now); n > 0 { // a stale reading counts what the pool holds
 		defer b.changed(id)
 	}
 	n := 0
@@ -575,16 +602,21 @@ func (b *Broker) Restore(samples []Sample, refusals []Refusal) {
 	_ = refusals // refusals are figures for people: a lost one is not worth a retry loop
 }
 
-// follow closes every connection when the service period is no longer
-// run (the server stopped, or stopped and started again) and returns how
-// many were closed; a zero run (not in service) holds none.
-func (p *Pool) follow(run, now time.Time) int {
-	if p.run.Equal(run) {
-		return 0
+// follow moves the pool to the period run and closes every connection
+// when that period is not the one they belong to (the server stopped, or
+// stopped and started again), returning how many closed. A reading older
+// than the pool's changes nothing and is reported stale.
+func (p *Pool) follow(run Period, now time.Time) (closed int, stale bool) {
+	if run.Rev < p.run.Rev {
+		return 0, true
 	}
-	n := p.closeAll(now)
+	if p.run.Start.Equal(run.Start) {
+		p.run.Rev = run.Rev
+		return 0, false
+	}
+	closed = p.closeAll(now)
 	p.run = run
-	return n
+	return closed, false
 }
 
 // closeAll drops every connection; the caller holds p.mu.

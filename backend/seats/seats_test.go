@@ -10,7 +10,7 @@ import (
 
 var t0 = time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
 
-var run = time.Date(2026, 10, 5, 7, 0, 0, 0, time.UTC)
+var run = seats.Period{Start: time.Date(2026, 10, 5, 7, 0, 0, 0, time.UTC), Rev: 1}
 
 func admit(t *testing.T, b *seats.Broker, lim seats.Limits, user, group string, mode seats.Mode, now time.Time) (seats.Conn, error) {
 	t.Helper()
@@ -80,10 +80,26 @@ func TestExpiredSeatIsFree(t *testing.T) {
 func TestNewRunClosesConnections(t *testing.T) {
 	b := seats.New(nil, nil)
 	c, _ := admit(t, b, seats.Limits{Admin: 2}, "P1", "", seats.Administratif, t0)
-	if _, err := b.Touch(1, run.Add(time.Hour), c.ID, t0); !errors.Is(err, seats.ErrGone) {
+	next := seats.Period{Start: run.Start.Add(time.Hour), Rev: run.Rev + 2}
+	if _, err := b.Touch(1, next, c.ID, t0); !errors.Is(err, seats.ErrGone) {
 		t.Fatalf("a connection of the previous period: %v", err)
 	}
-	if n := b.Count(1, time.Time{}, t0); n != 0 {
+	// A reading older than the pool's changes nothing: it neither closes
+	// the new period's connections nor brings the old period back.
+	c2, err := b.Admit(1, seats.Limits{Admin: 2}, next, seats.Conn{User: "P2", Mode: seats.Administratif}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Admit(1, seats.Limits{Admin: 2}, run, seats.Conn{User: "P3", Mode: seats.Administratif}, t0); !errors.Is(err, seats.ErrStale) {
+		t.Fatalf("an admission on a stale reading: %v", err)
+	}
+	if _, err := b.Touch(1, seats.Period{Rev: run.Rev + 1}, c2.ID, t0); !errors.Is(err, seats.ErrStale) {
+		t.Fatalf("a stale stop: %v", err)
+	}
+	if _, err := b.Touch(1, next, c2.ID, t0); err != nil {
+		t.Fatalf("the new period's connection after stale calls: %v", err)
+	}
+	if n := b.Count(1, seats.Period{Rev: next.Rev + 1}, t0); n != 0 {
 		t.Fatalf("%d held while not in service", n)
 	}
 }
