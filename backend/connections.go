@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hebergement/console/backend/clock"
@@ -81,6 +82,7 @@ const (
 	sweepEvery  = 5 * time.Second
 	flushEvery  = 30 * time.Second
 	pruneAfter  = 8 * 24 * time.Hour // the history shows 24 h, the refusals count 7 days
+	pruneEvery  = time.Hour
 )
 
 // ConnectRequest is what a client sends to connect.
@@ -100,18 +102,43 @@ type ChangeRequest struct {
 // Change is a change recorded in the log of the base in service.
 type Change = store.Change
 
-// cleanText checks a name a client sends: valid UTF-8, 1…max characters
-// once trimmed, no control character, no replacement character. Bidi and
-// zero-width characters are left to the console, which drops them when it
-// draws (common.Clean).
+// cleanText checks a name a client sends and returns it as it is stored,
+// drawn and compared: valid UTF-8, no control or replacement character
+// (U+FFFD is what a JSON decoder makes of invalid UTF-8), the invisible
+// format characters (bidi controls, zero-width spaces: Unicode's Cf)
+// dropped, so that "Adm\u200binistration" is what it looks like, trimmed,
+// then 1…max characters with at least one visible.
 func cleanText(s string, maxLen int) (string, bool) {
+	if !utf8.ValidString(s) {
+		return "", false
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError:
+			return "", false
+		case unicode.Is(unicode.Cf, r):
+			continue
+		}
+		b.WriteRune(r)
+	}
+	s = strings.TrimSpace(b.String())
+	if s == "" || utf8.RuneCountInString(s) > maxLen {
+		return "", false
+	}
+	return s, true
+}
+
+// cleanChange checks a change's text: valid UTF-8, 1…MaxChangeLen bytes
+// once trimmed, no control character but line feeds and tabs (it is text
+// typed in a PRONOTE client, and will be drawn and downloaded later).
+func cleanChange(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLen {
+	if s == "" || len(s) > MaxChangeLen || !utf8.ValidString(s) {
 		return "", false
 	}
 	for _, r := range s {
-		// U+FFFD is what a JSON decoder makes of invalid UTF-8.
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
 			return "", false
 		}
 	}
@@ -196,8 +223,8 @@ func (b *Backend) Disconnect(ctx context.Context, number, id string) error {
 // RecordChange writes a change of a connected client to the base in
 // service; it returns once the change is durable.
 func (b *Backend) RecordChange(ctx context.Context, number string, req ChangeRequest) (Change, error) {
-	what := strings.TrimSpace(req.What)
-	if what == "" || len(what) > MaxChangeLen || !utf8.ValidString(what) {
+	what, ok := cleanChange(req.What)
+	if !ok {
 		return Change{}, fmt.Errorf("%w: what", ErrInvalidInput)
 	}
 	now := b.clock.Now()
@@ -576,7 +603,7 @@ func (b *Backend) connLoop() {
 	defer close(b.connDone)
 	notify := time.NewTicker(notifyEvery)
 	defer notify.Stop()
-	lastSweep, lastFlush := time.Now(), time.Now()
+	lastSweep, lastFlush, lastPrune := time.Now(), time.Now(), time.Time{}
 	for {
 		select {
 		case <-b.stop:
@@ -593,7 +620,11 @@ func (b *Backend) connLoop() {
 		}
 		if time.Since(lastFlush) >= flushEvery {
 			lastFlush = time.Now()
-			b.flushConnections(false)
+			prune := time.Since(lastPrune) >= pruneEvery
+			if prune {
+				lastPrune = time.Now()
+			}
+			b.flushConnections(prune)
 		}
 	}
 }
@@ -602,7 +633,11 @@ func (b *Backend) connLoop() {
 // loop does it every flushEvery; tests and the demo call it).
 func (b *Backend) FlushConnections() { b.flushConnections(false) }
 
+// Only the process that holds the connections prunes the history, on its
+// own clock: a CLI or a console beside it, perhaps on another clock
+// (--now), must not delete what it does not write.
 func (b *Backend) flushConnections(prune bool) {
+	prune = prune && b.HoldsConnections()
 	now := b.clock.Now()
 	samples, refusals := b.seats.Drain(now)
 	if len(samples) == 0 && len(refusals) == 0 && !prune {
@@ -745,26 +780,70 @@ func (w *changeWriter) group(r *changeReq) []*changeReq {
 }
 
 func (w *changeWriter) commit(batch []*changeReq) {
-	cs := make([]*store.Change, len(batch))
-	for i, r := range batch {
-		cs[i] = r.c
-	}
-	err := w.b.store.Write(context.Background(), func(tx store.Tx) error { return tx.AppendChanges(cs) })
-	if err != nil && len(batch) > 1 {
-		// One bad change (its base deleted meanwhile) must not fail the
-		// others: each on its own.
-		for _, r := range batch {
-			w.commit([]*changeReq{r})
+	errs := make([]error, len(batch))
+	err := w.b.store.Write(context.Background(), func(tx store.Tx) error {
+		keep, err := w.admissible(tx, batch, errs)
+		if err != nil {
+			return err
 		}
-		return
-	}
+		return tx.AppendChanges(keep)
+	})
 	if err != nil {
 		err = mapStoreErr(err)
-		w.b.log.Warn("store change", "establishment", batch[0].c.EstablishmentID, "err", err)
+		w.b.log.Warn("store changes", "changes", len(batch), "err", err)
 	}
-	for _, r := range batch {
-		r.done <- err
+	for i, r := range batch {
+		if errs[i] != nil {
+			r.done <- errs[i]
+		} else {
+			r.done <- err
+		}
 	}
+}
+
+// admissible are the changes of batch that may be appended, checked in the
+// transaction that appends them: the base must still be the one in service
+// (a change never lands after the stop, whatever the cache said), and the
+// establishment's storage must hold it (changes count in the quota). The
+// others get their refusal in errs.
+func (w *changeWriter) admissible(tx store.Tx, batch []*changeReq, errs []error) ([]*store.Change, error) {
+	type room struct {
+		base int64 // the base in service, 0 when none
+		left int64 // bytes left under the quota
+	}
+	rooms := map[int64]*room{}
+	var keep []*store.Change
+	for i, r := range batch {
+		c := r.c
+		rm := rooms[c.EstablishmentID]
+		if rm == nil {
+			rm = &room{}
+			e, err := tx.Establishment(c.EstablishmentID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return nil, err
+			case e.ServerState == string(ServerRunning):
+				used, err := tx.UsedBytes(e.ID)
+				if err != nil {
+					return nil, err
+				}
+				rm.base, rm.left = e.OpenedBaseID, e.QuotaBytes-used
+			}
+			rooms[c.EstablishmentID] = rm
+		}
+		size := int64(len(c.What))
+		switch {
+		case rm.base == 0 || rm.base != c.BaseID:
+			errs[i] = ErrNotInService
+		case size > rm.left:
+			errs[i] = ErrStorageFull
+		default:
+			rm.left -= size
+			keep = append(keep, c)
+		}
+	}
+	return keep, nil
 }
 
 // close stops accepting changes and commits those already submitted.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,8 +59,14 @@ func TestSeatRules(t *testing.T) {
 	if msg := backend.Message(err); msg == "" || msg[0] != 'L' {
 		t.Fatalf("message %q", msg)
 	}
-	if _, err := connect(e.b, n, "Mme ADMIN", "Administration", "administratif"); err != nil {
-		t.Fatalf("admin on the reserved seat: %v", err)
+	// A look-alike of the group is not the group; an invisible character
+	// is dropped, so the group is what it looks like.
+	if _, err := connect(e.b, n, "M. FAUX", "Adminiſtration", "administratif"); !errors.As(err, &seat) || seat.Reserved != 1 {
+		t.Fatalf("a look-alike group on a reserved seat: %v", err)
+	}
+	c, err := connect(e.b, n, "Mme ADMIN", "Adm\u200binistration", "administratif")
+	if err != nil || c.Group != "Administration" {
+		t.Fatalf("admin on the reserved seat: %+v, %v", c, err)
 	}
 	if _, err := connect(e.b, n, "Mme ADMIN2", " administration ", "administratif"); !errors.Is(err, backend.ErrNoSeat) {
 		t.Fatalf("fourth: %v, want ErrNoSeat", err)
@@ -74,7 +81,7 @@ func TestSeatRules(t *testing.T) {
 	if v.Usage.Admin != 3 || v.Usage.AdminByAdminGroup != 1 || v.Usage.Espaces != 50 || len(v.Conns) != 53 {
 		t.Fatalf("usage %+v, %d conns", v.Usage, len(v.Conns))
 	}
-	if len(v.Refusals) != 2 || v.RefusedToday != 2 {
+	if len(v.Refusals) != 3 || v.RefusedToday != 3 {
 		t.Fatalf("refusals %d, today %d", len(v.Refusals), v.RefusedToday)
 	}
 	// R out of 0…L is refused and changes nothing.
@@ -295,5 +302,39 @@ func TestRestartUnderTraffic(t *testing.T) {
 	wg.Wait()
 	if lost > 0 {
 		t.Fatalf("%d connections of 40 admitted after a restart were closed by older requests", lost)
+	}
+}
+
+// TestChangesCountInTheQuota: the change log counts in the storage quota;
+// a change that would pass it is refused and not stored.
+func TestChangesCountInTheQuota(t *testing.T) {
+	e := newEnv(t)
+	n := school("Lycée Victor Hugo")
+	n.QuotaBytes = 1 << 20
+	est, pw := e.establish(t, n)
+	s := e.login(t, est, pw)
+	ctx := context.Background()
+	_, err := s.CreateBase(ctx, s.DefaultCreateBase())
+	ok(t, err)
+	ok(t, s.PutInService(ctx))
+	c, err := connect(e.b, est.HostingNumber, "M. DUPONT", "", "enseignant")
+	ok(t, err)
+	before := mustStatus(t, s).UsedBytes
+	what := strings.Repeat("x", backend.MaxChangeLen)
+	stored := 0
+	for {
+		_, err := e.b.RecordChange(ctx, est.HostingNumber, backend.ChangeRequest{Connection: c.ID, What: what})
+		if errors.Is(err, backend.ErrStorageFull) {
+			break
+		}
+		ok(t, err)
+		stored++
+		if stored > 1000 {
+			t.Fatal("the quota never stopped the changes")
+		}
+	}
+	after := mustStatus(t, s).UsedBytes
+	if after != before+int64(stored*len(what)) || after > n.QuotaBytes {
+		t.Fatalf("used %d → %d after %d changes, quota %d", before, after, stored, n.QuotaBytes)
 	}
 }

@@ -77,4 +77,6 @@ var (
 	// ErrNoSeat is a connection refused for lack of a licence; the error
 	// is a *SeatError with the figures.
 	ErrNoSeat = seats.ErrNoSeat
+	// ErrStorageFull refuses a change that would pass the storage quota.
+	ErrStorageFull = errors.New("the storage quota is reached")
 )

@@ -62,6 +62,7 @@ var messages = []struct {
 	{hostfile.ErrInvalidGrid, "Grille horaire incorrecte : la fin doit suivre le début, les créneaux doivent découper la journée, et au moins un jour doit être choisi."},
 	{hostfile.ErrInvalidName, "Ce nom de fichier n'est pas valable."},
 	{ErrNoSeat, "Aucune licence n'est libre dans ce mode pour le moment : réessayez quand un utilisateur se sera déconnecté."},
+	{ErrStorageFull, "L'espace de stockage de l'établissement est plein : la saisie n'est pas enregistrée. Libérez de la place (bases inutiles) ou augmentez le quota du contrat."},
 	{ErrNotInService, "Le serveur n'est pas en service : aucune connexion n'est possible avant sa mise en service."},
 	{ErrInvalidInput, "Valeur incorrecte."},
 	{context.Canceled, "Opération annulée ; rien n'a été enregistré."},

@@ -29,6 +29,7 @@ var sentinels = map[string]error{
 	"ErrNotInService":          backend.ErrNotInService,
 	"ErrConnectionNotFound":    backend.ErrConnectionNotFound,
 	"ErrNoSeat":                backend.ErrNoSeat,
+	"ErrStorageFull":           backend.ErrStorageFull,
 	"ErrServerRunning":         backend.ErrServerRunning,
 	"ErrServerStopped":         backend.ErrServerStopped,
 	"ErrAlreadyRunning":        backend.ErrAlreadyRunning,

@@ -103,9 +103,29 @@ func (k Kind) French() string {
 // AdminGroup is the group that reserved seats are kept for.
 const AdminGroup = "Administration"
 
-// InAdminGroup reports whether a group names the groupe Administration
-// (case and surrounding spaces aside: the group is free text).
-func InAdminGroup(group string) bool { return strings.EqualFold(strings.TrimSpace(group), AdminGroup) }
+// InAdminGroup reports whether a group names the groupe Administration,
+// ASCII case and surrounding spaces aside (the group is free text). Only
+// ASCII letters fold: strings.EqualFold would take "Adminiſtration" (a
+// long s) for it, which no one reads as the same word.
+func InAdminGroup(group string) bool {
+	g := strings.TrimSpace(group)
+	if len(g) != len(AdminGroup) {
+		return false
+	}
+	for i := 0; i < len(g); i++ {
+		a, b := g[i], AdminGroup[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
 
 // Limits are the seats of a contract. Teacher 0 is unlimited; 0 ≤ Reserved
 // ≤ Admin.
@@ -660,7 +680,9 @@ func (p *Pool) refuse(c Conn, reason string, now time.Time) {
 	p.touch(now)
 	p.cur.Refused++
 	p.dirty = true
-	p.refusals = append(p.refusals, Refusal{Establishment: p.id, At: now, User: c.User, Group: c.Group, Mode: c.Mode,
+	// At to the millisecond, as the store keeps it, so that a refusal held
+	// here and its stored copy are the same instant.
+	p.refusals = append(p.refusals, Refusal{Establishment: p.id, At: now.Truncate(time.Millisecond), User: c.User, Group: c.Group, Mode: c.Mode,
 		Addr: c.Addr, Reason: reason})
 	if over := len(p.refusals) - KeptRefusals; over > 0 {
 		p.refusals = append(p.refusals[:0], p.refusals[over:]...)

@@ -37,7 +37,7 @@ const (
 	msgBadMode       = "Mode inconnu : les modes sont administratif, enseignant, viescolaire, professeur, parent et eleve."
 	msgBadUser       = "Nom d'utilisateur manquant ou incorrect : de 1 à 100 caractères, sans caractère de contrôle."
 	msgBadGroup      = "Nom de groupe incorrect : 100 caractères au plus, sans caractère de contrôle."
-	msgBadWhat       = "Saisie manquante ou trop longue : de 1 à 4 096 octets de texte."
+	msgBadWhat       = "Saisie manquante, trop longue ou illisible : de 1 à 4 096 octets de texte, sans caractère de contrôle."
 	msgNoConnection  = "Cette connexion n'existe pas ou plus (déconnectée, expirée après 5 minutes sans signe de vie, ou serveur arrêté) : reconnectez-vous."
 	msgNoConnField   = "Connexion manquante : indiquez l'identifiant reçu à la connexion dans le champ \"connexion\"."
 	msgPostOnly      = "Méthode non autorisée à cette adresse (acceptée : POST)."
@@ -203,6 +203,8 @@ func (h *Handler) clientError(w http.ResponseWriter, r *http.Request, err error)
 	switch {
 	case errors.Is(err, backend.ErrConnectionNotFound):
 		writeError(w, http.StatusNotFound, msgNoConnection)
+	case errors.Is(err, backend.ErrStorageFull):
+		writeError(w, http.StatusInsufficientStorage, backend.Message(err))
 	case errors.Is(err, backend.ErrNotInService):
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusServiceUnavailable, msgNotInServiceC)

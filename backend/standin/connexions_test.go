@@ -169,6 +169,8 @@ func TestHostileClients(t *testing.T) {
 		{"not an id", "DELETE", "/" + a + "/connexions/zzz", "", 404, "connexion"},
 		{"change without connection", "POST", "/" + a + "/saisies", `{"what":"x"}`, 400, "Connexion manquante"},
 		{"empty change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":" "}`, 400, "Saisie"},
+		{"escape sequence in a change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":"\u001b[2Jx"}`, 400, "Saisie"},
+		{"only invisible characters", "POST", "/" + a + "/connexions", `{"user":"\u200b\u202e","mode":"parent"}`, 400, "utilisateur"},
 		{"huge change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":"` + strings.Repeat("x", 5000) + `"}`, 400, "Saisie"},
 		{"GET the connections", "GET", "/" + a + "/connexions", "", 405, "POST"},
 		{"PUT a connection", "PUT", "/" + a + "/connexions/" + idA, "", 405, ""},

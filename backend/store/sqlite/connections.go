@@ -18,6 +18,7 @@ func (t *tx) SetSeats(id int64, admin, reserved, teacher int) error {
 // of one INSERT into a rowid table get consecutive ids, the last being
 // last_insert_rowid().
 func (t *tx) AppendChanges(cs []*store.Change) error {
+	all := cs
 	for len(cs) > 0 {
 		n := min(len(cs), changesPerInsert)
 		part := cs[:n]
@@ -42,6 +43,29 @@ func (t *tx) AppendChanges(cs []*store.Change) error {
 		}
 		for i, c := range part {
 			c.ID = last - int64(n-1-i)
+		}
+	}
+	return t.addChangeTotals(all)
+}
+
+// addChangeTotals adds the bytes and count of cs to their bases' totals.
+func (t *tx) addChangeTotals(cs []*store.Change) error {
+	type total struct{ est, bytes, count int64 }
+	totals := map[int64]*total{}
+	for _, c := range cs {
+		tt := totals[c.BaseID]
+		if tt == nil {
+			tt = &total{est: c.EstablishmentID}
+			totals[c.BaseID] = tt
+		}
+		tt.bytes += int64(len(c.What))
+		tt.count++
+	}
+	for base, tt := range totals {
+		if _, err := t.exec(`INSERT INTO change_totals (base_id, establishment_id, bytes, count) VALUES (?, ?, ?, ?)
+			ON CONFLICT (base_id) DO UPDATE SET bytes = bytes + excluded.bytes, count = count + excluded.count`,
+			base, tt.est, tt.bytes, tt.count); err != nil {
+			return err
 		}
 	}
 	return nil

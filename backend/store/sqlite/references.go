@@ -26,9 +26,9 @@ var fileRefs = []fileRef{
 
 // storedRows are the rows that count against the quota without naming a
 // stored file: the change log of the bases (SPEC §17: changes count in the
-// storage quota), by the bytes of their text.
+// storage quota), by the bytes of their text, as change_totals keeps them.
 var storedRows = []fileRef{
-	{table: "changes", size: "length(CAST(what AS BLOB))", owned: "base_id IN (SELECT id FROM bases WHERE establishment_id = ?1)"},
+	{table: "change_totals", size: "bytes", owned: "establishment_id = ?1"},
 }
 
 // The queries built once from fileRefs and storedRows.

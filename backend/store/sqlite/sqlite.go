@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hebergement/console/backend/store"
@@ -25,6 +26,12 @@ var migrations embed.FS
 // DB is a SQLite database file holding the whole back-end state.
 type DB struct {
 	db *sql.DB
+	// wmu queues this process's write transactions in Go, first come first
+	// served, instead of in SQLite's busy handler, which polls with
+	// growing sleeps and lets a steady writer (the change log's group
+	// commit) starve an occasional one (a console's action) for seconds.
+	// Other processes still meet the busy handler.
+	wmu sync.Mutex
 }
 
 var _ store.Store = (*DB)(nil)
@@ -92,6 +99,8 @@ func (d *DB) Read(ctx context.Context, fn func(store.Tx) error) error {
 
 // Write runs fn in an immediate transaction.
 func (d *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
 	return d.run(ctx, nil, fn)
 }
 

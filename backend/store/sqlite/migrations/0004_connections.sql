@@ -20,6 +20,16 @@ CREATE TABLE changes (
     what             TEXT NOT NULL
 );
 CREATE INDEX changes_base ON changes (base_id, id);
+-- The bytes and count of each base's log, kept with every append, so that
+-- the quota reads one row per base instead of summing the log.
+CREATE TABLE change_totals (
+    base_id          INTEGER PRIMARY KEY REFERENCES bases (id) ON DELETE CASCADE,
+    establishment_id INTEGER NOT NULL REFERENCES establishments (id) ON DELETE CASCADE,
+    bytes            INTEGER NOT NULL,
+    count            INTEGER NOT NULL
+);
+CREATE INDEX change_totals_establishment ON change_totals (establishment_id);
+
 CREATE TRIGGER changes_append_only BEFORE UPDATE ON changes
 BEGIN
     SELECT RAISE(ABORT, 'the change log is append-only');
