@@ -54,6 +54,9 @@ type Config struct {
 	// PublicURL is the stand-in's base URL as users reach it (a provider's
 	// host name behind a proxy); "" means http:// and the bound address.
 	PublicURL string
+	// ClientRate is the stand-in's per-address rate of connections and
+	// changes (standin.Config.ClientRate: 0 the default, negative none).
+	ClientRate float64
 	// HTTPOptional runs the app without the stand-in, and says so, when its
 	// address cannot be listened on (the local console), instead of failing.
 	HTTPOptional bool
@@ -258,7 +261,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		// The process that runs the stand-in holds the hosted servers'
 		// connections (see backend/connections.go).
 		a.b.HoldConnections(true)
-		h := standin.New(standin.Config{Backend: a.b, BaseURL: a.PublicURL(), Health: a.Health,
+		h := standin.New(standin.Config{Backend: a.b, BaseURL: a.PublicURL(), Health: a.Health, ClientRate: a.cfg.ClientRate,
 			Observe: a.observeHTTP, Logger: a.logger(HTTP)})
 		a.runHTTP(g, gctx, HTTP, standin.NewServer(h, a.logger(HTTP)), httpL)
 		if err := writeStandInURL(a.cfg.DataDir, a.PublicURL()); err != nil {

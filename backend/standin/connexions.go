@@ -80,6 +80,9 @@ type connected struct {
 // connect is POST /{number}/connexions: 201 with the connection's id, 429
 // when no licence is free, 503 when the server does not serve.
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {
+	if !h.rates.allow(w, r) {
+		return
+	}
 	hs, ok := h.establishment(w, r)
 	if !ok {
 		return
@@ -168,6 +171,9 @@ type recorded struct {
 // change is POST /{number}/saisies: 201 once the change is durable in the
 // log of the base in service.
 func (h *Handler) change(w http.ResponseWriter, r *http.Request) {
+	if !h.rates.allow(w, r) {
+		return
+	}
 	hs, ok := h.establishment(w, r)
 	if !ok {
 		return

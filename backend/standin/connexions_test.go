@@ -235,3 +235,28 @@ func FuzzConnectBody(f *testing.F) {
 		}
 	})
 }
+
+// TestClientRate: one address looping on POST …/connexions is slowed down
+// with 429 past its burst; another address is not.
+func TestClientRate(t *testing.T) {
+	s := newSchools(t)
+	s.h = standin.New(standin.Config{Backend: s.b, ClientRate: 1}) // bursts of 10
+	limited := 0
+	for range 30 {
+		if code, id := s.connect(t, 0, "E", "", "eleve"); code == http.StatusTooManyRequests {
+			limited++
+		} else if code == http.StatusCreated {
+			s.do(t, "DELETE", "/"+s.numbers[0]+"/connexions/"+id, "")
+		}
+	}
+	if limited < 15 {
+		t.Fatalf("%d of 30 fast connections slowed down", limited)
+	}
+	req := httptest.NewRequest("POST", "/"+s.numbers[0]+"/connexions", strings.NewReader(`{"user":"E","mode":"eleve"}`))
+	req.RemoteAddr = "198.51.100.99:4000"
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("another address: %d", rec.Code)
+	}
+}

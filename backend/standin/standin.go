@@ -62,6 +62,11 @@ type Config struct {
 	// Clients serves the hosted server's clients (connections, changes);
 	// nil means Backend when it can, else those routes do not exist.
 	Clients Clients
+	// ClientRate is how many connections and changes one client address
+	// may send per second, in bursts of ten times as many; 0 means
+	// DefaultClientRate, negative no limit (behind a proxy, where every
+	// client has the proxy's address, limit there instead).
+	ClientRate float64
 	// BaseURL is the stand-in's public address, from which the Espaces'
 	// public URLs are made, e.g. "http://127.0.0.1:8080".
 	BaseURL string
@@ -76,14 +81,15 @@ type Config struct {
 
 // Handler is the stand-in's http.Handler.
 type Handler struct {
-	cfg Config
-	log *log.Logger
-	mux *http.ServeMux
+	cfg   Config
+	log   *log.Logger
+	mux   *http.ServeMux
+	rates *addrLimiter
 }
 
 // New builds the stand-in's handler.
 func New(cfg Config) *Handler {
-	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), rates: newAddrLimiter(cfg.ClientRate)}
 	if h.log == nil {
 		h.log = log.New(io.Discard)
 	}

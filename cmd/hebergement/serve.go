@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/hebergement/console/backend/app"
 	"github.com/hebergement/console/backend/demo"
 	"github.com/hebergement/console/backend/scheduler"
+	"github.com/hebergement/console/backend/standin"
 	hssh "github.com/hebergement/console/ssh"
 )
 
@@ -23,6 +25,7 @@ func newServe(g *globals) *cobra.Command {
 	var cfg hssh.Config
 	var demoMode bool
 	var httpAddr, metricsAddr, publicURL string
+	var clientRate float64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the console over SSH, the PRONOTE.net stand-in over HTTP, the scheduler and the metrics",
@@ -40,6 +43,9 @@ func newServe(g *globals) *cobra.Command {
 			}
 			if err := checkPublicURL(publicURL); err != nil {
 				return err
+			}
+			if clientRate < 0 || math.IsNaN(clientRate) || math.IsInf(clientRate, 0) {
+				return fmt.Errorf("--http-client-rate: %v must be a number of requests per second, 0 for no limit", clientRate)
 			}
 			ctx := cmd.Context()
 			dir := g.data
@@ -72,7 +78,7 @@ func newServe(g *globals) *cobra.Command {
 			}
 			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
 			lg := g.logger(cmd.ErrOrStderr(), "")
-			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, Metrics: metricsAddr, Jobs: jobs(b),
+			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, ClientRate: standInRate(clientRate), Metrics: metricsAddr, Jobs: jobs(b),
 				Logger: lg})
 			if err != nil {
 				return err
@@ -105,6 +111,8 @@ func newServe(g *globals) *cobra.Command {
 	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:2222", "SSH address to listen on")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the HTTP stand-in of the hosted servers (PRONOTE.net); empty: none")
 	f.StringVar(&publicURL, "public-url", "", "base URL of the stand-in as users reach it, shown in the consoles (default: http://ADDRESS of --http)")
+	f.Float64Var(&clientRate, "http-client-rate", standin.DefaultClientRate,
+		"connections and changes one client address may send to the stand-in per second, in bursts of ten times as many; 0: no limit (behind a proxy, limit there)")
 	f.StringVar(&metricsAddr, "metrics", "127.0.0.1:9100", "address of the Prometheus metrics listener (/metrics); empty: none")
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&demoMode, "demo", false, "seed a demo establishment (a temporary data folder unless --data names an empty one)")
@@ -180,4 +188,13 @@ func checkPublicURL(s string) error {
 		return fmt.Errorf("--public-url: %q is not a base URL such as https://pronote.example.org (http or https, a host, no user, query or fragment)", s)
 	}
 	return nil
+}
+
+// standInRate is --http-client-rate as the stand-in reads it: 0 (no limit)
+// becomes its negative "none", since its 0 is the default.
+func standInRate(perSecond float64) float64 {
+	if perSecond <= 0 {
+		return -1
+	}
+	return perSecond
 }
