@@ -17,115 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
-
-// Mode is how a client connects: one of the three modes of the PRONOTE
-// client, or one of the Espaces of PRONOTE.net.
-type Mode string
-
-// The modes and Espaces, as the stand-in's JSON names them (SPEC §8).
-const (
-	Administratif Mode = "administratif"
-	Enseignant    Mode = "enseignant"
-	VieScolaire   Mode = "viescolaire"
-	Professeur    Mode = "professeur"
-	Parent        Mode = "parent"
-	Eleve         Mode = "eleve"
-)
-
-// Modes are every mode, in the order the console lists them.
-var Modes = []Mode{Administratif, Enseignant, VieScolaire, Professeur, Parent, Eleve}
-
-// ParseMode reads a mode as the stand-in receives it (exactly, no case
-// folding: a client sends one of six fixed words).
-func ParseMode(s string) (Mode, bool) {
-	for _, m := range Modes {
-		if string(m) == s {
-			return m, true
-		}
-	}
-	return "", false
-}
-
-// Kind is what a mode counts against: the administratif seats, the
-// enseignant seats, or nothing (vie scolaire and the Espaces are unlimited).
-type Kind int
-
-// The kinds, which are also the series of the history.
-const (
-	KindAdmin Kind = iota
-	KindTeacher
-	KindVieScolaire
-	KindEspaces
-	NumKinds
-)
-
-// Kind is what m counts against.
-func (m Mode) Kind() Kind {
-	switch m {
-	case Administratif:
-		return KindAdmin
-	case Enseignant:
-		return KindTeacher
-	case VieScolaire:
-		return KindVieScolaire
-	}
-	return KindEspaces
-}
-
-// French is the mode as the console shows it.
-func (m Mode) French() string {
-	switch m {
-	case Administratif:
-		return "Mode administratif"
-	case Enseignant:
-		return "Mode enseignant"
-	case VieScolaire:
-		return "Vie scolaire"
-	case Professeur:
-		return "Espace Professeurs"
-	case Parent:
-		return "Espace Parents"
-	case Eleve:
-		return "Espace Élèves"
-	}
-	return string(m)
-}
-
-// French is the kind as the console's gauges and chart name it.
-func (k Kind) French() string {
-	return [...]string{"Mode administratif", "Mode enseignant", "Vie scolaire", "Espaces"}[k]
-}
-
-// AdminGroup is the group that reserved seats are kept for.
-const AdminGroup = "Administration"
-
-// InAdminGroup reports whether a group names the groupe Administration,
-// ASCII case and surrounding spaces aside (the group is free text). Only
-// ASCII letters fold: strings.EqualFold would take "Adminiſtration" (a
-// long s) for it, which no one reads as the same word.
-func InAdminGroup(group string) bool {
-	g := strings.TrimSpace(group)
-	if len(g) != len(AdminGroup) {
-		return false
-	}
-	for i := 0; i < len(g); i++ {
-		a, b := g[i], AdminGroup[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
-			return false
-		}
-	}
-	return true
-}
 
 // Limits are the seats of a contract. Teacher 0 is unlimited; 0 ≤ Reserved
 // ≤ Admin.
@@ -243,28 +137,6 @@ func (e *SeatError) Error() string {
 }
 
 func (e *SeatError) Unwrap() error { return ErrNoSeat }
-
-// Sample is one 5-minute bucket of an establishment's history: the most
-// connections held at once in each kind, and the connections refused.
-type Sample struct {
-	Establishment int64
-	At            time.Time // the bucket's start
-	Peak          [NumKinds]int
-	Refused       int
-}
-
-// Refusal is one connection refused for lack of a licence.
-type Refusal struct {
-	Establishment int64
-	At            time.Time
-	User, Group   string
-	Mode          Mode
-	Addr          string
-	Reason        string
-}
-
-// KeptRefusals is how many refusals each pool keeps for the console.
-const KeptRefusals = 20
 
 // Pool is the connections of one establishment's server.
 type Pool struct {
@@ -582,46 +454,6 @@ func (b *Broker) Sweep(now time.Time) {
 	}
 }
 
-// Drain returns the history buckets closed since the last Drain, the
-// bucket being filled when it changed, and the refusals not drained yet,
-// for the back end to store.
-func (b *Broker) Drain(now time.Time) ([]Sample, []Refusal) {
-	var samples []Sample
-	var refusals []Refusal
-	for _, p := range b.Pools() {
-		p.mu.Lock()
-		p.touch(now)
-		samples = append(samples, p.done...)
-		p.done = nil
-		if p.dirty {
-			samples = append(samples, p.cur)
-			p.dirty = false
-		}
-		if p.fresh > 0 {
-			refusals = append(refusals, p.refusals[len(p.refusals)-p.fresh:]...)
-			p.fresh = 0
-		}
-		p.mu.Unlock()
-	}
-	return samples, refusals
-}
-
-// Restore gives Drain back what could not be stored, so that it is tried
-// again.
-func (b *Broker) Restore(samples []Sample, refusals []Refusal) {
-	for _, s := range samples {
-		p := b.Pool(s.Establishment)
-		p.mu.Lock()
-		if s.At.Equal(p.cur.At) {
-			p.dirty = true
-		} else {
-			p.done = append(p.done, s)
-		}
-		p.mu.Unlock()
-	}
-	_ = refusals // refusals are figures for people: a lost one is not worth a retry loop
-}
-
 // follow moves the pool to the period run and closes every connection
 // when that period is not the one they belong to (the server stopped, or
 // stopped and started again), returning how many closed. A reading older
@@ -672,45 +504,6 @@ func (p *Pool) remove(c *Conn, now time.Time) {
 	delete(p.conns, c.ID)
 	p.usage.add(c, -1)
 	p.version++
-}
-
-// refuse records a refusal in the current bucket and the latest ones.
-func (p *Pool) refuse(c Conn, reason string, now time.Time) {
-	p.version++
-	p.touch(now)
-	p.cur.Refused++
-	p.dirty = true
-	// At to the millisecond, as the store keeps it, so that a refusal held
-	// here and its stored copy are the same instant.
-	p.refusals = append(p.refusals, Refusal{Establishment: p.id, At: now.Truncate(time.Millisecond), User: c.User, Group: c.Group, Mode: c.Mode,
-		Addr: c.Addr, Reason: reason})
-	if over := len(p.refusals) - KeptRefusals; over > 0 {
-		p.refusals = append(p.refusals[:0], p.refusals[over:]...)
-	}
-	p.fresh = min(p.fresh+1, len(p.refusals))
-}
-
-// touch moves the history to now's bucket and raises its peaks to the
-// usage; the caller holds p.mu.
-func (p *Pool) touch(now time.Time) {
-	at := now.Truncate(Bucket)
-	if !p.cur.At.Equal(at) {
-		if !p.cur.At.IsZero() && (p.dirty || p.cur.Refused > 0 || p.cur.Peak != [NumKinds]int{}) {
-			p.done = append(p.done, p.cur)
-		}
-		p.cur = Sample{Establishment: p.id, At: at}
-		p.dirty = p.usage.Total() > 0
-	}
-	for k, n := range peaks(p.usage) {
-		if n > p.cur.Peak[k] {
-			p.cur.Peak[k] = n
-			p.dirty = true
-		}
-	}
-}
-
-func peaks(u Usage) [NumKinds]int {
-	return [NumKinds]int{u.Admin, u.Teacher, u.VieScolaire, u.Espaces}
 }
 
 // newID is a connection id: 128 random bits in hex, unguessable, so that
