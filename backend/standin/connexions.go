@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hebergement/console/backend"
 )
@@ -33,7 +34,8 @@ const (
 	msgBadJSON = "Requête illisible : le corps doit être un seul objet JSON, par exemple " +
 		`{"user": "M. DUPONT", "group": "Administration", "mode": "administratif"}.`
 	msgTooLarge      = "Requête trop volumineuse : 64 Kio au plus."
-	msgUnknownField  = "Champ inconnu dans la requête"
+	msgUnknownField  = "Champ inconnu dans la requête (les noms des champs s'écrivent en minuscules)"
+	msgTwice         = "Champ en double dans la requête"
 	msgBadMode       = "Mode inconnu : les modes sont administratif, enseignant, viescolaire, professeur, parent et eleve."
 	msgBadUser       = "Nom d'utilisateur manquant ou incorrect : de 1 à 100 caractères, sans caractère de contrôle."
 	msgBadGroup      = "Nom de groupe incorrect : 100 caractères au plus, sans caractère de contrôle."
@@ -88,7 +90,7 @@ func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body connectBody
-	if !decode(w, r, &body) {
+	if !decode(w, r, map[string]**string{"user": &body.User, "group": &body.Group, "mode": &body.Mode}) {
 		return
 	}
 	req := backend.ConnectRequest{Addr: clientAddr(r)}
@@ -179,7 +181,7 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body changeBody
-	if !decode(w, r, &body) {
+	if !decode(w, r, map[string]**string{"connexion": &body.Connexion, "what": &body.What}) {
 		return
 	}
 	switch {
@@ -224,20 +226,15 @@ func (h *Handler) clientError(w http.ResponseWriter, r *http.Request, err error)
 	}
 }
 
-// decode reads the body as exactly one JSON object into v: at most
-// MaxBody bytes, no unknown field, nothing after it. It answers 400 itself
-// and returns false otherwise.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+// decode reads the body as exactly one JSON object of string members, each
+// stored in its field: at most MaxBody bytes, every key one of fields,
+// exactly as written (encoding/json would take "User" for "user") and at
+// most once (it would keep the last of two), nothing after the object. It
+// answers 400 itself and returns false otherwise. A member that is null
+// leaves its field empty but present.
+func decode(w http.ResponseWriter, r *http.Request, fields map[string]**string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		// One object, then only white space.
-		if _, e := dec.Token(); e != io.EOF {
-			err = errTrailing
-		}
-	}
+	err := decodeObject(json.NewDecoder(r.Body), fields)
 	if err == nil {
 		return true
 	}
@@ -245,19 +242,67 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return false
 }
 
-var errTrailing = errors.New("data after the JSON object")
+// fieldError is a member the body may not have.
+type fieldError struct {
+	name  string
+	twice bool
+}
+
+func (e *fieldError) Error() string { return "field " + e.name }
+
+var errNotObject = errors.New("not one JSON object")
+
+func decodeObject(dec *json.Decoder, fields map[string]**string) error {
+	if tok, err := dec.Token(); err != nil {
+		return err
+	} else if tok != json.Delim('{') {
+		return errNotObject
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		dst, ok := fields[key]
+		switch {
+		case !ok:
+			return &fieldError{name: key}
+		case *dst != nil:
+			return &fieldError{name: key, twice: true}
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		*dst = &v
+	}
+	if tok, err := dec.Token(); err != nil {
+		return err
+	} else if tok != json.Delim('}') {
+		return errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF { // one object, then only white space
+		if err == nil {
+			err = errNotObject
+		}
+		return err
+	}
+	return nil
+}
 
 // decodeMessage is the French sentence of a decoding error.
 func decodeMessage(err error) string {
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	var field *fieldError
+	switch {
+	case errors.As(err, &tooLarge):
 		return msgTooLarge
-	}
-	// encoding/json words an unknown field `json: unknown field "name"`.
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if n, e := strconv.Unquote(name); e == nil && len(n) <= 64 {
-			return msgUnknownField + " : " + strconv.Quote(n) + "."
-		}
+	case errors.As(err, &field) && field.twice:
+		return msgTwice + " : " + strconv.Quote(field.name) + "."
+	case errors.As(err, &field) && utf8.ValidString(field.name) && len(field.name) <= 64:
+		return msgUnknownField + " : " + strconv.Quote(field.name) + "."
+	case errors.As(err, &field):
 		return msgUnknownField + "."
 	}
 	return msgBadJSON
