@@ -23,6 +23,9 @@
 //     move in the list while typing;
 //   - disconnecting and the reserved licences need PermConnections; a role
 //     without it sees everything and a line saying who may act;
+//   - in a console beside a serve (ConnectionsView.Held false) the live
+//     connections are in the serve process: the table says so, once, d is
+//     not offered (pressed, the status line says why) and e still works;
 //   - every string a client sent (user, group, address) and every reason
 //     is cleaned before it is drawn: the tables clean their cells, the
 //     rest goes through common.Clean.
@@ -156,6 +159,13 @@ func (t *Tab) Permission() backend.Permission { return backend.PermConnections }
 
 // canAct reports whether the session may disconnect and reserve.
 func (t *Tab) canAct() bool { return t.c.Session.Can(backend.PermConnections) }
+
+// canDisconnect reports whether d is offered: the session may act and this
+// process holds the live connections (a local console beside a serve does
+// not; the reserved licences are in the store, and e works from anywhere).
+func (t *Tab) canDisconnect() bool {
+	return t.canAct() && t.loaded && t.err == nil && t.data.Held
+}
 
 // Load reads the connections, their history and the refusals, and the
 // console's clock for the idle times.

@@ -155,8 +155,10 @@ func TestSnapshotConnectionsStopped(t *testing.T) {
 	})
 }
 
-// Another process holds the live connections: the tab says so instead of
-// claiming that nobody is connected, and still shows the history.
+// Another process holds the live connections: the tab says so, once and
+// without claiming the history is live, instead of claiming that nobody is
+// connected; it still shows the history, offers e but not d, and says why
+// when d is pressed.
 func TestSnapshotConnectionsNotHeld(t *testing.T) {
 	t.Parallel()
 	eachSize(t, func(t *testing.T, w, h int) {
@@ -165,17 +167,38 @@ func TestSnapshotConnectionsNotHeld(t *testing.T) {
 		tab := testTab(f.Context(t, s))
 		tabtest.Run(tab)
 		v := tabtest.View(t, tab, w, h)
-		wants(t, v, "hebergement serve", "4 licences", "30 licences", "1 sur 4")
-		if strings.Contains(v, "0/4") || strings.Contains(v, "Aucun utilisateur connecté") {
+		wants(t, v, "Licences du contrat", "4 licences", "30 licences", "1 sur 4", "datent de moins")
+		if n := strings.Count(v, "hebergement serve"); n != 1 {
+			t.Errorf("the notice is said %d times, want once:\n%s", n, v)
+		}
+		if strings.Contains(v, "0/4") || strings.Contains(v, "Aucun utilisateur connecté") || strings.Contains(v, "à jour") {
 			t.Errorf("the tab claims figures it does not have:\n%s", v)
 		}
 		tab.setView(viewHistory)
 		wants(t, tabtest.View(t, tab, w, h), "pic 30/30")
 		tab.setView(viewConns)
 		tabtest.Snapshot(t, f.Normalize(tabtest.View(t, tab, w, h)))
-		tab.Update(press1("d"))
-		if text, _ := tab.c.StatusLine(); !strings.Contains(text, "hebergement serve") || tab.c.Dialog() != nil {
-			t.Errorf("disconnect without the connections: status %q, dialog %v", text, tab.c.Dialog())
+		var full []keyHelp
+		for _, col := range tab.FullHelp() {
+			full = append(full, helpOf(col)...)
+		}
+		short := fmt.Sprint(helpOf(tab.ShortHelp()))
+		if strings.Contains(short, "déconnecter") || strings.Contains(fmt.Sprint(full), "déconnecter") ||
+			!strings.Contains(short, "e licences réservées") {
+			t.Errorf("help without the connections: %s; full %s", short, full)
+		}
+		for _, k := range []string{"d", "delete"} {
+			tab.c.SetStatus("", common.StatusInfo)
+			tab.Update(press1(k))
+			if text, kind := tab.c.StatusLine(); !strings.Contains(text, "ouvrez la console par ssh") || kind != common.StatusErr ||
+				tab.c.Dialog() != nil {
+				t.Errorf("%s without the connections: status %q, dialog %v", k, text, tab.c.Dialog())
+			}
+		}
+		// The reserved licences are in the store: e works here too.
+		tab.Update(press1("e"))
+		if tab.c.Dialog() == nil {
+			t.Error("e opened nothing in a console beside a serve")
 		}
 	})
 }
