@@ -96,6 +96,8 @@ type Tab struct {
 	// haystacks are the connections' texts for the filter, folded, built
 	// when a filter is first typed after a load.
 	haystacks []string
+	// chartCache is the chart built for the load shown (chart.go).
+	chartCache chartCache
 	// every is the periodic reload's interval, 0 for none (tests);
 	// ticking tells that it runs.
 	every   time.Duration
@@ -243,7 +245,7 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 
 func (t *Tab) setData(m loadedMsg) {
 	t.loaded, t.err = true, m.err
-	t.data, t.now, t.haystacks = m.view, m.now, nil
+	t.data, t.now, t.haystacks, t.chartCache = m.view, m.now, nil, chartCache{}
 	if !t.data.Held {
 		// This process's broker is not the one the clients reach: what it
 		// holds is not the live connections.
