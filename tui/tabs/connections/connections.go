@@ -268,6 +268,7 @@ func (t *Tab) setData(m loadedMsg) {
 func (t *Tab) refilter() {
 	t.conns.SetRows(t.connRows())
 	t.conns.SetEmpty(t.connsEmpty())
+	t.sizeConns() // the names kept may be shorter, or none left
 }
 
 // connsEmpty is the line of the connections table when it has no row.

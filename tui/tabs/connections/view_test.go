@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/tui/common"
 	"github.com/hebergement/console/tui/components"
 	"github.com/hebergement/console/tui/internal/tabtest"
 )
@@ -199,5 +200,46 @@ func TestChartColumns(t *testing.T) {
 	}
 	if unit, r, k := columns(10, 90*time.Second, 4); unit != 90*time.Second || r != 1 || k != 3 {
 		t.Errorf("buckets of 90 s: %v, %d, %d", unit, r, k)
+	}
+}
+
+// On a wide screen the Utilisateur column stops at userMax cells (a longer
+// name is cut with …) and the other columns follow it, rather than sitting
+// 90 cells to its right; a click right of the narrower table still selects
+// the row. At 80 columns the names have the room the others leave.
+func TestUserColumnWidth(t *testing.T) {
+	t.Parallel()
+	f, s := running(t, 30)
+	long := "Mme " + strings.Repeat("ABCDEFGHIJ", 6)
+	connect(t, f, "M. DUPONT", "Professeurs", "enseignant", "10.0.0.1")
+	connect(t, f, long, "Professeurs", "enseignant", "10.0.0.2")
+	tab := testTab(f.Context(t, s))
+	tabtest.Run(tab)
+	v := tabtest.View(t, tab, 160, 50)
+	if w := tab.conns.Widths()[0]; w != userMax {
+		t.Errorf("Utilisateur is %d cells wide at 160 columns, want %d", w, userMax)
+	}
+	want := "│▸ " + common.Fit("M. DUPONT", userMax) + " Professeurs"
+	wants(t, v, want, common.Fit(long, userMax)+" Professeurs", "…")
+	// A click on the blank right of the second row selects it.
+	y := tab.lowerRect.Y + 1 + 2
+	tab.Update(tea.MouseClickMsg{X: 150, Y: y, Button: tea.MouseLeft})
+	if r, _ := tab.conns.Selected(); r.Cells[0] != long {
+		t.Errorf("the click selected %q", r.Cells[0])
+	}
+	// Filtered down to the short name, the column stays within its cap,
+	// and the table follows.
+	press(tab, "/")
+	typeText(tab, "dupont")
+	if w := tab.conns.Widths()[0]; w > userMax {
+		t.Errorf("filtered: Utilisateur is %d cells wide", w)
+	}
+	press(tab, "esc")
+	tabtest.View(t, tab, 80, 24)
+	if w := tab.conns.Widths()[0]; w >= userMax || w < 20 {
+		t.Errorf("Utilisateur is %d cells wide at 80 columns", w)
+	}
+	if tw, _ := tab.conns.Size(); tw != components.FrameInner(80, 0).W {
+		t.Errorf("at 80 columns the table is %d cells wide", tw)
 	}
 }
