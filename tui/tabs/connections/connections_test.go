@@ -444,3 +444,50 @@ func TestHostileNames(t *testing.T) {
 		t.Errorf("the confirmation draws the name raw:\n%q", out)
 	}
 }
+
+// t sorts the texts as a French reader expects: case and accents aside,
+// "Élèves" among the E, before "Vie scolaire", "émile" between "Albert"
+// and "Zoé", "Espace Élèves" before "Espace Parents".
+func TestSortIgnoresCaseAndAccents(t *testing.T) {
+	t.Parallel()
+	f, s := running(t, 30)
+	connect(t, f, "Zoé", "Vie scolaire", "viescolaire", "10.0.0.1")
+	connect(t, f, "émile", "Élèves", "eleve", "10.0.0.2")
+	connect(t, f, "Albert", "Parents", "parent", "10.0.0.3")
+	connect(t, f, "Brigitte", "administration", "administratif", "10.0.0.4")
+	tab := testTab(f.Context(t, s))
+	tabtest.Run(tab)
+	order := func(texts ...string) {
+		t.Helper()
+		v := tabtest.View(t, tab, 80, 24)
+		_, v, _ = strings.Cut(v, "Utilisateur")
+		last := -1
+		for _, s := range texts {
+			i := strings.Index(v, s)
+			if i < last {
+				t.Errorf("%q is not after the one before it:\n%s", s, v)
+			}
+			last = i
+		}
+	}
+	press(tab, "t") // Utilisateur
+	order("Albert", "Brigitte", "émile", "Zoé")
+	press(tab, "t") // Groupe
+	order("administration", "Élèves", "Parents", "Vie scolaire")
+	press(tab, "t") // Mode ou Espace
+	order("Espace Élèves", "Espace Parents", "Mode administratif", "Vie scolaire")
+	press(tab, "T")
+	order("Vie scolaire", "Mode administratif", "Espace Parents", "Espace Élèves")
+}
+
+func TestSortText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Élèves": "eleves", "M. DUPONT": "m. dupont", "Œuvre Ñandú": "oeuvre nandu",
+		"Zoé\u200b": "zoe", "a\x1b[31mb": "ab",
+	} {
+		if got := sortText(in); got != want {
+			t.Errorf("sortText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
