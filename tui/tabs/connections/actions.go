@@ -60,7 +60,7 @@ func (t *Tab) disconnect() tea.Cmd {
 	}
 	c := t.c
 	if !t.data.Held {
-		c.SetStatus(notHeld, common.StatusErr)
+		c.SetStatus(notHeldAct, common.StatusErr)
 		return nil
 	}
 	row, ok := t.conns.Selected()

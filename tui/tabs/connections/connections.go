@@ -23,6 +23,9 @@
 //     move in the list while typing;
 //   - disconnecting and the reserved licences need PermConnections; a role
 //     without it sees everything and a line saying who may act;
+//   - in a console beside a serve (ConnectionsView.Held false) the live
+//     connections are in the serve process: the table says so, once, d is
+//     not offered (pressed, the status line says why) and e still works;
 //   - every string a client sent (user, group, address) and every reason
 //     is cleaned before it is drawn: the tables clean their cells, the
 //     rest goes through common.Clean.
@@ -93,6 +96,8 @@ type Tab struct {
 	// haystacks are the connections' texts for the filter, folded, built
 	// when a filter is first typed after a load.
 	haystacks []string
+	// chartCache is the chart built for the load shown (chart.go).
+	chartCache chartCache
 	// every is the periodic reload's interval, 0 for none (tests);
 	// ticking tells that it runs.
 	every   time.Duration
@@ -156,6 +161,13 @@ func (t *Tab) Permission() backend.Permission { return backend.PermConnections }
 
 // canAct reports whether the session may disconnect and reserve.
 func (t *Tab) canAct() bool { return t.c.Session.Can(backend.PermConnections) }
+
+// canDisconnect reports whether d is offered: the session may act and this
+// process holds the live connections (a local console beside a serve does
+// not; the reserved licences are in the store, and e works from anywhere).
+func (t *Tab) canDisconnect() bool {
+	return t.canAct() && t.loaded && t.err == nil && t.data.Held
+}
 
 // Load reads the connections, their history and the refusals, and the
 // console's clock for the idle times.
@@ -233,7 +245,7 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 
 func (t *Tab) setData(m loadedMsg) {
 	t.loaded, t.err = true, m.err
-	t.data, t.now, t.haystacks = m.view, m.now, nil
+	t.data, t.now, t.haystacks, t.chartCache = m.view, m.now, nil, chartCache{}
 	if !t.data.Held {
 		// This process's broker is not the one the clients reach: what it
 		// holds is not the live connections.
@@ -256,6 +268,7 @@ func (t *Tab) setData(m loadedMsg) {
 func (t *Tab) refilter() {
 	t.conns.SetRows(t.connRows())
 	t.conns.SetEmpty(t.connsEmpty())
+	t.sizeConns() // the names kept may be shorter, or none left
 }
 
 // connsEmpty is the line of the connections table when it has no row.

@@ -155,8 +155,10 @@ func TestSnapshotConnectionsStopped(t *testing.T) {
 	})
 }
 
-// Another process holds the live connections: the tab says so instead of
-// claiming that nobody is connected, and still shows the history.
+// Another process holds the live connections: the tab says so, once and
+// without claiming the history is live, instead of claiming that nobody is
+// connected; it still shows the history, offers e but not d, and says why
+// when d is pressed.
 func TestSnapshotConnectionsNotHeld(t *testing.T) {
 	t.Parallel()
 	eachSize(t, func(t *testing.T, w, h int) {
@@ -165,17 +167,38 @@ func TestSnapshotConnectionsNotHeld(t *testing.T) {
 		tab := testTab(f.Context(t, s))
 		tabtest.Run(tab)
 		v := tabtest.View(t, tab, w, h)
-		wants(t, v, "hebergement serve", "4 licences", "30 licences", "1 sur 4")
-		if strings.Contains(v, "0/4") || strings.Contains(v, "Aucun utilisateur connecté") {
+		wants(t, v, "Licences du contrat", "4 licences", "30 licences", "1 sur 4", "datent de moins")
+		if n := strings.Count(v, "hebergement serve"); n != 1 {
+			t.Errorf("the notice is said %d times, want once:\n%s", n, v)
+		}
+		if strings.Contains(v, "0/4") || strings.Contains(v, "Aucun utilisateur connecté") || strings.Contains(v, "à jour") {
 			t.Errorf("the tab claims figures it does not have:\n%s", v)
 		}
 		tab.setView(viewHistory)
 		wants(t, tabtest.View(t, tab, w, h), "pic 30/30")
 		tab.setView(viewConns)
 		tabtest.Snapshot(t, f.Normalize(tabtest.View(t, tab, w, h)))
-		tab.Update(press1("d"))
-		if text, _ := tab.c.StatusLine(); !strings.Contains(text, "hebergement serve") || tab.c.Dialog() != nil {
-			t.Errorf("disconnect without the connections: status %q, dialog %v", text, tab.c.Dialog())
+		var full []keyHelp
+		for _, col := range tab.FullHelp() {
+			full = append(full, helpOf(col)...)
+		}
+		short := fmt.Sprint(helpOf(tab.ShortHelp()))
+		if strings.Contains(short, "déconnecter") || strings.Contains(fmt.Sprint(full), "déconnecter") ||
+			!strings.Contains(short, "e licences réservées") {
+			t.Errorf("help without the connections: %s; full %s", short, full)
+		}
+		for _, k := range []string{"d", "delete"} {
+			tab.c.SetStatus("", common.StatusInfo)
+			tab.Update(press1(k))
+			if text, kind := tab.c.StatusLine(); !strings.Contains(text, "ouvrez la console par ssh") || kind != common.StatusErr ||
+				tab.c.Dialog() != nil {
+				t.Errorf("%s without the connections: status %q, dialog %v", k, text, tab.c.Dialog())
+			}
+		}
+		// The reserved licences are in the store: e works here too.
+		tab.Update(press1("e"))
+		if tab.c.Dialog() == nil {
+			t.Error("e opened nothing in a console beside a serve")
 		}
 	})
 }
@@ -419,5 +442,52 @@ func TestHostileNames(t *testing.T) {
 	tabtest.CheckClean(t, out)
 	if strings.Contains(out, "pwn") || strings.Contains(out, "\x1b[2J") {
 		t.Errorf("the confirmation draws the name raw:\n%q", out)
+	}
+}
+
+// t sorts the texts as a French reader expects: case and accents aside,
+// "Élèves" among the E, before "Vie scolaire", "émile" between "Albert"
+// and "Zoé", "Espace Élèves" before "Espace Parents".
+func TestSortIgnoresCaseAndAccents(t *testing.T) {
+	t.Parallel()
+	f, s := running(t, 30)
+	connect(t, f, "Zoé", "Vie scolaire", "viescolaire", "10.0.0.1")
+	connect(t, f, "émile", "Élèves", "eleve", "10.0.0.2")
+	connect(t, f, "Albert", "Parents", "parent", "10.0.0.3")
+	connect(t, f, "Brigitte", "administration", "administratif", "10.0.0.4")
+	tab := testTab(f.Context(t, s))
+	tabtest.Run(tab)
+	order := func(texts ...string) {
+		t.Helper()
+		v := tabtest.View(t, tab, 80, 24)
+		_, v, _ = strings.Cut(v, "Utilisateur")
+		last := -1
+		for _, s := range texts {
+			i := strings.Index(v, s)
+			if i < last {
+				t.Errorf("%q is not after the one before it:\n%s", s, v)
+			}
+			last = i
+		}
+	}
+	press(tab, "t") // Utilisateur
+	order("Albert", "Brigitte", "émile", "Zoé")
+	press(tab, "t") // Groupe
+	order("administration", "Élèves", "Parents", "Vie scolaire")
+	press(tab, "t") // Mode ou Espace
+	order("Espace Élèves", "Espace Parents", "Mode administratif", "Vie scolaire")
+	press(tab, "T")
+	order("Vie scolaire", "Mode administratif", "Espace Parents", "Espace Élèves")
+}
+
+func TestSortText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Élèves": "eleves", "M. DUPONT": "m. dupont", "Œuvre Ñandú": "oeuvre nandu",
+		"Zoé\u200b": "zoe", "a\x1b[31mb": "ab",
+	} {
+		if got := sortText(in); got != want {
+			t.Errorf("sortText(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func (t *Tab) ShortHelp() []key.Binding {
 		if t.filter.Value() != "" {
 			out = append(out, k.ClearFilter)
 		}
-		if can {
+		if t.canDisconnect() {
 			out = append(out, k.Disconnect)
 		}
 	}
@@ -77,8 +77,11 @@ func (t *Tab) FullHelp() [][]key.Binding {
 		{k.NextView, k.PrevView},
 		{k.Filter, k.Apply, k.ClearFilter},
 	}
-	if t.canAct() {
+	switch {
+	case t.canDisconnect():
 		out = append(out, []key.Binding{k.Disconnect, k.Reserve})
+	case t.canAct():
+		out = append(out, []key.Binding{k.Reserve})
 	}
 	return append(out,
 		[]key.Binding{tk.Up, tk.Down, tk.Top, tk.Bottom},

@@ -22,13 +22,20 @@ import (
 //     service is said in the pane's title rather than on a line of its
 //     own; a stopped one always has its line;
 //   - when another process holds the live connections (Held false), the
-//     figures in use are unknown here: the pane gives the licences of the
-//     contract and says where to look, and nothing claims 0 used.
+//     figures in use are unknown here: the pane, titled "Licences du
+//     contrat", gives the licences of the contract and nothing claims 0
+//     used; the connections' table says why, once (notHeld).
 
-// notHeld is what the tab says when the live connections are in another
-// process.
-const notHeld = "Les connexions en cours sont suivies par le processus qui sert le serveur web (hebergement serve) : " +
-	"ouvrez la console par ssh pour les voir. L'historique et les refus sont à jour."
+// notHeld is what the connections' table says when the live connections
+// are in another process. The history and the refusals come from the
+// store, which that process fills every 30 s, and the tab reads them again
+// every RefreshEvery: they lag by less than a minute.
+const notHeld = "Les connexions en cours sont tenues par le processus qui sert le serveur web (hebergement serve) ; " +
+	"l'historique et les refus datent de moins d'une minute."
+
+// notHeldAct is the status line when d is pressed in such a console.
+const notHeldAct = "Impossible de déconnecter depuis cette console : les connexions en cours sont tenues par " +
+	"le processus hebergement serve ; ouvrez la console par ssh."
 
 // gaugeBar is the bar of every licence gauge, so that they line up.
 const gaugeBar = 20
@@ -58,8 +65,6 @@ func (t *Tab) licenceItems() []components.Item {
 	switch {
 	case !v.InService:
 		items = append(items, components.Text("Le serveur est arrêté : aucune connexion possible avant sa mise en service.", components.ToneDanger))
-	case !v.Held:
-		items = append(items, components.Text(notHeld, components.ToneWarning))
 	case !t.compact():
 		items = append(items, components.Text("Le serveur est en service : les utilisateurs peuvent se connecter.", components.ToneOK))
 	}
@@ -110,9 +115,14 @@ func (t *Tab) licenceItems() []components.Item {
 // server in service.
 func (t *Tab) compact() bool { return t.h < 24 }
 
-// licencesTitle is the pane's title.
+// licencesTitle is the pane's title: the figures are the contract's alone
+// when the connections are held elsewhere.
 func (t *Tab) licencesTitle() string {
-	if t.compact() && t.loaded && t.err == nil && t.data.InService && t.data.Held {
+	switch {
+	case !t.loaded || t.err != nil:
+	case !t.data.Held:
+		return "Licences du contrat"
+	case t.compact() && t.data.InService:
 		return "Licences · serveur en service"
 	}
 	return "Licences"

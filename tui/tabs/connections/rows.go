@@ -20,7 +20,9 @@ import (
 //     admission or change sent): "< 1 min", "3 min", "1 h 05"; a client
 //     silent for 5 minutes is let go (SPEC §8), so it rarely reads more;
 //   - the sort keys are the instants (Depuis) and the idle seconds
-//     (Inactif), so that t sorts them as times, not as text;
+//     (Inactif), so that t sorts them as times, not as text, and the texts
+//     (user, group, mode) folded like the filter, so that "Élèves" sorts
+//     among the E, before "Vie scolaire", and case does not count;
 //   - the filter keeps the connections whose user, group, mode or Espace
 //     (as shown) or address holds what was typed, ignoring case and
 //     accents ("eleve" finds "Espace Élèves").
@@ -60,18 +62,42 @@ func (t *Tab) connRows() []components.Row {
 		}
 	}
 	rows := make([]components.Row, 0, len(conns))
+	// Groups and modes repeat: each is folded once.
+	folded := map[string]string{}
+	foldOnce := func(s string) string {
+		f, ok := folded[s]
+		if !ok {
+			f = sortText(s)
+			folded[s] = f
+		}
+		return f
+	}
 	for i, c := range conns {
 		if q != "" && !strings.Contains(t.haystacks[i], q) {
 			continue
 		}
 		d := max(t.now.Sub(c.Seen), 0)
+		mode := c.Mode.French()
 		rows = append(rows, components.Row{
 			Key:   c.ID,
-			Cells: []string{c.User, c.Group, c.Mode.French(), c.Addr, clockTime(c.Since, t.now), idle(d)},
-			Sort:  []string{"", "", "", "", sortTime(c.Since), fmt.Sprintf("%012d", int64(d/time.Second))},
+			Cells: []string{c.User, c.Group, mode, c.Addr, clockTime(c.Since, t.now), idle(d)},
+			Sort: []string{sortText(c.User), foldOnce(c.Group), foldOnce(mode), "", sortTime(c.Since),
+				fmt.Sprintf("%012d", int64(d/time.Second))},
 		})
 	}
 	return rows
+}
+
+// sortText is a text cell's sort key: as shown (cleaned), folded. Only
+// the order depends on it, never what is drawn. Printable ASCII, most
+// names, needs neither the cleaning nor the accents' replacer.
+func sortText(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return fold(common.Clean(s))
+		}
+	}
+	return strings.ToLower(s)
 }
 
 // refusalRows are the latest refusals, newest first, keyed by their rank
@@ -99,11 +125,14 @@ func (t *Tab) connByID(id string) (backend.Connection, bool) {
 	return backend.Connection{}, false
 }
 
-// folds are the accented letters of French and their plain forms.
+// folds are the accented letters of French, and of the names most met
+// beside them, and their plain forms.
 var folds = strings.NewReplacer(
 	"à", "a", "â", "a", "ä", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
 	"î", "i", "ï", "i", "ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ÿ", "y", "œ", "oe", "æ", "ae",
+	"á", "a", "ã", "a", "å", "a", "ì", "i", "í", "i", "ñ", "n", "ò", "o", "ó", "o", "õ", "o", "ø", "o",
+	"ú", "u", "ý", "y", "ß", "ss",
 )
 
-// fold is s for the filter: lower case, without accents.
+// fold is s for the filter and the sort: lower case, without accents.
 func fold(s string) string { return folds.Replace(strings.ToLower(s)) }

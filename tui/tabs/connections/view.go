@@ -50,7 +50,7 @@ func (t *Tab) SetSize(w, h int) {
 		t.view = viewConns
 	}
 	in := components.FrameInner(t.lowerRect.W, t.lowerRect.H)
-	t.conns.SetSize(in.W, max(in.H-t.filterLines(), 0))
+	t.sizeConns()
 	t.filter.SetWidth(max(in.W-1-len([]rune(t.filter.Prompt))-1, 1))
 	// The refusals take their rows' height, leaving the reason at least a
 	// blank line and two lines under them when the pane has 6 lines.
@@ -59,6 +59,28 @@ func (t *Tab) SetSize(w, h int) {
 		detail = 3
 	}
 	t.refusals.SetSize(in.W, max(min(max(t.refusals.Len(), 1)+1, in.H-detail), 0))
+}
+
+// userMax is the most cells the Utilisateur column takes. It is the
+// table's flexible column, which takes the room the others leave; on a
+// wide screen that would set the other columns far apart, so the table
+// ends short of the pane's border instead.
+const userMax = 40
+
+// sizeConns sizes the connections' table in the lower pane, under the
+// filter field when it shows, its Utilisateur column at most userMax
+// cells wide when it has rows (the line of an empty table keeps the
+// pane's width).
+func (t *Tab) sizeConns() {
+	in := components.FrameInner(t.lowerRect.W, t.lowerRect.H)
+	h := max(in.H-t.filterLines(), 0)
+	t.conns.SetSize(in.W, h)
+	if t.conns.Len() == 0 {
+		return
+	}
+	if ws := t.conns.Widths(); len(ws) > 0 && ws[0] > userMax {
+		t.conns.SetSize(in.W-(ws[0]-userMax), h)
+	}
 }
 
 // filterLines is 1 when the filter field shows (it has the focus or holds
@@ -207,6 +229,13 @@ func (t *Tab) mouse(msg tea.Msg) {
 		case viewConns:
 			if n := t.filterLines(); n > 0 {
 				m, ok = components.Within(m, components.Rect{Y: n, W: in.W, H: in.H - n})
+			}
+			// A click right of a table narrower than the pane is on its row.
+			if c, click := m.(tea.MouseClickMsg); ok && click && c.Y > 0 {
+				if tw, _ := t.conns.Size(); c.X >= tw && tw > 0 {
+					c.X = tw - 1
+					m = c
+				}
 			}
 			if ok {
 				t.conns.Update(m)

@@ -9,6 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/tui/common"
+	"github.com/hebergement/console/tui/components"
 	"github.com/hebergement/console/tui/internal/tabtest"
 )
 
@@ -137,4 +139,107 @@ func TestTickEndsWithTheConsole(t *testing.T) {
 		t.Fatal("the wait outlived the console")
 	}
 	c.Work().Wait()
+}
+
+// The 24-hour chart fills the width: at 160×50 the bars take at least
+// 85 % of the room beside the names and figures, the frame says what a
+// column covers, and a refusal at 10h stands right above the "10h" label.
+func TestChartFillsTheWidth(t *testing.T) {
+	t.Parallel()
+	f, s := busy(t)
+	tab := testTab(f.Context(t, s))
+	tabtest.Run(tab)
+	v := tabtest.View(t, tab, 160, 50)
+	wants(t, v, "Historique 24 h · 1 colonne = 12 min")
+	var bars, refus, axis []rune
+	for _, l := range strings.Split(v, "\n") {
+		switch {
+		case strings.Contains(l, "│ Administratif "):
+			bars = []rune(l)
+		case strings.Contains(l, "│ Refus "):
+			refus = []rune(l)
+		case strings.Contains(l, " 10h "):
+			axis = []rune(l)
+		}
+	}
+	n := 0
+	for _, r := range bars {
+		if strings.ContainsRune("·▁▂▃▄▅▆▇█", r) {
+			n++
+		}
+	}
+	if plotW := tab.plotWidth(components.FrameInner(160, 0).W - 1); n*100 < plotW*85 || n > plotW {
+		t.Errorf("the chart draws %d columns of %d:\n%s", n, plotW, v)
+	}
+	if refus == nil || axis == nil {
+		t.Fatalf("no refusals' band or no axis:\n%s", v)
+	}
+	at := strings.Index(string(axis), "10h")
+	at = len([]rune(string(axis)[:at]))
+	if first := strings.IndexRune(string(refus), '█'); len([]rune(string(refus)[:first])) != at {
+		t.Errorf("the 10h refusal is not above 10h:\n%s\n%s", string(refus), string(axis))
+	}
+}
+
+// A column covers whole minutes, a bucket at least, and the chart fills 85 %
+// of its width at every width up to 280 bars (beyond, a column of 6 minutes
+// is the least but one bucket), taking the span the chart's own grouping
+// takes, so that the title says what is drawn.
+func TestChartColumns(t *testing.T) {
+	t.Parallel()
+	for w := 12; w <= 280; w++ {
+		unit, r, k := columns(288, 5*time.Minute, w)
+		cols := (288*r + k - 1) / k
+		if unit != time.Minute || r != 5 || k < r || cols > w || cols*100 < w*roundFill ||
+			components.Group(cols*k, w) != k {
+			t.Errorf("%d columns: %v × %d, %d columns drawn", w, unit, k, cols)
+		}
+	}
+	if unit, r, k := columns(288, 5*time.Minute, 1000); unit*time.Duration(k) != 5*time.Minute || r != 5 {
+		t.Errorf("a wide chart: columns of %v, want a bucket", unit*time.Duration(k))
+	}
+	if unit, r, k := columns(10, 90*time.Second, 4); unit != 90*time.Second || r != 1 || k != 3 {
+		t.Errorf("buckets of 90 s: %v, %d, %d", unit, r, k)
+	}
+}
+
+// On a wide screen the Utilisateur column stops at userMax cells (a longer
+// name is cut with …) and the other columns follow it, rather than sitting
+// 90 cells to its right; a click right of the narrower table still selects
+// the row. At 80 columns the names have the room the others leave.
+func TestUserColumnWidth(t *testing.T) {
+	t.Parallel()
+	f, s := running(t, 30)
+	long := "Mme " + strings.Repeat("ABCDEFGHIJ", 6)
+	connect(t, f, "M. DUPONT", "Professeurs", "enseignant", "10.0.0.1")
+	connect(t, f, long, "Professeurs", "enseignant", "10.0.0.2")
+	tab := testTab(f.Context(t, s))
+	tabtest.Run(tab)
+	v := tabtest.View(t, tab, 160, 50)
+	if w := tab.conns.Widths()[0]; w != userMax {
+		t.Errorf("Utilisateur is %d cells wide at 160 columns, want %d", w, userMax)
+	}
+	want := "│▸ " + common.Fit("M. DUPONT", userMax) + " Professeurs"
+	wants(t, v, want, common.Fit(long, userMax)+" Professeurs", "…")
+	// A click on the blank right of the second row selects it.
+	y := tab.lowerRect.Y + 1 + 2
+	tab.Update(tea.MouseClickMsg{X: 150, Y: y, Button: tea.MouseLeft})
+	if r, _ := tab.conns.Selected(); r.Cells[0] != long {
+		t.Errorf("the click selected %q", r.Cells[0])
+	}
+	// Filtered down to the short name, the column stays within its cap,
+	// and the table follows.
+	press(tab, "/")
+	typeText(tab, "dupont")
+	if w := tab.conns.Widths()[0]; w > userMax {
+		t.Errorf("filtered: Utilisateur is %d cells wide", w)
+	}
+	press(tab, "esc")
+	tabtest.View(t, tab, 80, 24)
+	if w := tab.conns.Widths()[0]; w >= userMax || w < 20 {
+		t.Errorf("Utilisateur is %d cells wide at 80 columns", w)
+	}
+	if tw, _ := tab.conns.Size(); tw != components.FrameInner(80, 0).W {
+		t.Errorf("at 80 columns the table is %d cells wide", tw)
+	}
 }
