@@ -395,6 +395,11 @@ func (s *Session) ConnectedUsers(ctx context.Context) (int, error) {
 	return s.b.seats.Count(s.estID, hs.run, s.b.clock.Now()), nil
 }
 
+// HoldsConnections reports whether the session's process holds the live
+// connections (it runs the stand-in): when it does not, ConnectedUsers
+// reads 0 whatever another process holds.
+func (s *Session) HoldsConnections() bool { return s.b.HoldsConnections() }
+
 // DisconnectUser ends one connection from the console ("Déconnecter"),
 // journaled with the user's name.
 func (s *Session) DisconnectUser(ctx context.Context, id string) error {

@@ -2,11 +2,9 @@ package bases
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/fr"
@@ -103,37 +101,21 @@ type connectedMsg struct {
 	ask  func(n int) tea.Cmd
 }
 
-// counts merges the counts of one session read at the same time: the key
-// of "Arrêter le serveur" pressed twice before its confirmation opens reads
-// once (the tab drops the second answer, a dialog being open by then).
-var counts singleflight.Group
-
 // countThen reads how many users the server holds and answers with a
 // connectedMsg for ask, which runs in Update: once per confirmation, when
 // its key is pressed, never while it is open. The count is unknown (-1)
 // when it cannot be read, and when it reads 0 in a process that does not
 // hold the live connections (a local console beside a serve): "nobody is
-// connected" would then be a guess. Only then is the connections' view
-// read, for its Held: the session gives no cheaper way to learn it
-// (Backend.HoldsConnections is not reachable from a session), and a count
-// above 0 says already that this process holds them.
+// connected" would then be a guess.
 func countThen(sess *backend.Session, form int, ask func(n int) tea.Cmd) tea.Cmd {
 	return func() tea.Msg {
-		n, _, _ := counts.Do(fmt.Sprintf("%p", sess), func() (any, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
-			defer cancel()
-			n, err := sess.ConnectedUsers(ctx)
-			switch {
-			case err != nil:
-				return -1, nil
-			case n == 0:
-				if v, err := sess.Connections(ctx); err != nil || !v.Held {
-					return -1, nil
-				}
-			}
-			return n, nil
-		})
-		return connectedMsg{form: form, n: n.(int), ask: ask}
+		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
+		defer cancel()
+		n, err := sess.ConnectedUsers(ctx)
+		if err != nil || (n == 0 && !sess.HoldsConnections()) {
+			n = -1
+		}
+		return connectedMsg{form: form, n: n, ask: ask}
 	}
 }
 
