@@ -55,8 +55,10 @@ func History(now time.Time, lim seats.Limits, seed uint64) ([]seats.Sample, []se
 			held := demand
 			if limit > 0 && demand > limit {
 				held = limit
-				// Some of those refused try again and are refused again.
-				n := demand - limit + poisson(r, 0.5*float64(demand-limit))
+				// Most of those over the seats waited for a free one
+				// rather than trying in that very bucket: a few tries
+				// are refused.
+				n := poisson(r, 0.3*float64(demand-limit))
 				smp.Refused += n
 				for range n {
 					refusals = append(refusals, refusal(r, p, at, limit))
