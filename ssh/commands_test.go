@@ -370,7 +370,7 @@ func TestOpenSSHScriptCommands(t *testing.T) {
 				}
 			}
 			m, d := l.Connections[byID[martin.ID]], l.Connections[byID[dupont.ID]]
-			if m.User != "Mme \u202eMARTIN" || m.Group != "Administration" || m.Mode != "administratif" || m.Addr != "192.0.2.7:51234" ||
+			if m.User != "Mme MARTIN" || m.Group != "Administration" || m.Mode != "administratif" || m.Addr != "192.0.2.7:51234" ||
 				d.User != "M. DUPONT" || d.Mode != "enseignant" || d.Addr != "\x1b]0;pwned\x07192.0.2.8:40112" {
 				t.Errorf("connexions --json: %+v", l.Connections)
 			}

@@ -247,8 +247,9 @@ func TestConnectionsTableAndJSON(t *testing.T) {
 		got.IdleSeconds != want.IdleSeconds {
 		t.Errorf("first connection %+v, want %+v", got, want)
 	}
-	// The data is unchanged for a JSON reader; only its encoding is safe.
-	if h := v.Connections[2]; h.User != "M. \u202eTNOPUD\u200b" || h.Addr != "\x1b]0;pwned\x07198.51.100.9\x1b[2J" ||
+	// The back end drops invisible characters from names as they arrive;
+	// the rest is unchanged for a JSON reader, only its encoding is safe.
+	if h := v.Connections[2]; h.User != "M. TNOPUD" || h.Addr != "\x1b]0;pwned\x07198.51.100.9\x1b[2J" ||
 		h.Mode != "parent" || h.IdleSeconds != 60 || h.AdminGroup || h.ID != hostile.ID {
 		t.Errorf("hostile connection %+v", h)
 	}
@@ -321,7 +322,7 @@ func TestLicences(t *testing.T) {
 		!l.Teacher.Unlimited || l.Teacher.Used != 1 || *v.RefusedToday != 1 || *v.RefusedWeek != 1 || len(v.Refusals) != 1 {
 		t.Fatalf("licences --json:\n%s", o.stdout)
 	}
-	if r := v.Refusals[0]; r.User != "M. \u202eLEROY" || r.Mode != "administratif" || r.Reason == "" || r.At.IsZero() {
+	if r := v.Refusals[0]; r.User != "M. LEROY" || r.Mode != "administratif" || r.Reason == "" || r.At.IsZero() {
 		t.Errorf("refusal %+v", r)
 	}
 	if !strings.Contains(o.stdout, `"total": null`) || !strings.Contains(o.stdout, `"unlimited": true`) {

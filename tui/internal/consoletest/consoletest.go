@@ -236,6 +236,10 @@ func (f *Fixture) Start(t *testing.T, w, h int, m tea.Model, render func(tea.Mod
 			t.Logf("last screen:\n%s", s.View())
 		}
 		s.TM.Quit()
+		// The program ends before the back end closes (cleanups run last
+		// registered first): no command of the console still reads the
+		// data folder while the test removes it.
+		s.TM.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	})
 	return s
 }
