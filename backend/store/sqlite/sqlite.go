@@ -32,7 +32,19 @@ type DB struct {
 	// commit) starve an occasional one (a console's action) for seconds.
 	// Other processes still meet the busy handler.
 	wmu sync.Mutex
+
+	// open counts the transactions running, so that Close waits for them:
+	// database/sql closes a connection in use only when it is given back,
+	// after DB.Close has returned, and SQLite then writes the database and
+	// removes its WAL — after the caller may have removed the folder.
+	mu     sync.Mutex
+	idle   *sync.Cond
+	open   int
+	closed bool
 }
+
+// errClosed is a transaction begun after Close.
+var errClosed = errors.New("store: closed")
 
 var _ store.Store = (*DB)(nil)
 
@@ -65,6 +77,7 @@ func openWith(ctx context.Context, path string, fsys fs.FS, dir string) (*DB, er
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	d := &DB{db: db}
+	d.idle = sync.NewCond(&d.mu)
 	ms, err := loadMigrations(fsys, dir)
 	if err == nil {
 		err = migrateDB(ctx, db, ms)
@@ -89,8 +102,17 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close waits for the transactions running, refuses new ones, and closes
+// the database.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	d.closed = true
+	for d.open > 0 {
+		d.idle.Wait()
+	}
+	d.mu.Unlock()
+	return d.db.Close()
+}
 
 // Read runs fn in a deferred (read) transaction.
 func (d *DB) Read(ctx context.Context, fn func(store.Tx) error) error {
@@ -105,6 +127,20 @@ func (d *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (d *DB) run(ctx context.Context, opts *sql.TxOptions, fn func(store.Tx) error) error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return errClosed
+	}
+	d.open++
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		if d.open--; d.open == 0 {
+			d.idle.Broadcast()
+		}
+		d.mu.Unlock()
+	}()
 	sqlTx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		return mapErr(err)
