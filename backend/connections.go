@@ -104,8 +104,8 @@ type Change = store.Change
 // cleanText checks a name a client sends and returns it as it is stored,
 // drawn and compared: valid UTF-8, no control or replacement character
 // (U+FFFD is what a JSON decoder makes of invalid UTF-8), the invisible
-// format characters (bidi controls, zero-width spaces: Unicode's Cf)
-// dropped, so that "Adm\u200binistration" is what it looks like, trimmed,
+// characters (bidi controls and zero-width spaces, Unicode's Cf; fillers
+// such as U+3164 and the variation selectors, default-ignorable) dropped, so that "Adm\u200binistration" is what it looks like, trimmed,
 // then 1…max characters with at least one visible.
 func cleanText(s string, maxLen int) (string, bool) {
 	if !utf8.ValidString(s) {
@@ -116,7 +116,8 @@ func cleanText(s string, maxLen int) (string, bool) {
 		switch {
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError:
 			return "", false
-		case unicode.Is(unicode.Cf, r):
+		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+			unicode.Is(unicode.Variation_Selector, r):
 			continue
 		}
 		b.WriteRune(r)

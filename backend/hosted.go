@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/hebergement/console/backend/seats"
 	"github.com/hebergement/console/backend/store"
 )
@@ -33,6 +35,9 @@ type hostedCache struct {
 	mu       sync.Mutex
 	byNumber map[string]*hostedEntry
 	latest   map[int64]int64
+	// loads makes the requests that find an entry stale at once share one
+	// read (after a change, every client of the school asks together).
+	loads singleflight.Group
 }
 
 func newHostedCache(b *Backend) *hostedCache {
@@ -56,9 +61,25 @@ func (c *hostedCache) get(ctx context.Context, number string) (*hostedEntry, err
 		return e, nil
 	}
 	c.mu.Unlock()
-	e, err := c.load(ctx, number)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		v, err, _ := c.loads.Do(number, func() (any, error) {
+			// Not the request's context: the read serves every request
+			// that joined it, and one client leaving must not fail the
+			// others.
+			return c.load(context.WithoutCancel(ctx), number)
+		})
+		if err != nil {
+			return nil, err
+		}
+		e = v.(*hostedEntry)
+		c.mu.Lock()
+		older := e.rev < c.latest[e.estID]
+		c.mu.Unlock()
+		// A read that began before a change this process already knows of
+		// (a request joined it late) is read again.
+		if !older || attempt == 3 {
+			break
+		}
 	}
 	c.mu.Lock()
 	if e.rev >= c.latest[e.estID] {
@@ -106,7 +127,11 @@ func (c *hostedCache) revise(estID, rev int64) bool {
 // connections belong to, they close now rather than at their next
 // heartbeat.
 func (b *Backend) revised(estID, rev int64) {
-	if !b.hosted.revise(estID, rev) || b.seats.Len(estID) == 0 {
+	if !b.hosted.revise(estID, rev) {
+		return
+	}
+	b.seats.Revise(estID, rev)
+	if b.seats.Len(estID) == 0 {
 		return
 	}
 	now := b.clock.Now()

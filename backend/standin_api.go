@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/seats"
@@ -73,12 +72,12 @@ func (b *Backend) loadHosted(ctx context.Context, number string) (*hostedEntry, 
 			return err
 		}
 		for _, p := range periods {
-			if p.To.IsZero() && p.BaseID == row.ID && p.From.After(he.run.Start) {
-				he.run.Start = p.From
+			if p.To.IsZero() && p.BaseID == row.ID && p.ID > he.run.ID {
+				he.run.ID = p.ID
 			}
 		}
-		if he.run.Start.IsZero() { // a server in service has its open period; never zero for the broker
-			he.run.Start = time.Unix(0, 1)
+		if he.run.ID == 0 { // a server in service has its open period; never 0 for the broker
+			he.run.ID = -1
 		}
 		return nil
 	})

@@ -26,7 +26,7 @@ const (
 func BenchmarkHeldConnections(b *testing.B) {
 	b.Run("10000x50", func(b *testing.B) {
 		now := time.Date(2026, 10, 6, 10, 0, 0, 0, time.UTC)
-		run := seats.Period{Start: now.Add(-time.Hour), Rev: 1}
+		run := seats.Period{ID: 1, Rev: 1}
 		lim := seats.Limits{Admin: 10, Teacher: 0}
 		var perConn float64
 		for range b.N {
@@ -60,7 +60,7 @@ func BenchmarkHeldConnections(b *testing.B) {
 	b.Run("admit-touch-release", func(b *testing.B) {
 		br := seats.New(nil, nil)
 		now := time.Date(2026, 10, 6, 10, 0, 0, 0, time.UTC)
-		run := seats.Period{Start: now.Add(-time.Hour), Rev: 1}
+		run := seats.Period{ID: 1, Rev: 1}
 		lim := seats.Limits{Admin: 1000, Teacher: 0}
 		var next atomic.Int64
 		b.ReportAllocs()

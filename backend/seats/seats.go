@@ -27,21 +27,23 @@ type Limits struct {
 	Admin, Reserved, Teacher int
 }
 
-// MaxConns bounds the connections one establishment's server holds, in
-// every mode together: the Espaces are unlimited by contract, but a client
-// looping on POST …/connexions must not fill the memory of the process
-// that serves every school. A large lycée has a few thousand users.
+// MaxConns bounds the connections one establishment's server holds in the
+// modes without a licence limit (vie scolaire, the Espaces, an unlimited
+// mode enseignant): they are unlimited by contract, but a client looping on
+// POST …/connexions must not fill the memory of the process that serves
+// every school. A large lycée has a few thousand users. The licensed seats
+// are outside it, so such a flood never keeps the staff out.
 const MaxConns = 20000
 
-// Period is the service period a caller read the server in: Start is the
-// start of the open service period, zero when the server does not serve,
-// and Rev the revision of the establishment that reading was made at.
-// Connections belong to one period; a pool follows the periods forward
-// only, so that a caller holding an older reading can neither close the
-// connections of a newer period nor bring an ended one back.
+// Period is the service period a caller read the server in: ID is the
+// open service period's row, 0 when the server does not serve, and Rev the
+// revision of the establishment that reading was made at. Connections
+// belong to one period; a pool follows the periods forward only, so that a
+// caller holding an older reading can neither close the connections of a
+// newer period nor bring an ended one back.
 type Period struct {
-	Start time.Time
-	Rev   int64
+	ID  int64
+	Rev int64
 }
 
 // ErrStale is a call made with a reading older than the one the pool
@@ -148,6 +150,8 @@ type Pool struct {
 	// run identifies the service period the connections belong to: when
 	// the server stops or starts anew, every connection closes.
 	run Period
+	// seen is the latest revision the back end has told of (Revise).
+	seen int64
 	// cur is the bucket being filled; done the buckets closed since the
 	// last Drain; dirty tells Drain that cur changed.
 	cur   Sample
@@ -265,8 +269,9 @@ func (b *Broker) Admit(id int64, lim Limits, run Period, c Conn, now time.Time) 
 // check applies the seat rules of SPEC §7 to c.
 func (p *Pool) check(lim Limits, c *Conn) *SeatError {
 	u := p.usage
-	if len(p.conns) >= MaxConns {
-		return &SeatError{Mode: c.Mode, Used: len(p.conns), Total: MaxConns, Full: true}
+	licensed := c.Mode.Kind() == KindAdmin || (c.Mode.Kind() == KindTeacher && lim.Teacher > 0)
+	if unlimited := u.Total() - u.Admin - min(u.Teacher, lim.Teacher); !licensed && unlimited >= MaxConns {
+		return &SeatError{Mode: c.Mode, Used: unlimited, Total: MaxConns, Full: true}
 	}
 	switch c.Mode.Kind() {
 	case KindAdmin:
@@ -328,23 +333,6 @@ func (b *Broker) held(id int64, run Period, connID string, now time.Time, fn fun
 	}
 	fn(p, c)
 	return *c, nil
-}
-
-// CloseAll ends every connection of an establishment (its server stopped)
-// and returns how many there were.
-func (b *Broker) CloseAll(id int64, now time.Time) int {
-	p := b.lookup(id)
-	if p == nil {
-		return 0
-	}
-	p.mu.Lock()
-	n := p.closeAll(now)
-	p.run.Start = time.Time{}
-	p.mu.Unlock()
-	if n > 0 {
-		b.changed(id)
-	}
-	return n
 }
 
 // Held is what the console reads of a pool: the connections (expired ones
@@ -416,6 +404,17 @@ func (b *Broker) Count(id int64, run Period, now time.Time) int {
 	return n
 }
 
+// Revise tells an establishment's pool, if it has one, that rev is the
+// latest revision seen: a reading older than that is stale from now on,
+// even before anyone reads the new state.
+func (b *Broker) Revise(id, rev int64) {
+	if p := b.lookup(id); p != nil {
+		p.mu.Lock()
+		p.seen = max(p.seen, rev)
+		p.mu.Unlock()
+	}
+}
+
 // Len is how many connections an establishment's pool has, expired ones
 // included, without looking at the service period.
 func (b *Broker) Len(id int64) int {
@@ -459,10 +458,10 @@ func (b *Broker) Sweep(now time.Time) {
 // stopped and started again), returning how many closed. A reading older
 // than the pool's changes nothing and is reported stale.
 func (p *Pool) follow(run Period, now time.Time) (closed int, stale bool) {
-	if run.Rev < p.run.Rev {
+	if run.Rev < p.run.Rev || run.Rev < p.seen {
 		return 0, true
 	}
-	if p.run.Start.Equal(run.Start) {
+	if p.run.ID == run.ID {
 		p.run.Rev = run.Rev
 		return 0, false
 	}

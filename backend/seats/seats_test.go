@@ -10,7 +10,7 @@ import (
 
 var t0 = time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
 
-var run = seats.Period{Start: time.Date(2026, 10, 5, 7, 0, 0, 0, time.UTC), Rev: 1}
+var run = seats.Period{ID: 7, Rev: 1}
 
 func admit(t *testing.T, b *seats.Broker, lim seats.Limits, user, group string, mode seats.Mode, now time.Time) (seats.Conn, error) {
 	t.Helper()
@@ -80,7 +80,7 @@ func TestExpiredSeatIsFree(t *testing.T) {
 func TestNewRunClosesConnections(t *testing.T) {
 	b := seats.New(nil, nil)
 	c, _ := admit(t, b, seats.Limits{Admin: 2}, "P1", "", seats.Administratif, t0)
-	next := seats.Period{Start: run.Start.Add(time.Hour), Rev: run.Rev + 2}
+	next := seats.Period{ID: run.ID + 1, Rev: run.Rev + 2}
 	if _, err := b.Touch(1, next, c.ID, t0); !errors.Is(err, seats.ErrGone) {
 		t.Fatalf("a connection of the previous period: %v", err)
 	}
@@ -143,5 +143,12 @@ func TestCapacity(t *testing.T) {
 	var se *seats.SeatError
 	if !errors.As(err, &se) || !se.Full {
 		t.Fatalf("past MaxConns: %v", err)
+	}
+	// The licensed seats are outside the bound: the staff still connect.
+	if _, err := admit(t, b, seats.Limits{Admin: 1, Teacher: 30}, "Mme MARTIN", "Administration", seats.Administratif, t0); err != nil {
+		t.Fatalf("the proviseure after a flood of Espaces: %v", err)
+	}
+	if _, err := admit(t, b, seats.Limits{Admin: 1, Teacher: 30}, "M. DUPONT", "", seats.Enseignant, t0); err != nil {
+		t.Fatalf("a teacher after a flood of Espaces: %v", err)
 	}
 }

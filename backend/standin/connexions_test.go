@@ -37,7 +37,10 @@ func newSchools(t testing.TB) *schools {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	s := &schools{b: b, clock: c, h: standin.New(standin.Config{Backend: b, BaseURL: "http://pronote.example"})}
+	// Every request of httptest comes from one address: no per-address
+	// limit here (TestClientRate tests it), so that the fuzzing reaches the
+	// decoder.
+	s := &schools{b: b, clock: c, h: standin.New(standin.Config{Backend: b, BaseURL: "http://pronote.example", ClientRate: -1})}
 	for i, name := range []string{"Lycée Victor Hugo", "Collège Jean Moulin"} {
 		est, pw, err := b.CreateEstablishment(ctx, backend.NewEstablishment{Name: name, UAI: "0751234A",
 			Email: "ce.0751234a@ac-paris.fr", Phone: "06 12 34 56 78", AdminSeats: 2, TeacherSeats: 30})
@@ -175,6 +178,7 @@ func TestHostileClients(t *testing.T) {
 		{"empty change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":" "}`, 400, "Saisie"},
 		{"escape sequence in a change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":"\u001b[2Jx"}`, 400, "Saisie"},
 		{"only invisible characters", "POST", "/" + a + "/connexions", `{"user":"\u200b\u202e","mode":"parent"}`, 400, "utilisateur"},
+		{"a Hangul filler", "POST", "/" + a + "/connexions", `{"user":"\u3164\ufe0f","mode":"parent"}`, 400, "utilisateur"},
 		{"huge change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":"` + strings.Repeat("x", 5000) + `"}`, 400, "Saisie"},
 		{"GET the connections", "GET", "/" + a + "/connexions", "", 405, "POST"},
 		{"PUT a connection", "PUT", "/" + a + "/connexions/" + idA, "", 405, ""},
@@ -262,5 +266,19 @@ func TestClientRate(t *testing.T) {
 	s.h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("another address: %d", rec.Code)
+	}
+	// The addresses of one IPv6 /64 share a bucket.
+	limited = 0
+	for i := range 30 {
+		req := httptest.NewRequest("POST", "/"+s.numbers[0]+"/connexions", strings.NewReader(`{"user":"E","mode":"eleve"}`))
+		req.RemoteAddr = fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)
+		rec := httptest.NewRecorder()
+		s.h.ServeHTTP(rec, req)
+		if rec.Code == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited < 15 {
+		t.Fatalf("%d of 30 connections from one /64 slowed down", limited)
 	}
 }

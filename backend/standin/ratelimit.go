@@ -2,6 +2,7 @@ package standin
 
 import (
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -49,7 +50,7 @@ func (l *addrLimiter) allow(w http.ResponseWriter, r *http.Request) bool {
 	if l == nil {
 		return true
 	}
-	addr := clientAddr(r)
+	addr := rateKey(clientAddr(r))
 	l.mu.Lock()
 	lim := l.addrs[addr]
 	if lim == nil {
@@ -66,4 +67,19 @@ func (l *addrLimiter) allow(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Retry-After", "1")
 	writeError(w, http.StatusTooManyRequests, msgTooFast)
 	return false
+}
+
+// rateKey is the bucket of an address: the address for IPv4, its /64 for
+// IPv6, where one subscriber is given a whole /64 and could otherwise take
+// a fresh burst from each of its addresses.
+func rateKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Is4() || ip.Is4In6() {
+		return addr
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }

@@ -72,6 +72,10 @@ func openWith(ctx context.Context, path string, fsys fs.FS, dir string) (*DB, er
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// Keep a few connections open for the readers that come together (the
+	// stand-in's clients after a change); database/sql keeps 2 by default
+	// and would open and close a SQLite connection for each of the others.
+	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
