@@ -466,8 +466,8 @@ func (b *Backend) SetSeats(ctx context.Context, number string, admin, teacher in
 	if err != nil {
 		return Establishment{}, err
 	}
-	b.revised(row.ID, rev)
 	b.bus.observe(row.ID, rev, "seats.set", TopicConnections|TopicAccount, nil)
+	b.revised(row.ID, rev)
 	return toEstablishment(row), nil
 }
 

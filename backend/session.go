@@ -100,8 +100,8 @@ func (s *Session) act(ctx context.Context, perm Permission, topics Topic, action
 		s.b.journal(ctx, s.estID, s.actor, s.addr, action, detail, err)
 		return err
 	}
-	s.b.revised(s.estID, rev)
 	s.b.bus.observe(s.estID, rev, action, topics, s)
+	s.b.revised(s.estID, rev)
 	return nil
 }
 
