@@ -82,15 +82,9 @@ type connected struct {
 // connect is POST /{number}/connexions: 201 with the connection's id, 429
 // when no licence is free, 503 when the server does not serve.
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {
-	if !h.rates.allow(w, r) {
-		return
-	}
-	hs, ok := h.establishment(w, r)
-	if !ok {
-		return
-	}
 	var body connectBody
-	if !decode(w, r, map[string]**string{"user": &body.User, "group": &body.Group, "mode": &body.Mode}) {
+	hs, ok := h.clientRequest(w, r, map[string]**string{"user": &body.User, "group": &body.Group, "mode": &body.Mode})
+	if !ok {
 		return
 	}
 	req := backend.ConnectRequest{Addr: clientAddr(r)}
@@ -173,15 +167,9 @@ type recorded struct {
 // change is POST /{number}/saisies: 201 once the change is durable in the
 // log of the base in service.
 func (h *Handler) change(w http.ResponseWriter, r *http.Request) {
-	if !h.rates.allow(w, r) {
-		return
-	}
-	hs, ok := h.establishment(w, r)
-	if !ok {
-		return
-	}
 	var body changeBody
-	if !decode(w, r, map[string]**string{"connexion": &body.Connexion, "what": &body.What}) {
+	hs, ok := h.clientRequest(w, r, map[string]**string{"connexion": &body.Connexion, "what": &body.What})
+	if !ok {
 		return
 	}
 	switch {
@@ -204,6 +192,20 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.clientError(w, r, err)
 	}
+}
+
+// clientRequest is the start of a client's POST with a body: the
+// address's rate, the path's establishment, then the body into fields. It
+// answers itself, and returns false, when one of them refuses.
+func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request, fields map[string]**string) (backend.HostedServer, bool) {
+	if !h.rates.allow(w, r) {
+		return backend.HostedServer{}, false
+	}
+	hs, ok := h.establishment(w, r)
+	if !ok || !decode(w, r, fields) {
+		return backend.HostedServer{}, false
+	}
+	return hs, true
 }
 
 // clientError answers the errors the clients' endpoints share.
