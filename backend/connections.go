@@ -405,13 +405,14 @@ func (s *Session) HoldsConnections() bool { return s.b.HoldsConnections() }
 // journaled with the user's name.
 func (s *Session) DisconnectUser(ctx context.Context, id string) error {
 	return s.act(ctx, PermConnections, TopicConnections|TopicAccount, "connection.close", "", func(tx store.Tx, e store.Establishment) (string, error) {
-		hs, err := s.b.hosted.get(ctx, e.HostingNumber)
+		var c Connection
+		err := s.b.fresh(ctx, e.HostingNumber, func(hs *hostedEntry) error {
+			var err error
+			c, err = s.b.seats.Release(s.estID, hs.run, id, s.b.clock.Now())
+			return connErr(err)
+		})
 		if err != nil {
 			return "", err
-		}
-		c, err := s.b.seats.Release(s.estID, hs.run, id, s.b.clock.Now())
-		if err != nil {
-			return "", ErrConnectionNotFound // stale: the server's state changed meanwhile
 		}
 		return c.User + " (" + c.Mode.French() + ")", nil
 	})

@@ -92,6 +92,20 @@ func stopBody(n int) string {
 	return "Arrêter le serveur ? " + fr.Count(n) + " utilisateurs connectés seront déconnectés."
 }
 
+// stoppedSentence is the outcome of "Arrêter le serveur" with the users it
+// disconnected (n < 0: unknown, another process holds them).
+func stoppedSentence(n int) string {
+	switch {
+	case n < 0:
+		return "Le serveur est arrêté."
+	case n == 0:
+		return "Le serveur est arrêté ; aucun utilisateur n'était connecté."
+	case n == 1:
+		return "Le serveur est arrêté ; 1 utilisateur déconnecté."
+	}
+	return "Le serveur est arrêté ; " + fr.Count(n) + " utilisateurs déconnectés."
+}
+
 // connectedMsg is the number of users connected, read for a confirmation
 // that stops the server; ask opens it. form is the create form that asked,
 // 0 for the tab.
@@ -180,7 +194,11 @@ func (t *Tab) stop() tea.Cmd {
 	return countThen(sess, 0, func(n int) tea.Cmd {
 		return c.Push(dialogs.NewConfirm(c, "Arrêter le serveur", "Arrêter le serveur", []string{stopBody(n)},
 			"Arrêt du serveur…", actionCmd(func(ctx context.Context) (string, int64, error) {
-				return "Le serveur est arrêté.", 0, sess.StopServer(ctx)
+				n, err := sess.ConnectedUsers(ctx)
+				if err != nil || (n == 0 && !sess.HoldsConnections()) {
+					n = -1
+				}
+				return stoppedSentence(n), 0, sess.StopServer(ctx)
 			})))
 	})
 }

@@ -65,7 +65,7 @@ func TestConfirmationStops(t *testing.T) {
 	s.Key("a")
 	s.WaitText(t, "Arrêter le serveur ?")
 	s.Key("o")
-	s.WaitText(t, "Le serveur est arrêté.", "Arrêté")
+	s.WaitText(t, "Le serveur est arrêté ; aucun utilisateur n'était connecté.", "Arrêté")
 }
 
 // Every confirmation that stops the server says how many users it
@@ -291,4 +291,19 @@ func TestHostileNamesAreDrawnHarmlessly(t *testing.T) {
 		t.Errorf("the OSC body leaked into the view:\n%s", v)
 	}
 	s.Final(t)
+}
+
+// The outcome of "Arrêter le serveur" says how many users it disconnected.
+func TestStopSaysWhoWasDisconnected(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	filled(t, f)
+	f.Connect(t, "M. DUPONT", "Professeurs", "enseignant", "10.0.0.1")
+	f.Connect(t, "Mme MARTIN", "Administration", "administratif", "10.0.0.2")
+	s := run(t, f, 80, 24)
+	s.WaitText(t, "En service")
+	s.Key("a")
+	s.WaitText(t, "Arrêter le serveur ? 2 utilisateurs connectés")
+	s.Key("o")
+	s.WaitText(t, "Le serveur est arrêté ; 2 utilisateurs déconnectés.", "Arrêté")
 }
