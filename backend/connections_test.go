@@ -150,6 +150,9 @@ func TestChangesAreDurable(t *testing.T) {
 		t.Fatal("a change through another number was taken")
 	}
 	st := mustStatus(t, s)
+	if st.Changes != 1 {
+		t.Fatalf("the status counts %d changes of the base in service, want 1", st.Changes)
+	}
 	ok(t, e.b.Close())
 	e2 := openEnv(t, e.dir, e.clock)
 	got, err := e2.b.Changes(ctx, st.InService.ID, 0, 0)

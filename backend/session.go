@@ -151,6 +151,9 @@ func (s *Session) Status(ctx context.Context) (Status, error) {
 			return err
 		}
 		st.Opened = &bases[0]
+		if st.Changes, err = tx.ChangeCount(row.ID); err != nil {
+			return err
+		}
 		if st.State == ServerRunning {
 			st.InService = &bases[0]
 		}

@@ -175,6 +175,9 @@ type Status struct {
 	Opened *Base
 	// InService is the base the running server serves, nil when stopped.
 	InService *Base
+	// Changes is how many changes ("saisies") the log of the opened base
+	// holds (SPEC §17).
+	Changes   int64
 	UsedBytes int64
 }
 

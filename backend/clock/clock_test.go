@@ -55,3 +55,12 @@ func TestFake(t *testing.T) {
 		t.Error("Set did not move the clock")
 	}
 }
+
+// TestParisWithoutSystemZoneInfo: Paris has its summer time even where the
+// system has no tz data (the database is embedded).
+func TestParisWithoutSystemZoneInfo(t *testing.T) {
+	summer := time.Date(2026, 7, 14, 12, 0, 0, 0, time.UTC).In(Paris())
+	if _, off := summer.Zone(); off != 2*3600 {
+		t.Fatalf("Paris in July is UTC%+d h", off/3600)
+	}
+}

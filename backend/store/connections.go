@@ -13,6 +13,8 @@ type ConnectionStore interface {
 	// AppendChanges appends changes to the log of their base, filling
 	// their IDs. The log is append-only (SPEC §17).
 	AppendChanges(cs []*Change) error
+	// ChangeCount is how many changes the log of a base holds.
+	ChangeCount(baseID int64) (int64, error)
 	// Changes are the changes of a base after the change afterID, oldest
 	// first, at most limit (0: all).
 	Changes(baseID, afterID int64, limit int) ([]Change, error)

@@ -52,6 +52,7 @@ func (r *runner) runStatus(c *cobra.Command, _ []string) error {
 			"opened_base":     nil,
 			"base_in_service": nil,
 			"used_bytes":      st.UsedBytes,
+			"saisies":         st.Changes,
 			"quota_bytes":     st.Establishment.QuotaBytes,
 		}
 		if st.Opened != nil {
@@ -68,9 +69,9 @@ func (r *runner) runStatus(c *cobra.Command, _ []string) error {
 		}
 		return fmt.Sprintf("%s (%s, n° %d)", sanitize.Line(b.Name), b.Year, b.ID)
 	}
-	_, err = fmt.Fprintf(w, "Établissement    %s (n° d'hébergement %s)\nServeur          %s\nVersion          %s\nBase ouverte     %s\nBase en service  %s\nEspace utilisé   %s sur %s\n",
+	_, err = fmt.Fprintf(w, "Établissement    %s (n° d'hébergement %s)\nServeur          %s\nVersion          %s\nBase ouverte     %s\nBase en service  %s\nSaisies          %s\nEspace utilisé   %s sur %s\n",
 		sanitize.Line(st.Establishment.Name), st.Establishment.HostingNumber, st.State.French(), sanitize.Line(st.Version),
-		named(st.Opened), named(st.InService), fr.Size(st.UsedBytes), fr.Size(st.Establishment.QuotaBytes))
+		named(st.Opened), named(st.InService), fr.Count(int(st.Changes)), fr.Size(st.UsedBytes), fr.Size(st.Establishment.QuotaBytes))
 	return err
 }
 

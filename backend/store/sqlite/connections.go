@@ -74,6 +74,12 @@ func (t *tx) addChangeTotals(cs []*store.Change) error {
 // changesPerInsert keeps a statement under SQLite's 32,766 variables.
 const changesPerInsert = 256
 
+func (t *tx) ChangeCount(baseID int64) (int64, error) {
+	var n int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE((SELECT count FROM change_totals WHERE base_id = ?), 0)`, baseID).Scan(&n)
+	return n, mapErr(err)
+}
+
 func (t *tx) Changes(baseID, afterID int64, limit int) ([]store.Change, error) {
 	if limit <= 0 {
 		limit = -1
