@@ -118,7 +118,7 @@ var (
 	dUploadBytes = prometheus.NewDesc(mUploadBytes, "Bytes read from loaded files, refused and interrupted ones included, by kind.",
 		[]string{"kind"}, nil)
 	dHostedConnections = prometheus.NewDesc(mHostedConnections,
-		"Clients connecting to a hosted PRONOTE server, by outcome (admitted, no_licence, not_in_service).", []string{"outcome"}, nil)
+		"Clients connecting to a hosted PRONOTE server, by outcome (admitted, no_licence, not_in_service, full).", []string{"outcome"}, nil)
 	dHostedChanges = prometheus.NewDesc(mHostedChanges, "Changes written by connected clients to the bases in service.", nil, nil)
 	dHostedHeld    = prometheus.NewDesc(mHostedHeld,
 		"Connections the hosted servers of this process hold now, every establishment together (expired ones until swept).", nil, nil)

@@ -52,10 +52,20 @@ func (h *Handler) clientRoutes() {
 	h.mux.HandleFunc("POST /{number}/connexions/{id}/heartbeat", h.heartbeat)
 	h.mux.HandleFunc("DELETE /{number}/connexions/{id}", h.disconnect)
 	h.mux.HandleFunc("POST /{number}/saisies", h.change)
-	// Without these, GET on them would be read as an Espace's name (404);
-	// they exist, for POST only. The list of connections is never public.
-	h.mux.HandleFunc("GET /{number}/connexions", postOnly)
-	h.mux.HandleFunc("GET /{number}/saisies", postOnly)
+}
+
+// postOnlyPath reports whether p is /{number}/connexions or
+// /{number}/saisies: POST only. ServeHTTP answers any other method there
+// before routing, since the mux would read GET as an Espace's name (404)
+// and list GET in the Allow of a 405. The list of connections is never
+// public.
+func postOnlyPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	number, tail, ok := strings.Cut(rest, "/")
+	return ok && number != "" && (tail == "connexions" || tail == "saisies")
 }
 
 func postOnly(w http.ResponseWriter, _ *http.Request) {

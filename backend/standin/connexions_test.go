@@ -181,6 +181,8 @@ func TestHostileClients(t *testing.T) {
 		{"a Hangul filler", "POST", "/" + a + "/connexions", `{"user":"\u3164\ufe0f","mode":"parent"}`, 400, "utilisateur"},
 		{"huge change", "POST", "/" + a + "/saisies", `{"connexion":"` + idA + `","what":"` + strings.Repeat("x", 5000) + `"}`, 400, "Saisie"},
 		{"GET the connections", "GET", "/" + a + "/connexions", "", 405, "POST"},
+		{"DELETE the connections", "DELETE", "/" + a + "/connexions", "", 405, "POST"},
+		{"PUT the changes", "PUT", "/" + a + "/saisies", "", 405, "POST"},
 		{"PUT a connection", "PUT", "/" + a + "/connexions/" + idA, "", 405, ""},
 		{"GET a heartbeat", "GET", "/" + a + "/connexions/" + idA + "/heartbeat", "", 405, ""},
 	}

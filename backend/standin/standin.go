@@ -151,6 +151,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusRequestURITooLong, msgTooLong)
 	case !cleanPath(r.URL.Path) || !cleanPath(r.URL.EscapedPath()):
 		writeError(rec, http.StatusNotFound, msgNoSuchPath)
+	case h.cfg.Clients != nil && r.Method != http.MethodPost && postOnlyPath(r.URL.Path):
+		postOnly(rec, r)
 	default:
 		if _, pattern := h.mux.Handler(r); pattern == "" {
 			rec.rewrite = true // the mux's own 404 or 405, in plain text

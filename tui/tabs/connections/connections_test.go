@@ -190,7 +190,7 @@ func TestSnapshotConnectionsNotHeld(t *testing.T) {
 		for _, k := range []string{"d", "delete"} {
 			tab.c.SetStatus("", common.StatusInfo)
 			tab.Update(press1(k))
-			if text, kind := tab.c.StatusLine(); !strings.Contains(text, "ouvrez la console par ssh") || kind != common.StatusErr ||
+			if text, kind := tab.c.StatusLine(); !strings.Contains(text, "elle ne sert pas le serveur web") || kind != common.StatusErr ||
 				tab.c.Dialog() != nil {
 				t.Errorf("%s without the connections: status %q, dialog %v", k, text, tab.c.Dialog())
 			}

@@ -30,12 +30,12 @@ import (
 // are in another process. The history and the refusals come from the
 // store, which that process fills every 30 s, and the tab reads them again
 // every RefreshEvery: they lag by less than a minute.
-const notHeld = "Les connexions en cours sont tenues par le processus qui sert le serveur web (hebergement serve) ; " +
-	"l'historique et les refus datent de moins d'une minute."
+const notHeld = "Cette console ne sert pas le serveur web : les connexions en cours sont tenues par le processus " +
+	"qui le sert (hebergement serve, s'il tourne) ; l'historique et les refus datent de moins d'une minute."
 
 // notHeldAct is the status line when d is pressed in such a console.
-const notHeldAct = "Impossible de déconnecter depuis cette console : les connexions en cours sont tenues par " +
-	"le processus hebergement serve ; ouvrez la console par ssh."
+const notHeldAct = "Impossible de déconnecter depuis cette console : elle ne sert pas le serveur web ; " +
+	"ouvrez la console du processus qui le sert (hebergement serve) par ssh."
 
 // gaugeBar is the bar of every licence gauge, so that they line up.
 const gaugeBar = 20
