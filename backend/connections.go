@@ -45,6 +45,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/sanitize"
 	"github.com/hebergement/console/backend/seats"
 	"github.com/hebergement/console/backend/store"
 )
@@ -114,11 +115,11 @@ func cleanText(s string, maxLen int) (string, bool) {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError:
-			return "", false
 		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
 			unicode.Is(unicode.Variation_Selector, r):
 			continue
+		case !sanitize.Printable(r) || r == utf8.RuneError:
+			return "", false
 		}
 		b.WriteRune(r)
 	}
@@ -138,7 +139,7 @@ func cleanChange(s string) (string, bool) {
 		return "", false
 	}
 	for _, r := range s {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+		if (unicode.IsControl(r) && r != '\n' && r != '\t') || r == utf8.RuneError {
 			return "", false
 		}
 	}
@@ -493,21 +494,15 @@ func (b *Backend) HoldConnections(on bool) { b.holding.Store(on) }
 // imports): samples keep their highest figures per bucket; only the latest
 // seats.KeptRefusals refusals are kept.
 func (b *Backend) RecordHistory(ctx context.Context, estID int64, samples []seats.Sample, refusals []seats.Refusal) error {
-	rows := make([]store.HistorySample, len(samples))
-	for i, s := range samples {
-		rows[i] = store.HistorySample{EstablishmentID: estID, At: s.At.Truncate(seats.Bucket), Admin: s.Peak[seats.KindAdmin],
-			Teacher: s.Peak[seats.KindTeacher], VieScolaire: s.Peak[seats.KindVieScolaire], Espaces: s.Peak[seats.KindEspaces],
-			Refused: s.Refused}
+	own := make([]seats.Sample, len(samples))
+	for i, smp := range samples {
+		smp.Establishment, smp.At = estID, smp.At.Truncate(seats.Bucket)
+		own[i] = smp
 	}
-	rrows := make([]store.Refusal, len(refusals))
+	ownRefusals := make([]seats.Refusal, len(refusals))
 	for i, r := range refusals {
-		rrows[i] = store.Refusal{EstablishmentID: estID, At: r.At, User: r.User, Group: r.Group, Mode: string(r.Mode),
-			Addr: r.Addr, Reason: r.Reason}
+		r.Establishment = estID
+		ownRefusals[i] = r
 	}
-	return b.store.Write(ctx, func(tx store.Tx) error {
-		if err := tx.UpsertHistory(rows); err != nil {
-			return err
-		}
-		return tx.AppendRefusals(rrows, seats.KeptRefusals)
-	})
+	return b.storeHistory(ctx, own, ownRefusals, time.Time{})
 }

@@ -60,6 +60,20 @@ func (b *Backend) flushConnections(prune bool) {
 	if len(samples) == 0 && len(refusals) == 0 && !prune {
 		return
 	}
+	var before time.Time
+	if prune {
+		before = now.Add(-pruneAfter)
+	}
+	err := b.storeHistory(context.Background(), samples, refusals, before)
+	if err != nil {
+		b.log.Warn("store connection history", "err", err)
+		b.seats.Restore(samples, refusals)
+	}
+}
+
+// storeHistory writes history samples and refusals in one transaction,
+// and deletes the samples older than pruneBefore unless it is zero.
+func (b *Backend) storeHistory(ctx context.Context, samples []seats.Sample, refusals []seats.Refusal, pruneBefore time.Time) error {
 	rows := make([]store.HistorySample, len(samples))
 	for i, s := range samples {
 		rows[i] = store.HistorySample{EstablishmentID: s.Establishment, At: s.At, Admin: s.Peak[seats.KindAdmin],
@@ -71,22 +85,18 @@ func (b *Backend) flushConnections(prune bool) {
 		rrows[i] = store.Refusal{EstablishmentID: r.Establishment, At: r.At, User: r.User, Group: r.Group, Mode: string(r.Mode),
 			Addr: r.Addr, Reason: r.Reason}
 	}
-	err := b.store.Write(context.Background(), func(tx store.Tx) error {
+	return b.store.Write(ctx, func(tx store.Tx) error {
 		if err := tx.UpsertHistory(rows); err != nil {
 			return err
 		}
 		if err := tx.AppendRefusals(rrows, seats.KeptRefusals); err != nil {
 			return err
 		}
-		if prune {
-			return tx.PruneHistory(now.Add(-pruneAfter))
+		if pruneBefore.IsZero() {
+			return nil
 		}
-		return nil
+		return tx.PruneHistory(pruneBefore)
 	})
-	if err != nil {
-		b.log.Warn("store connection history", "err", err)
-		b.seats.Restore(samples, refusals)
-	}
 }
 
 // dirtySet collects the establishments whose connections changed since

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/seats"
 )
 
 // Clients is what the stand-in asks of the back end for the hosted
@@ -99,7 +100,7 @@ func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {
 	}
 	req := backend.ConnectRequest{Addr: clientAddr(r)}
 	switch {
-	case body.Mode == nil || !knownMode(*body.Mode):
+	case body.Mode == nil || !validMode(*body.Mode):
 		writeError(w, http.StatusBadRequest, msgBadMode)
 		return
 	case body.User == nil:
@@ -320,13 +321,10 @@ func decodeMessage(err error) string {
 	return msgBadJSON
 }
 
-// knownMode reports whether s is one of the six modes.
-func knownMode(s string) bool {
-	switch s {
-	case "administratif", "enseignant", "viescolaire", "professeur", "parent", "eleve":
-		return true
-	}
-	return false
+// validMode reports whether s is one of the six modes.
+func validMode(s string) bool {
+	_, ok := seats.ParseMode(s)
+	return ok
 }
 
 // validID reports whether s has the form of a connection id (32 lower-case

@@ -117,20 +117,24 @@ type connectedMsg struct {
 
 // countThen reads how many users the server holds and answers with a
 // connectedMsg for ask, which runs in Update: once per confirmation, when
-// its key is pressed, never while it is open. The count is unknown (-1)
-// when it cannot be read, and when it reads 0 in a process that does not
-// hold the live connections (a local console beside a serve): "nobody is
-// connected" would then be a guess.
+// its key is pressed, never while it is open (connectedUsers).
 func countThen(sess *backend.Session, form int, ask func(n int) tea.Cmd) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
-		n, err := sess.ConnectedUsers(ctx)
-		if err != nil || (n == 0 && !sess.HoldsConnections()) {
-			n = -1
-		}
-		return connectedMsg{form: form, n: n, ask: ask}
+		return connectedMsg{form: form, n: connectedUsers(ctx, sess), ask: ask}
 	}
+}
+
+// connectedUsers is how many users the server holds, -1 when it cannot be
+// read or when it reads 0 in a process that does not hold the live
+// connections (a local console beside a serve): "nobody" would be a guess.
+func connectedUsers(ctx context.Context, sess *backend.Session) int {
+	n, err := sess.ConnectedUsers(ctx)
+	if err != nil || (n == 0 && !sess.HoldsConnections()) {
+		return -1
+	}
+	return n
 }
 
 func (t *Tab) open() tea.Cmd {
@@ -194,11 +198,7 @@ func (t *Tab) stop() tea.Cmd {
 	return countThen(sess, 0, func(n int) tea.Cmd {
 		return c.Push(dialogs.NewConfirm(c, "Arrêter le serveur", "Arrêter le serveur", []string{stopBody(n)},
 			"Arrêt du serveur…", actionCmd(func(ctx context.Context) (string, int64, error) {
-				n, err := sess.ConnectedUsers(ctx)
-				if err != nil || (n == 0 && !sess.HoldsConnections()) {
-					n = -1
-				}
-				return stoppedSentence(n), 0, sess.StopServer(ctx)
+				return stoppedSentence(connectedUsers(ctx, sess)), 0, sess.StopServer(ctx)
 			})))
 	})
 }
