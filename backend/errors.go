@@ -80,3 +80,23 @@ var (
 	// ErrStorageFull refuses a change that would pass the storage quota.
 	ErrStorageFull = errors.New("the storage quota is reached")
 )
+
+// Refusals of the backups and of the previous years (SPEC §6).
+var (
+	ErrBackupNotFound = fmt.Errorf("backup %w", ErrNotFound)
+	// ErrBackupCorrupt is a backup whose stored file no longer matches its
+	// checksum: it is neither opened nor served.
+	ErrBackupCorrupt = errors.New("the stored file of this backup is corrupt")
+	// ErrInstantOutOfRange is an instant in the future or past the 7 days
+	// of "Ouvrir l'état à une date".
+	ErrInstantOutOfRange = errors.New("the instant is outside the last 7 days")
+	// ErrNothingAtInstant is an instant at which no base was in service.
+	ErrNothingAtInstant = errors.New("no base was in service at that instant")
+	// ErrYearMismatch is a base of another school year for a year of the
+	// grid; the error says both years.
+	ErrYearMismatch = errors.New("the base is of another school year")
+	// ErrNotPreviousYear is a year outside the grid of previous years.
+	ErrNotPreviousYear = errors.New("not a previous school year of the establishment")
+	// ErrInvalidRetention is a retention policy out of bounds.
+	ErrInvalidRetention = errors.New("invalid retention policy")
+)
