@@ -3,13 +3,15 @@ package ssh
 // The file-transfer layer: sftp and legacy scp over a virtual tree, one per
 // SSH session, bound to that session's establishment. This file holds the
 // tree and its rules; sftp.go the SFTP handlers, upload.go the SFTP uploads
-// and their reassembly, scp.go the legacy scp protocol.
+// and their reassembly, download.go the downloads, scp.go the legacy scp
+// protocol.
 //
 //	/              read-only
 //	/depot/        writable: hosting files to load; they are consumed by the
 //	               upload, so a listing shows only the session's uploads in
 //	               progress
-//	/sauvegardes/  read-only, empty for now
+//	/sauvegardes/  read-only: the establishment's backups, one
+//	               NAME-YYYYMMDD-HHMM.HNOT each (Session.BackupFiles)
 //	/factures/     read-only, empty for now
 //
 // Rules chosen (the spec leaves them open):
@@ -45,6 +47,23 @@ package ssh
 //   - A handle opened for reading and writing may be written; reading it is
 //     refused (nothing is readable in depot).
 //   - At most maxUploads uploads run at once per session.
+//   - sauvegardes/ lists what Session.BackupFiles returns, files of mode 0444
+//     with the backup's size and time; the back end decides who may (a role
+//     without PermBackups is refused, with its sentence). A name the back end
+//     gives that could not be a file name (see plainName) is not listed.
+//   - A backup is downloaded (sftp get, reget, scp in both modes) from
+//     Session.ExportBackup's stream, as it is generated: nothing is written
+//     to disk. SFTP reads at any offset, in any order, are served by
+//     streamReaderAt (download.go); the bytes at an offset are those of the
+//     full stream. A stream that fails (ErrBackupCorrupt) or does not end at
+//     the listed size fails the read that would have completed the file, and
+//     every read after it: the client never gets a complete-looking file.
+//     At most maxDownloads SFTP downloads are open at once per session.
+//   - Nothing in sauvegardes/ or factures/ can be written, removed, renamed
+//     or have its attributes set: refused with PERMISSION_DENIED and the
+//     French reason to the FileNotifier. Reading a name that is not there,
+//     or is not a plain file name, is refused quietly (NO_SUCH_FILE, with the
+//     French sentence as the status message).
 //   - A refused or interrupted upload (connection lost, client crash) leaves
 //     nothing behind: the back end's temporary file is removed before CLOSE
 //     answers or the session ends.
@@ -77,6 +96,8 @@ type FileNotifier func(ok bool, message string)
 const (
 	// depotDir is the writable folder and the home folder of the tree.
 	depotDir = "/depot"
+	// backupsDir holds the backups to download.
+	backupsDir = "/sauvegardes"
 	// maxOutOfOrder bounds the bytes of one upload held while they wait for
 	// an earlier gap to be filled.
 	maxOutOfOrder = 32 << 20
@@ -142,8 +163,9 @@ type fileTree struct {
 	s      *backend.Session
 	notify FileNotifier
 
-	mu      sync.Mutex
-	uploads map[string]*sftpUpload // by name in depot
+	mu        sync.Mutex
+	uploads   map[string]*sftpUpload // by name in depot
+	downloads int                    // SFTP downloads open
 }
 
 func newFileTree(ctx context.Context, s *backend.Session, notify FileNotifier) *fileTree {
@@ -345,4 +367,95 @@ func (t *fileTree) abortAll(cause error) {
 		u.TransferError(cause)
 		u.Close()
 	}
+}
+
+// plainName reports whether name can be one file name of the tree: valid
+// UTF-8, one path element, no control or format character nor backslash,
+// at most backend.MaxNameBytes bytes.
+func plainName(name string) bool {
+	return name != "" && name != "." && name != ".." && len(name) <= backend.MaxNameBytes && utf8.ValidString(name) &&
+		strings.IndexFunc(name, badNameRune) < 0 && !strings.ContainsAny(name, `/\`)
+}
+
+// backupRefusal is the refusal for a back-end error about sauvegardes/,
+// quiet; the SFTP status follows the error.
+func backupRefusal(err error) error {
+	code := sftp.ErrSSHFxFailure
+	switch {
+	case errors.Is(err, backend.ErrForbidden):
+		code = sftp.ErrSSHFxPermissionDenied
+	case errors.Is(err, backend.ErrNotFound):
+		code = sftp.ErrSSHFxNoSuchFile
+	}
+	return &refusal{msg: backend.Message(err), code: code}
+}
+
+// backups lists sauvegardes/: the back end's files, without the names that
+// could not be file names (none is expected).
+func (t *fileTree) backups(ctx context.Context) ([]backend.BackupFile, error) {
+	l, err := t.s.BackupFiles(ctx)
+	if err != nil {
+		return nil, backupRefusal(err)
+	}
+	return slices.DeleteFunc(l, func(f backend.BackupFile) bool { return !plainName(f.Name) }), nil
+}
+
+// backup finds the file name of sauvegardes/; a name that is not there, or
+// could not be, is a quiet NO_SUCH_FILE.
+func (t *fileTree) backup(ctx context.Context, name string) (backend.BackupFile, error) {
+	if !plainName(name) {
+		return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
+			"« %s » : nom de fichier invalide ; aucune sauvegarde ne porte ce nom.", shown(name))
+	}
+	l, err := t.backups(ctx)
+	if err != nil {
+		return backend.BackupFile{}, err
+	}
+	for _, f := range l {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
+		"« sauvegardes/%s » : aucune sauvegarde ne porte ce nom ; `ls sauvegardes` les liste.", shown(name))
+}
+
+// export prepares the download of the backup named name.
+func (t *fileTree) export(ctx context.Context, name string) (backend.BackupExport, error) {
+	f, err := t.backup(ctx, name)
+	if err != nil {
+		return backend.BackupExport{}, err
+	}
+	x, err := t.s.ExportBackup(ctx, f.ID)
+	if err != nil {
+		return backend.BackupExport{}, backupRefusal(err)
+	}
+	return x, nil
+}
+
+// backupEntry is how the tree shows a backup.
+func backupEntry(f backend.BackupFile) *treeEntry {
+	return &treeEntry{name: f.Name, size: f.Size, mode: 0o444, mtime: f.ModTime}
+}
+
+// startDownload takes one of the session's SFTP download slots; release
+// gives it back.
+func (t *fileTree) startDownload() (release func(), err error) {
+	t.mu.Lock()
+	full := t.downloads >= maxDownloads
+	if !full {
+		t.downloads++
+	}
+	t.mu.Unlock()
+	if full {
+		return nil, t.refuse(sftp.ErrSSHFxFailure, "Trop de téléchargements simultanés : attendez la fin de ceux en cours (%d au plus).", maxDownloads)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.mu.Lock()
+			t.downloads--
+			t.mu.Unlock()
+		})
+	}, nil
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
+	"strings"
 
 	"charm.land/ssh"
 	"charm.land/wish/v2/scp"
@@ -36,10 +38,7 @@ func (h *scpTree) Write(s ssh.Session, e *scp.FileEntry) (int64, error) {
 	if err != nil {
 		return 0, scpError(err)
 	}
-	ctx := context.Context(h.t.ctx)
-	if s != nil && s.Context() != nil {
-		ctx = s.Context()
-	}
+	ctx := sessionContext(s, h.t.ctx)
 	r := &exactReader{r: e.Reader, left: e.Size}
 	msg, err := h.t.store(ctx, name, kind, r)
 	if err != nil {
@@ -62,35 +61,75 @@ func (h *scpTree) Mkdir(_ ssh.Session, e *scp.DirEntry) error {
 		"Impossible de créer le dossier « %s » : déposez les fichiers directement dans depot/, sans sous-dossier.", shown(p)))
 }
 
-// Glob does no globbing.
-func (h *scpTree) Glob(_ ssh.Session, p string) ([]string, error) {
-	return []string{p}, nil
+// Glob expands a pattern in the last element of a path of sauvegardes/ or
+// factures/ (`scp -O 'host:sauvegardes/*.HNOT' .`, where a shell would have
+// expanded it); any other path is taken as it is.
+func (h *scpTree) Glob(s ssh.Session, p string) ([]string, error) {
+	rp := resolve(p)
+	dir, pat := path.Split(rp)
+	dir = path.Clean(dir)
+	if !strings.ContainsAny(pat, `*?[`) || dir == depotDir || !isTreeDir(dir) {
+		return []string{p}, nil
+	}
+	if _, err := path.Match(pat, ""); err != nil {
+		return nil, fmt.Errorf("« %s » : motif invalide.\n", shown(p))
+	}
+	l, err := h.t.list(sessionContext(s, h.t.ctx), dir)
+	if err != nil {
+		return nil, scpError(err)
+	}
+	var out []string
+	for _, fi := range l {
+		if ok, _ := path.Match(pat, fi.Name()); ok {
+			out = append(out, path.Join(dir, fi.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("« %s » : aucun fichier ne correspond.\n", shown(p))
+	}
+	return out, nil
 }
 
 // WalkDir walks a folder of the tree, parents first; the root itself is not
-// sent (its name could not be), only its folders.
-func (h *scpTree) WalkDir(_ ssh.Session, root string, fn fs.WalkDirFunc) error {
+// sent (its name could not be), only its folders and their files.
+func (h *scpTree) WalkDir(s ssh.Session, root string, fn fs.WalkDirFunc) error {
+	ctx := sessionContext(s, h.t.ctx)
 	p := resolve(root)
-	fi := h.t.stat(p)
+	fi, err := h.t.stat(ctx, p)
+	if err != nil {
+		return scpError(err)
+	}
 	if fi == nil {
 		return notFound(p)
 	}
 	if !fi.IsDir() {
 		return fn(p, fs.FileInfoToDirEntry(fi), nil)
 	}
-	if p != "/" {
-		if err := fn(p, fs.FileInfoToDirEntry(fi), nil); err != nil {
+	dirs := []string{p}
+	if p == "/" {
+		dirs = nil
+		for _, c := range rootChildren {
+			dirs = append(dirs, "/"+c)
+		}
+	}
+	for _, d := range dirs {
+		if err := fn(d, fs.FileInfoToDirEntry(h.t.dirEntry(d)), nil); err != nil {
 			if errors.Is(err, fs.SkipDir) {
-				return nil
+				continue
 			}
 			return err
 		}
-		return nil // the folders below / are empty
-	}
-	for _, c := range rootChildren {
-		cp := "/" + c
-		if err := fn(cp, fs.FileInfoToDirEntry(h.t.stat(cp)), nil); err != nil && !errors.Is(err, fs.SkipDir) {
-			return err
+		if d != backupsDir { // nothing else is readable
+			continue
+		}
+		l, err := h.t.list(ctx, d)
+		if err != nil {
+			return scpError(err)
+		}
+		for _, c := range l {
+			if err := fn(path.Join(d, c.Name()), fs.FileInfoToDirEntry(c), nil); err != nil && !errors.Is(err, fs.SkipDir) {
+				return err
+			}
 		}
 	}
 	return nil
@@ -106,13 +145,36 @@ func (h *scpTree) NewDirEntry(_ ssh.Session, p string) (*scp.DirEntry, error) {
 	return &scp.DirEntry{Children: []scp.Entry{}, Name: path.Base(p), Filepath: p, Mode: mode}, nil
 }
 
-// NewFileEntry describes a file for `scp -f`: there are none yet.
-func (h *scpTree) NewFileEntry(_ ssh.Session, p string) (*scp.FileEntry, func() error, error) {
+// NewFileEntry describes a backup for `scp -f`; its stream is opened only
+// when wish sends its content (scpDownload). Times go with it when the
+// client asked for them (-p).
+func (h *scpTree) NewFileEntry(s ssh.Session, p string) (*scp.FileEntry, func() error, error) {
 	p = resolve(p)
-	if isTreeDir(p) {
+	switch {
+	case isTreeDir(p):
 		return nil, nil, fmt.Errorf("« %s » est un dossier : utilisez scp -r.\n", shown(p))
+	case path.Dir(p) != backupsDir:
+		return nil, nil, notFound(p)
 	}
-	return nil, nil, notFound(p)
+	name := path.Base(p)
+	x, err := h.t.export(sessionContext(s, h.t.ctx), name)
+	if err != nil {
+		return nil, nil, scpError(err)
+	}
+	d := &scpDownload{name: name, size: x.Size, open: x.Open}
+	e := &scp.FileEntry{Name: name, Filepath: p, Mode: 0o444, Size: x.Size, Reader: d}
+	if s != nil && slices.Contains(s.Command(), "-p") {
+		e.Mtime, e.Atime = x.ModTime.Unix(), x.ModTime.Unix()
+	}
+	return e, d.close, nil
+}
+
+// sessionContext is the context of an scp session, or def.
+func sessionContext(s ssh.Session, def context.Context) context.Context {
+	if s != nil && s.Context() != nil {
+		return s.Context()
+	}
+	return def
 }
 
 // notFound is the scp download error for p.

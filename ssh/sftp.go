@@ -3,6 +3,8 @@ package ssh
 // The SFTP request-server handlers over the virtual tree of files.go.
 
 import (
+	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -23,8 +25,8 @@ var (
 	_ sftp.RealPathFileLister = (*sftpTree)(nil)
 )
 
-// Fileread: nothing in the tree is readable yet (sauvegardes and factures are
-// empty).
+// Fileread opens a backup of sauvegardes/ for download; nothing else is
+// readable (depot holds only uploads in progress, factures is empty).
 func (h *sftpTree) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	p := resolve(r.Filepath)
 	switch {
@@ -32,8 +34,22 @@ func (h *sftpTree) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 		return nil, quiet(sftp.ErrSSHFxFailure, "« %s » est un dossier.", shown(p))
 	case path.Dir(p) == depotDir && h.t.pending(path.Base(p)) != nil:
 		return nil, quiet(sftp.ErrSSHFxPermissionDenied, "« %s » est en cours de transfert et ne peut pas être lu.", shown(path.Base(p)))
+	case path.Dir(p) != backupsDir:
+		return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
 	}
-	return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+	name := path.Base(p)
+	x, err := h.t.export(r.Context(), name)
+	if err != nil {
+		if errors.Is(err, sftp.ErrSSHFxPermissionDenied) {
+			h.t.tell(false, err.Error())
+		}
+		return nil, err
+	}
+	release, err := h.t.startDownload()
+	if err != nil {
+		return nil, err
+	}
+	return &sftpDownload{streamReaderAt: newStreamReaderAt(x.Size, x.Open), t: h.t, name: name, release: release}, nil
 }
 
 // Filewrite starts an upload.
@@ -78,7 +94,11 @@ func (h *sftpTree) Filecmd(r *sftp.Request) error {
 			return quiet(denied, "Le dossier « %s » ne peut pas être modifié.", shown(p))
 		}
 		if path.Dir(p) != depotDir {
-			return quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+			fi, err := h.t.stat(r.Context(), p)
+			if err != nil || fi == nil {
+				return notThere(p, err)
+			}
+			return h.t.refuse(denied, "« %s » est en lecture seule : il ne peut pas être modifié.", shown(p))
 		}
 		if u := h.t.pending(path.Base(p)); u != nil && r.AttrFlags().Size {
 			if a := r.Attributes(); a != nil {
@@ -91,8 +111,17 @@ func (h *sftpTree) Filecmd(r *sftp.Request) error {
 	case "Rmdir":
 		return h.t.refuse(denied, "Le dossier « %s » ne peut pas être supprimé.", shown(p))
 	case "Remove":
-		return h.t.refuse(denied, "Impossible de supprimer « %s » : les fichiers déposés sont chargés dès la fin du transfert et ne restent pas dans depot/.", shown(p))
+		switch path.Dir(p) {
+		case depotDir:
+			return h.t.refuse(denied, "Impossible de supprimer « %s » : les fichiers déposés sont chargés dès la fin du transfert et ne restent pas dans depot/.", shown(p))
+		case backupsDir:
+			return h.t.refuse(denied, "Impossible de supprimer « %s » : le dossier sauvegardes/ est en lecture seule ; les sauvegardes sont supprimées par la politique de conservation.", shown(p))
+		}
+		return h.t.refuse(denied, "Impossible de supprimer « %s » : seul depot/ accepte des fichiers, et ils n'y restent pas.", shown(p))
 	case "Rename", "PosixRename":
+		if dir := path.Dir(p); dir != depotDir && isTreeDir(dir) {
+			return h.t.refuse(denied, "Impossible de renommer « %s » : le dossier %s/ est en lecture seule.", shown(p), dir[1:])
+		}
 		return h.t.refuse(denied, "Impossible de renommer « %s » : envoyez le fichier directement sous son nom définitif.", shown(p))
 	case "Symlink", "Link":
 		return h.t.refuse(denied, "Les liens ne sont pas acceptés : déposez le fichier lui-même dans depot/.")
@@ -103,40 +132,46 @@ func (h *sftpTree) Filecmd(r *sftp.Request) error {
 // Filelist serves List, Stat (and Lstat, fstat) and Readlink.
 func (h *sftpTree) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	p := resolve(r.Filepath)
+	ctx := r.Context()
 	switch r.Method {
 	case "List":
 		if !isTreeDir(p) {
-			if fi := h.t.stat(p); fi != nil {
-				return nil, quiet(sftp.ErrSSHFxFailure, "« %s » n'est pas un dossier.", shown(p))
+			fi, err := h.t.stat(ctx, p)
+			if err != nil || fi == nil {
+				return nil, notThere(p, err)
 			}
-			return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : dossier introuvable.", shown(p))
+			return nil, quiet(sftp.ErrSSHFxFailure, "« %s » n'est pas un dossier.", shown(p))
 		}
-		var out treeLister
-		switch p {
-		case "/":
-			for _, c := range rootChildren {
-				out = append(out, h.t.stat("/"+c))
+		out, err := h.t.list(ctx, p)
+		if err != nil {
+			if errors.Is(err, sftp.ErrSSHFxPermissionDenied) {
+				h.t.tell(false, err.Error())
 			}
-		case depotDir: // only this session's uploads in progress
-			for _, name := range h.t.pendingNames() {
-				if fi := h.t.stat(depotDir + "/" + name); fi != nil {
-					out = append(out, fi)
-				}
-			}
+			return nil, err
 		}
 		return out, nil
 	case "Stat", "Lstat":
-		if fi := h.t.stat(p); fi != nil {
-			return treeLister{fi}, nil
+		fi, err := h.t.stat(ctx, p)
+		if err != nil || fi == nil {
+			return nil, notThere(p, err)
 		}
-		return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+		return treeLister{fi}, nil
 	case "Readlink":
-		if h.t.stat(p) == nil {
-			return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
+		fi, err := h.t.stat(ctx, p)
+		if err != nil || fi == nil {
+			return nil, notThere(p, err)
 		}
 		return nil, quiet(sftp.ErrSSHFxFailure, "« %s » n'est pas un lien.", shown(p))
 	}
 	return nil, quiet(sftp.ErrSSHFxOpUnsupported, "Opération non prise en charge.")
+}
+
+// notThere is the refusal for p when stat found nothing (err nil) or failed.
+func notThere(p string, err error) error {
+	if err != nil {
+		return err
+	}
+	return quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
 }
 
 // RealPath normalizes a client path: "." is /depot, the home.
@@ -144,20 +179,64 @@ func (h *sftpTree) RealPath(p string) (string, error) {
 	return resolve(p), nil
 }
 
-// stat returns the entry at p (resolved), nil if there is none. A file of
-// depot exists only while it is being uploaded.
-func (t *fileTree) stat(p string) os.FileInfo {
-	now := time.Now()
-	if mode, ok := treeDirs[p]; ok {
-		name := path.Base(p)
-		return &treeEntry{name: name, mode: fs.ModeDir | mode, mtime: now}
-	}
-	if path.Dir(p) == depotDir {
-		if u := t.pending(path.Base(p)); u != nil {
-			return &treeEntry{name: u.name, size: u.received(), mode: 0o644, mtime: now}
+// list returns the entries of the folder p (resolved, one of the tree's).
+func (t *fileTree) list(ctx context.Context, p string) (treeLister, error) {
+	var out treeLister
+	switch p {
+	case "/":
+		for _, c := range rootChildren {
+			out = append(out, t.dirEntry("/"+c))
+		}
+	case depotDir: // only this session's uploads in progress
+		for _, name := range t.pendingNames() {
+			if u := t.pending(name); u != nil {
+				out = append(out, uploadEntry(u))
+			}
+		}
+	case backupsDir:
+		l, err := t.backups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range l {
+			out = append(out, backupEntry(f))
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// stat returns the entry at p (resolved), nil if there is none; the error
+// is a refusal of the back end (sauvegardes/ for a role without the right).
+// A file of depot exists only while it is being uploaded.
+func (t *fileTree) stat(ctx context.Context, p string) (os.FileInfo, error) {
+	if isTreeDir(p) {
+		return t.dirEntry(p), nil
+	}
+	switch path.Dir(p) {
+	case depotDir:
+		if u := t.pending(path.Base(p)); u != nil {
+			return uploadEntry(u), nil
+		}
+	case backupsDir:
+		f, err := t.backup(ctx, path.Base(p))
+		switch {
+		case errors.Is(err, sftp.ErrSSHFxNoSuchFile):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		return backupEntry(f), nil
+	}
+	return nil, nil
+}
+
+// dirEntry is the folder p, one of the tree's.
+func (t *fileTree) dirEntry(p string) *treeEntry {
+	return &treeEntry{name: path.Base(p), mode: fs.ModeDir | treeDirs[p], mtime: time.Now()}
+}
+
+func uploadEntry(u *sftpUpload) *treeEntry {
+	return &treeEntry{name: u.name, size: u.received(), mode: 0o644, mtime: time.Now()}
 }
 
 // treeEntry is a folder or an upload in progress.
