@@ -108,15 +108,18 @@ func (s *exactStream) probeEnd() error {
 // Seeker underneath), and no library we know turns a regenerable
 // forward-only stream into a ReaderAt, hence this type:
 //
-//   - the stream is opened lazily, at the first read's offset (so `reget`
-//     from offset X costs what generating X bytes costs, once);
+//   - the stream is opened lazily, at the first read's offset less half the
+//     window (so `reget` from offset X costs what generating X bytes costs,
+//     once, and the reads just behind the first one, which other workers
+//     hold, are in the window);
 //   - a read at or just past the stream's position reads on; the bytes go
 //     through a ring that keeps the last readWindow of them;
 //   - a read slightly behind (an out-of-order worker) is served from the
 //     ring, and a read a little ahead reads on, keeping what it skips in
 //     the ring for the reads that will ask for it;
 //   - a read behind the ring, or more than maxSkip ahead, opens the stream
-//     again at its offset (a jump: another range, a second pass);
+//     again at its offset, less half the window (a jump: another range, a
+//     second pass);
 //   - an error of the stream is sticky: every later read fails with it, so
 //     no read after a corruption can hand out the end of the file.
 //
@@ -125,6 +128,8 @@ func (s *exactStream) probeEnd() error {
 type streamReaderAt struct {
 	open func(off int64) (io.ReadCloser, error)
 	size int64
+	// window and skip are readWindow and maxSkip (smaller in tests).
+	window, skip int64
 
 	mu     sync.Mutex
 	s      *exactStream // nil until the first read and after the end
@@ -137,7 +142,7 @@ type streamReaderAt struct {
 }
 
 func newStreamReaderAt(size int64, open func(off int64) (io.ReadCloser, error)) *streamReaderAt {
-	return &streamReaderAt{open: open, size: size}
+	return &streamReaderAt{open: open, size: size, window: readWindow, skip: maxSkip}
 }
 
 // ReadAt reads len(p) bytes at off, or up to the end of the file with
@@ -168,10 +173,10 @@ func (r *streamReaderAt) ReadAt(p []byte, off int64) (int, error) {
 			continue
 		}
 		var err error
-		if r.s == nil || at < r.pos || at-r.pos > maxSkip {
+		if r.s == nil || at < r.pos || at-r.pos > max(r.skip, r.window) {
 			err = r.reopen(at)
 		} else {
-			err = r.advance()
+			err = r.advance(off + int64(len(want)))
 		}
 		if err != nil {
 			r.err = err
@@ -195,9 +200,11 @@ func (r *streamReaderAt) copyOut(dst []byte, at int64) int {
 	return int(k)
 }
 
-// reopen starts the stream again at off.
-func (r *streamReaderAt) reopen(off int64) error {
+// reopen starts the stream again a little before at: at less half the
+// window, so that the reads just behind at are served too.
+func (r *streamReaderAt) reopen(at int64) error {
 	r.drop()
+	off := max(0, at-r.window/2)
 	rc, err := r.open(off)
 	if err != nil {
 		return err
@@ -206,16 +213,18 @@ func (r *streamReaderAt) reopen(off int64) error {
 	r.s = &exactStream{rc: rc, left: r.size - off}
 	r.pos, r.held = off, 0
 	if r.ring == nil {
-		r.ring = make([]byte, min(readWindow, r.size))
+		r.ring = make([]byte, min(r.window, r.size))
 	}
 	return nil
 }
 
-// advance reads the stream's next bytes into the ring.
-func (r *streamReaderAt) advance() error {
+// advance reads the stream's next bytes into the ring, not past end (the
+// end of the read being served), so the ring keeps as much as it can of
+// what is behind.
+func (r *streamReaderAt) advance(end int64) error {
 	w := int64(len(r.ring))
 	i := r.pos % w
-	n, err := r.s.Read(r.ring[i:min(w, i+r.size-r.pos)])
+	n, err := r.s.Read(r.ring[i:min(w, i+end-r.pos)])
 	r.pos += int64(n)
 	r.held = min(r.held+int64(n), w)
 	if r.pos == r.size { // verified by exactStream: the stream can go
