@@ -19,11 +19,12 @@ import (
 
 const (
 	// readWindow is how many of the last bytes generated a download keeps,
-	// to serve the reads that arrive slightly out of order. pkg/sftp caps a
-	// read at 32 KiB and runs at most 8 at once, with about as many queued:
-	// reads of a sequential client stay within a few hundred KiB of each
-	// other.
-	readWindow = 1 << 20
+	// to serve the reads that arrive out of order. pkg/sftp's server caps a
+	// read at 32 KiB and serves up to 8 at once; a client keeps up to 64
+	// reads in flight (OpenSSH's sftp and scp, pkg/sftp's client), and a
+	// worker that is slow to run can find the others 2 MiB ahead of it (seen
+	// in TestSFTPBackupDownloadLoadsBack). 4 MiB covers 128 such reads.
+	readWindow = 4 << 20
 	// maxSkip is how far ahead of the stream a read may start and still be
 	// served by reading on; past it the stream is opened again at the read's
 	// offset.

@@ -247,10 +247,10 @@ func TestStreamReaderAtConcurrentReads(t *testing.T) {
 // reget: the first read at X opens the stream once, half a window before X;
 // the bytes are the full stream's.
 func TestStreamReaderAtResume(t *testing.T) {
-	f := newFake(3<<20 + 999)
+	f := newFake(9<<20 + 999)
 	r := newStreamReaderAt(f.size, f.Open)
 	defer r.Close()
-	const from = 1<<20 + 12345
+	const from = 5<<20 + 12345
 	got := readRange(t, r, from, f.size-from)
 	if !bytes.Equal(got, genBytes(from, f.size-from)) {
 		t.Fatal("resumed bytes differ")

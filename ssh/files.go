@@ -405,7 +405,7 @@ func (t *fileTree) backups(ctx context.Context) ([]backend.BackupFile, error) {
 func (t *fileTree) backup(ctx context.Context, name string) (backend.BackupFile, error) {
 	if !plainName(name) {
 		return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
-			"« %s » : nom de fichier invalide ; aucune sauvegarde ne porte ce nom.", shown(name))
+			"« %s » : sauvegarde introuvable (nom de fichier invalide).", shown(name))
 	}
 	l, err := t.backups(ctx)
 	if err != nil {
@@ -417,7 +417,7 @@ func (t *fileTree) backup(ctx context.Context, name string) (backend.BackupFile,
 		}
 	}
 	return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
-		"« sauvegardes/%s » : aucune sauvegarde ne porte ce nom ; `ls sauvegardes` les liste.", shown(name))
+		"« sauvegardes/%s » : sauvegarde introuvable ; `ls sauvegardes` les liste.", shown(name))
 }
 
 // export prepares the download of the backup named name.
