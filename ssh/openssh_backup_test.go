@@ -13,16 +13,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/hostfile"
 	hssh "github.com/hebergement/console/ssh"
 )
 
-// scpGet downloads remote to local with scp (legacy: -O).
-func (o *openssh) scpGet(key string, legacy bool, remote, local string) ran {
+// scpGet downloads remote to local with scp (legacy: -O), with flags.
+func (o *openssh) scpGet(key string, legacy bool, remote, local string, flags ...string) ran {
 	o.tb.Helper()
-	a := append([]string{"-P", o.port}, o.opts(key)...)
+	a := append(append([]string{"-P", o.port}, o.opts(key)...), flags...)
 	if legacy {
 		a = append(a, "-O")
 	}
@@ -121,6 +122,33 @@ func TestOpenSSHBackupDownloads(t *testing.T) {
 			t.Errorf("%s: %d bytes, differ from the back end's %d", filepath.Base(p), len(got), len(full))
 		}
 	}
+	// scp -p keeps the backup's time; scp -r and a glob fetch every backup.
+	for _, legacy := range []bool{false, true} {
+		p := filepath.Join(dir, fmt.Sprintf("p-%v.HNOT", legacy))
+		if r := o.scpGet(o.keyPath, legacy, remote, p, "-p"); r.code != 0 {
+			t.Fatalf("scp -p (legacy %v): %+v", legacy, r)
+		}
+		if fi, err := os.Stat(p); err != nil || !fi.ModTime().Equal(f.ModTime.Truncate(time.Second)) {
+			t.Errorf("scp -p (legacy %v): %v, %v; want the backup's time %v", legacy, fi.ModTime(), err, f.ModTime)
+		}
+		rec := filepath.Join(dir, fmt.Sprintf("r-%v", legacy))
+		if r := o.scpGet(o.keyPath, legacy, "sauvegardes", rec, "-r"); r.code != 0 {
+			t.Fatalf("scp -r (legacy %v): %+v", legacy, r)
+		}
+		glob := filepath.Join(dir, fmt.Sprintf("g-%v", legacy))
+		if err := os.Mkdir(glob, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if r := o.scpGet(o.keyPath, legacy, "sauvegardes/Pasteur*.HNOT", glob); r.code != 0 {
+			t.Fatalf("scp of a glob (legacy %v): %+v", legacy, r)
+		}
+		for _, p := range []string{filepath.Join(rec, f.Name), filepath.Join(glob, f.Name)} {
+			if got := readFile(t, p); !bytes.Equal(got, full) {
+				t.Errorf("%s: %d bytes, differ from the back end's", p, len(got))
+			}
+		}
+	}
+
 	h, _, err := hostfile.Verify(bytes.NewReader(full), hostfile.Expect{Kind: hostfile.KindBase, HostingNumber: o.est.HostingNumber})
 	if err != nil {
 		t.Fatalf("the download is not a valid base: %v", err)
