@@ -137,8 +137,11 @@ func (h *sftpTree) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	case "List":
 		if !isTreeDir(p) {
 			fi, err := h.t.stat(ctx, p)
-			if err != nil || fi == nil {
-				return nil, notThere(p, err)
+			if err != nil {
+				return nil, err
+			}
+			if fi == nil {
+				return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : dossier introuvable.", shown(p))
 			}
 			return nil, quiet(sftp.ErrSSHFxFailure, "« %s » n'est pas un dossier.", shown(p))
 		}
