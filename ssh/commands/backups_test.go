@@ -49,7 +49,7 @@ func TestBackupsUsageErrors(t *testing.T) {
 		}
 	}
 	for line, want := range map[string]string{
-		"sauvegarde ouvrir":                                    "missing ID",
+		"sauvegarde ouvrir": "missing ID",
 		"sauvegarde ouvrir 3 --instant 2026-12-03T10:15":       "not both",
 		"sauvegarde ouvrir --instant demain":                   "want a minute such as 2026-12-03T10:15",
 		"sauvegarde ouvrir 3 --arreter":                        "add --oui (-y)",
