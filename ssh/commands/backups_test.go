@@ -70,7 +70,7 @@ func TestBackupsHelp(t *testing.T) {
 		want []string
 	}{
 		{[]string{"aide"}, []string{"sauvegardes [--json]", "sauvegarde creer", "sauvegarde ouvrir ID|--instant 2026-12-03T10:15 [--arreter -y]",
-			"annees [--json]", "annee remplacer 2024-2025 NOM|ID", "ID         a backup's n° as sauvegardes shows it", "--instant  a minute of the last 7 days",
+			"annees [--json]", "annee remplacer 2024-2025 NOM|ID", "           or a backup's n° as sauvegardes shows it (sauvegarde ouvrir)", "--instant  a minute of the last 7 days",
 			"--arreter  with -y: stops the server first"}},
 		{[]string{"sauvegarde", "--help"}, []string{"sauvegarde creer", "sauvegarde ouvrir ID"}},
 		{[]string{"sauvegarde", "ouvrir", "--help"}, []string{"Usage: ssh console.hebergement sauvegarde ouvrir ID|--instant", "--arreter",
@@ -366,8 +366,8 @@ func TestOpenInstant(t *testing.T) {
 	outOfRange := backend.Message(backend.ErrInstantOutOfRange)
 	for _, at := range []string{
 		f.clk.Now().Add(-8 * 24 * time.Hour).In(clock.Paris()).Format("2006-01-02T15:04"), // 8 days ago
-		"2026-10-05T12:00", // in an hour
-		"2026-10-05T09:00:00Z",
+		"2026-10-05T12:00",     // in an hour
+		"2026-10-05T10:00:00Z", // 12:00 Paris, in an hour too
 	} {
 		f.refused(f.spr, []string{"sauvegarde", "ouvrir", "--instant", at, "--arreter", "-y"}, outOfRange)
 	}
@@ -421,7 +421,7 @@ func TestYears(t *testing.T) {
 	current := f.loadBase(f.spr, "LYCEE2026", 2026)
 
 	f.refused(f.spr, []string{"annee", "remplacer", "2025-2026", "INCONNUE"}, backend.Message(backend.ErrBaseNotFound))
-	f.refused(f.spr, []string{"annee", "remplacer", "2025-2026", other.Name}, backend.Message(backend.ErrYearMismatch))
+	f.refused(f.spr, []string{"annee", "remplacer", "2025-2026", other.Name}, backend.Message(&backend.YearMismatchError{Base: 2024, Want: 2025}))
 	f.refused(f.spr, []string{"annee", "remplacer", "2026-2027", itoa(current.ID)}, backend.Message(backend.ErrNotPreviousYear))
 	f.refused(f.spr, []string{"annee", "remplacer", "2010-2011", itoa(first.ID)}, backend.Message(backend.ErrNotPreviousYear))
 	if v := decodeJSON[yearsOut](t, f.must(f.spr, []string{"annees", "--json"})); v.Years[0].Base != nil {

@@ -73,8 +73,8 @@ func (r *runner) usage(root *cobra.Command) string {
 	b.WriteString(`
 NOM|ID     a base's number (the n° that bases shows) or its exact name
 EMPREINTE  a key's fingerprint as cles shows it, SHA256:…
-ID         a backup's n° as sauvegardes shows it (sauvegarde ouvrir);
-           a connection's ID as connexions shows it (connexion deconnecter)
+ID         a connection's ID as connexions shows it (connexion deconnecter),
+           or a backup's n° as sauvegardes shows it (sauvegarde ouvrir)
 N          a whole number
 DATE       2026-11-30 (from midnight, Paris time) or RFC 3339, 2026-11-30T08:00:00+01:00
 --instant  a minute of the last 7 days: 2026-12-03T10:15 (Paris time) or RFC 3339
