@@ -396,6 +396,19 @@ func TestOpenInstant(t *testing.T) {
 	if st := f.status(f.spr); st.Changes != 4 {
 		t.Fatalf("the state at 10:30: %d changes, want 4", st.Changes)
 	}
+	entries, err := f.spr.Journal(context.Background(), backend.JournalQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := 0
+	for _, e := range entries {
+		if e.Action == "backup.instant" && e.OK && e.Actor == f.spr.Actor() {
+			done++
+		}
+	}
+	if done != 2 {
+		t.Errorf("%d backup.instant done in the journal, want 2", done)
+	}
 }
 
 // yearsOut is annees --json.
