@@ -802,7 +802,27 @@ func (b *Backend) NightlyBackups(ctx context.Context, now time.Time) (int, error
 // nightly takes one establishment's backup of a night; false when it
 // already had one or has no base in service any more.
 func (b *Backend) nightly(ctx context.Context, estID int64, night int, now time.Time) (bool, error) {
+	return b.recordBackup(ctx, estID, BackupNightly, SchedulerActor, now, night)
+}
+
+// RecordBackup records a backup of an establishment's base in service
+// dated at, by actor: the demo's year of history uses it. A nightly one
+// belongs to the night of at; false when that night has one already, or
+// when no base is in service.
+func (b *Backend) RecordBackup(ctx context.Context, estID int64, kind BackupKind, actor string, at time.Time) (bool, error) {
+	night := 0
+	if kind == BackupNightly {
+		night = nightOf(at)
+	}
+	return b.recordBackup(ctx, estID, kind, actor, at, night)
+}
+
+func (b *Backend) recordBackup(ctx context.Context, estID int64, kind BackupKind, actor string, at time.Time, night int) (bool, error) {
 	var rev int64
+	action := "backup.nightly"
+	if kind != BackupNightly {
+		action = "backup.create"
+	}
 	err := b.store.Write(ctx, func(tx store.Tx) error {
 		e, err := tx.Establishment(estID)
 		if err != nil {
@@ -811,15 +831,15 @@ func (b *Backend) nightly(ctx context.Context, estID int64, night int, now time.
 		if e.ServerState != string(ServerRunning) || e.OpenedBaseID == 0 {
 			return errSkip
 		}
-		row, err := takeBackup(tx, e, BackupNightly, SchedulerActor, now, night)
+		row, err := takeBackup(tx, e, kind, actor, at, night)
 		if err != nil {
 			return err
 		}
 		if rev, err = tx.BumpRevision(estID); err != nil {
 			return err
 		}
-		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: estID, At: now, Actor: SchedulerActor,
-			Action: "backup.nightly", Detail: changesWord(row.Count), OK: true})
+		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: estID, At: at, Actor: actor,
+			Action: action, Detail: changesWord(row.Count), OK: true})
 	})
 	if errors.Is(err, errSkip) || errors.Is(err, store.ErrConflict) {
 		return false, nil
@@ -827,7 +847,7 @@ func (b *Backend) nightly(ctx context.Context, estID int64, night int, now time.
 	if err != nil {
 		return false, err
 	}
-	b.bus.observe(estID, rev, "backup.nightly", TopicBackups, nil)
+	b.bus.observe(estID, rev, action, TopicBackups, nil)
 	b.revised(estID, rev)
 	return true, nil
 }
