@@ -155,7 +155,7 @@ func (s *Scheduler) List() ([]JobInfo, error) {
 		if failed {
 			info.Next, info.Retrying = retry, true
 		} else {
-			info.Next = j.Next(info.Last)
+			info.Next = nextDue(j, info.Last, s.cfg.Clock.Now())
 		}
 		out = append(out, info)
 	}

@@ -341,6 +341,18 @@ func (s *Scheduler) due(j Job) time.Time {
 	if failed {
 		return retry
 	}
+	return nextDue(j, last, s.cfg.Clock.Now())
+}
+
+// nextDue is when j is next due after its last run, as of now. A last run
+// recorded after now (a clock set back, or an operator's jobs run --at in
+// the future) is not trusted: the job is due as if it never ran (at once,
+// one catch-up run, as after downtime), rather than put off until that
+// future instant.
+func nextDue(j Job, last, now time.Time) time.Time {
+	if last.After(now) {
+		last = time.Time{}
+	}
 	return j.Next(last)
 }
 

@@ -210,6 +210,9 @@ func writeJobs(out io.Writer, list []scheduler.JobInfo, now time.Time) error {
 			last = j.Last.In(clock.Paris()).Format(layout)
 		}
 		next := "at once (it never ran)"
+		if !j.Last.IsZero() {
+			next = "at once (its last run is after now)"
+		}
 		if !j.Next.IsZero() {
 			next = j.Next.In(clock.Paris()).Format(layout)
 			if j.Retrying {

@@ -157,10 +157,15 @@ func TestJobsRunStepsThroughMonths(t *testing.T) {
 	if _, made, _ := nightlies(t, data, number, last); made != len(steps) {
 		t.Errorf("a run at the same instant made a backup: %d", made)
 	}
-	out, err = run(t, data, "admin", "jobs", "list")
+	out, err = run(t, data, "--now", "2027-04-20T09:00:00+02:00", "admin", "jobs", "list")
 	if err != nil || !regexp.MustCompile(`nightly-backup +every day at 02:00 Europe/Paris +2027-04-20 03:00 CEST +2027-04-21 02:00 CEST`).MatchString(out) ||
 		!regexp.MustCompile(`prune-backups +every day at 03:00 Europe/Paris +2027-04-20 03:00 CEST +2027-04-21 03:00 CEST`).MatchString(out) {
 		t.Errorf("jobs list: %v\n%s", err, out)
+	}
+	// Seen from the real clock, months before, those runs are not trusted.
+	out, _ = run(t, data, "admin", "jobs", "list")
+	if !strings.Contains(out, "at once (its last run is after now)") {
+		t.Errorf("jobs list before the recorded runs:\n%s", out)
 	}
 }
 
