@@ -25,10 +25,14 @@ const (
 	// worker that is slow to run can find the others 2 MiB ahead of it (seen
 	// in TestSFTPBackupDownloadLoadsBack). 4 MiB covers 128 such reads.
 	readWindow = 4 << 20
-	// maxSkip is how far ahead of the stream a read may start and still be
-	// served by reading on; past it the stream is opened again at the read's
-	// offset.
-	maxSkip = 64 << 20
+	// maxSkip is how far ahead of the stream a read may start and always be
+	// served by reading on. Past it, the stream is opened again at the read
+	// when that is cheaper: opening at X generates and hashes X bytes
+	// without sending them, about 1.8 times as fast as reading them through
+	// (BenchmarkSFTPDownloadBackup's figures: 256 MiB skipped in 0.48 s,
+	// read in 0.85 s), so it pays when the stream is less than halfway to
+	// the read.
+	maxSkip = 16 << 20
 	// maxDownloads bounds the SFTP downloads one session has open at once
 	// (each holds a stream and up to readWindow bytes).
 	maxDownloads = 4
@@ -118,9 +122,10 @@ func (s *exactStream) probeEnd() error {
 //   - a read slightly behind (an out-of-order worker) is served from the
 //     ring, and a read a little ahead reads on, keeping what it skips in
 //     the ring for the reads that will ask for it;
-//   - a read behind the ring, or more than maxSkip ahead, opens the stream
-//     again at its offset, less half the window (a jump: another range, a
-//     second pass);
+//   - a read behind the ring opens the stream again at its offset, less
+//     half the window (a jump back: another range, a second pass); so does
+//     a read more than maxSkip ahead, when the stream is less than halfway
+//     to it (then opening again costs less than reading on);
 //   - an error of the stream is sticky: every later read fails with it, so
 //     no read after a corruption can hand out the end of the file.
 //
@@ -174,7 +179,7 @@ func (r *streamReaderAt) ReadAt(p []byte, off int64) (int, error) {
 			continue
 		}
 		var err error
-		if r.s == nil || at < r.pos || at-r.pos > max(r.skip, r.window) {
+		if r.s == nil || at < r.pos || at-r.pos > max(r.skip, r.window) && r.pos < at/2 {
 			err = r.reopen(at)
 		} else {
 			err = r.advance(off + int64(len(want)))

@@ -261,7 +261,8 @@ func TestStreamReaderAtResume(t *testing.T) {
 }
 
 // Arbitrary ranges in any order give the full stream's bytes; jumps back
-// past the window, or far ahead, open the stream again before the offset.
+// past the window, or far ahead of a stream not halfway there, open the
+// stream again before the offset.
 // (A smaller window and skip than served, so the test stays small.)
 func TestStreamReaderAtRandomRanges(t *testing.T) {
 	const window, skip = 64 << 10, 1 << 20
@@ -296,6 +297,7 @@ func TestStreamReaderAtRandomRanges(t *testing.T) {
 	readRange(t, r, 200<<10, 1000)              // behind the window: reopens
 	readRange(t, r, 3<<20, 1000)                // far ahead: reopens
 	readRange(t, r, 3<<20-window/2, 1000)       // the half window before it
+	readRange(t, r, 5<<20, 1000)                // far ahead, but past halfway: reads on
 	if o, want := f.opens(), []int64{0, 200<<10 - window/2, 3<<20 - window/2}; !equalInts(o, want) {
 		t.Errorf("stream opened at %v, want %v", o, want)
 	}
