@@ -434,3 +434,23 @@ func TestSCPDownloadReader(t *testing.T) {
 		t.Error("stream still open after the failure")
 	}
 }
+
+// The back end's refusals about sauvegardes/ keep their sentence and get
+// the SFTP status a client understands (no role lacks PermBackups today, so
+// the forbidden case cannot be reached end to end).
+func TestBackupRefusalStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code error
+	}{
+		{backend.ErrForbidden, sftp.ErrSSHFxPermissionDenied},
+		{backend.ErrBackupNotFound, sftp.ErrSSHFxNoSuchFile},
+		{backend.ErrBackupCorrupt, sftp.ErrSSHFxFailure},
+		{errors.New("disk on fire"), sftp.ErrSSHFxFailure},
+	} {
+		err := backupRefusal(tc.err)
+		if !errors.Is(err, tc.code) || err.Error() != backend.Message(tc.err) {
+			t.Errorf("backupRefusal(%v) = %q (%v), want %v with %q", tc.err, err, errors.Unwrap(err), tc.code, backend.Message(tc.err))
+		}
+	}
+}
