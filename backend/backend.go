@@ -65,6 +65,10 @@ type Backend struct {
 	holding  atomic.Bool
 	connDone chan struct{}
 
+	// headers caches the header of each stored base file a backup's
+	// download starts from (backups.go); stored files never change.
+	headers sync.Map
+
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once

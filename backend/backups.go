@@ -1,13 +1,20 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/store"
 )
 
 // BackupKind says why a backup was taken.
@@ -141,50 +148,832 @@ type BackupExport struct {
 // ErrBackupCorrupt instead of a file that would look valid.
 func (e BackupExport) Open(offset int64) (io.ReadCloser, error) { return e.open(offset) }
 
-var errNotYet = errors.New("backups: not implemented yet")
+// SchedulerActor is who the journal and the list say took the scheduler's
+// backups.
+const SchedulerActor = "Planificateur"
 
 // Backups is the tab's view.
-func (s *Session) Backups(ctx context.Context) (BackupsView, error) { return BackupsView{}, errNotYet }
+func (s *Session) Backups(ctx context.Context) (BackupsView, error) {
+	var v BackupsView
+	now := s.b.clock.Now()
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		if v.Backups, err = s.b.backups(tx, e, now); err != nil {
+			return err
+		}
+		if v.UsedBytes, err = tx.UsedBytes(s.estID); err != nil {
+			return err
+		}
+		if v.BackupBytes, err = tx.BackupOnlyBytes(s.estID); err != nil {
+			return err
+		}
+		v.QuotaBytes = e.QuotaBytes
+		v.Retention = retentionOf(e)
+		v.Running = e.ServerState == string(ServerRunning)
+		if e.OpenedBaseID != 0 {
+			row, err := tx.Base(s.estID, e.OpenedBaseID)
+			if err != nil {
+				return err
+			}
+			bs, err := s.b.completeBases(tx, e, []store.Base{row})
+			if err != nil {
+				return err
+			}
+			v.Opened = &bs[0]
+		}
+		return nil
+	})
+	if v.Running && v.Opened != nil {
+		v.NextNightly = nextNightly(now)
+	}
+	v.InstantFrom = now.Add(-PITRWindow)
+	return v, err
+}
+
+// nextNightly is the first 02:00 Paris after now.
+func nextNightly(now time.Time) time.Time {
+	p := now.In(clock.Paris())
+	for d := 0; ; d++ {
+		t := time.Date(p.Year(), p.Month(), p.Day()+d, 2, 0, 0, 0, clock.Paris())
+		if t.After(now) {
+			return t
+		}
+	}
+}
+
+// nightOf is the night a nightly backup at now belongs to: the date
+// (YYYYMMDD, Paris) of the latest 02:00 not after now.
+func nightOf(now time.Time) int {
+	p := now.In(clock.Paris())
+	t := time.Date(p.Year(), p.Month(), p.Day(), 2, 0, 0, 0, clock.Paris())
+	if t.After(now) {
+		t = time.Date(p.Year(), p.Month(), p.Day()-1, 2, 0, 0, 0, clock.Paris())
+	}
+	return t.Year()*10000 + int(t.Month())*100 + t.Day()
+}
+
+func retentionOf(e store.Establishment) Retention {
+	if e.RetentionDays == 0 {
+		return DefaultRetention
+	}
+	return Retention{Days: e.RetentionDays, Weeks: e.RetentionWeeks}
+}
+
+// backups reads an establishment's backups with what the list shows of
+// them, newest first.
+func (b *Backend) backups(tx store.Tx, e store.Establishment, now time.Time) ([]Backup, error) {
+	rows, err := tx.Backups(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	bases, err := tx.AllBases(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]store.Base, len(bases))
+	for _, r := range bases {
+		byID[r.ID] = r
+	}
+	plan := retain(rows, now, retentionOf(e))
+	out := make([]Backup, len(rows))
+	for i, r := range rows {
+		base := byID[r.BaseID]
+		out[i] = Backup{ID: r.ID, At: r.At, Kind: BackupKind(r.Kind), By: r.Actor, BaseID: r.BaseID, BaseName: base.Name,
+			Year: hostfile.SchoolYear(base.SchoolYear), BaseSHA256: base.SHA256, BaseSize: base.Size, Changes: r.Count,
+			ChangeSeq: r.Seq, BaseDeleted: !base.DeletedAt.IsZero(), Weekly: plan[i].weekly, KeptUntil: plan[i].until}
+		if x, err := b.exportOf(base, r); err == nil {
+			out[i].Size = x.size
+		} else {
+			b.log.Warn("backup's stored file unreadable", "backup", r.ID, "base", r.BaseID, "err", err)
+		}
+	}
+	names := fileNames(out)
+	for i := range out {
+		out[i].FileName = names[i]
+	}
+	return out, nil
+}
+
+// fileNames are the backups' names in sauvegardes/: NAME-YYYYMMDD-HHMM.HNOT,
+// Paris time. Two backups of one base in the same minute (a manual one
+// just before an opening) are told apart by "-2", "-3"… in the order they
+// were taken.
+func fileNames(bs []Backup) []string {
+	order := make([]int, len(bs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int { return cmp.Compare(bs[i].ID, bs[j].ID) })
+	taken := map[string]bool{}
+	out := make([]string, len(bs))
+	for _, i := range order {
+		stem := fileStem(bs[i].BaseName) + "-" + bs[i].At.In(clock.Paris()).Format("20060102-1504")
+		name := stem + ".HNOT"
+		for n := 2; taken[name]; n++ {
+			name = fmt.Sprintf("%s-%d.HNOT", stem, n)
+		}
+		taken[name] = true
+		out[i] = name
+	}
+	return out
+}
+
+// fileStem makes a base's name a portable file name: accents dropped,
+// anything but letters, digits, '-', '_' and '.' becomes '_', at most 60
+// bytes, never empty, never starting with a dot.
+func fileStem(name string) string {
+	var sb strings.Builder
+	for _, r := range name {
+		if f, ok := asciiFold[r]; ok {
+			r = f
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			sb.WriteRune(r)
+		default:
+			sb.WriteByte('_')
+		}
+		if sb.Len() >= 60 {
+			break
+		}
+	}
+	out := strings.Trim(sb.String(), "._-")
+	for strings.Contains(out, "__") {
+		out = strings.ReplaceAll(out, "__", "_")
+	}
+	if out == "" {
+		return "base"
+	}
+	return out
+}
+
+// asciiFold drops the accents of French letters (no library in the module
+// graph does only this; golang.org/x/text would for a whole new dependency).
+var asciiFold = func() map[rune]rune {
+	m := map[rune]rune{}
+	for from, to := range map[string]rune{"àâäáã": 'a', "ÀÂÄÁÃ": 'A', "éèêë": 'e', "ÉÈÊË": 'E', "îïíì": 'i', "ÎÏÍÌ": 'I',
+		"ôöóòõ": 'o', "ÔÖÓÒÕ": 'O', "ûüùú": 'u', "ÛÜÙÚ": 'U', "ç": 'c', "Ç": 'C', "ÿ": 'y', "Ÿ": 'Y', "ñ": 'n', "Ñ": 'N'} {
+		for _, r := range from {
+			m[r] = to
+		}
+	}
+	return m
+}()
+
+// keep is the retention's verdict on one backup.
+type keep struct {
+	kept, weekly bool
+	until        time.Time
+}
+
+// retain applies a policy at now to backups given newest first: every
+// backup of the last r.Days days is kept; an older one is kept while it is
+// the latest of its week (ISO week, Paris) and younger than r.Days days
+// plus r.Weeks weeks. until is when the current list would lose it.
+func retain(rows []store.Backup, now time.Time, r Retention) []keep {
+	day := 24 * time.Hour
+	daily := time.Duration(r.Days) * day
+	weekly := daily + time.Duration(r.Weeks)*7*day
+	seen := map[int]bool{}
+	out := make([]keep, len(rows))
+	for i, k := range rows {
+		y, w := k.At.In(clock.Paris()).ISOWeek()
+		latest := !seen[y*100+w]
+		seen[y*100+w] = true
+		age := now.Sub(k.At)
+		switch {
+		case latest && r.Weeks > 0:
+			out[i] = keep{kept: age < weekly, weekly: age >= daily, until: k.At.Add(weekly)}
+		default:
+			out[i] = keep{kept: age < daily, until: k.At.Add(daily)}
+		}
+	}
+	return out
+}
+
+// export is what a backup's download is made of.
+type export struct {
+	header  hostfile.Header // of the download
+	from    int64           // the stored file's header length: where its payload starts
+	payload int64           // the stored file's payload length
+	size    int64           // the download's length
+	base    store.Base
+	point   store.LogPoint
+}
+
+// storedHeader is the header of a stored base file and its length.
+type storedHeader struct {
+	h   hostfile.Header
+	len int64
+}
+
+func (b *Backend) exportOf(base store.Base, k store.Backup) (export, error) {
+	var sh storedHeader
+	if v, ok := b.headers.Load(base.SHA256); ok {
+		sh = v.(storedHeader)
+	} else {
+		f, err := b.files.Open(base.SHA256)
+		if err != nil {
+			return export{}, err
+		}
+		h, n, err := hostfile.ReadHeader(f, hostfile.Expect{Kind: hostfile.KindBase})
+		f.Close()
+		if err != nil {
+			return export{}, err
+		}
+		sh = storedHeader{h: h, len: n}
+		b.headers.Store(base.SHA256, sh)
+	}
+	h := sh.h
+	h.Generated = k.At.UTC().Truncate(time.Second)
+	h.PayloadSize = sh.h.PayloadSize + k.RecordBytes + hostfile.ChangesFooterSize
+	hdr, err := hostfile.AppendHeader(nil, h)
+	if err != nil {
+		return export{}, err
+	}
+	return export{header: h, from: sh.len, payload: sh.h.PayloadSize, base: base, point: k.LogPoint,
+		size: int64(len(hdr)) + h.PayloadSize + hostfile.TrailerSize}, nil
+}
+
+// takeBackup records a backup of the opened base at its log's end.
+func takeBackup(tx store.Tx, e store.Establishment, kind BackupKind, actor string, at time.Time, night int) (store.Backup, error) {
+	if e.OpenedBaseID == 0 {
+		return store.Backup{}, ErrNoOpenedBase
+	}
+	p, err := tx.LogPoint(e.OpenedBaseID)
+	if err != nil {
+		return store.Backup{}, err
+	}
+	row := store.Backup{EstablishmentID: e.ID, BaseID: e.OpenedBaseID, At: at, Kind: string(kind), Actor: actor, Night: night, LogPoint: p}
+	return row, tx.InsertBackup(&row)
+}
+
+// backupBeforeReplace backs up the opened base, if any, before an action
+// replaces it (SPEC §6: nothing is ever lost).
+func (s *Session) backupBeforeReplace(tx store.Tx, e store.Establishment) error {
+	if e.OpenedBaseID == 0 {
+		return nil
+	}
+	_, err := takeBackup(tx, e, BackupBeforeReplace, s.actor, s.b.clock.Now(), 0)
+	return err
+}
 
 // CreateBackup is "Sauvegarder maintenant": a manual backup of the opened
 // base.
-func (s *Session) CreateBackup(ctx context.Context) (Backup, error) { return Backup{}, errNotYet }
+func (s *Session) CreateBackup(ctx context.Context) (Backup, error) {
+	var row store.Backup
+	err := s.act(ctx, PermBackups, TopicBackups, "backup.create", "", func(tx store.Tx, e store.Establishment) (string, error) {
+		var err error
+		if row, err = takeBackup(tx, e, BackupManual, s.actor, s.b.clock.Now(), 0); err != nil {
+			return "", err
+		}
+		base, err := tx.Base(s.estID, row.BaseID)
+		return fmt.Sprintf("%s, %s", base.Name, changesWord(row.Count)), err
+	})
+	if err != nil {
+		return Backup{}, err
+	}
+	return s.backup(ctx, row.ID)
+}
+
+func changesWord(n int64) string {
+	if n <= 1 {
+		return fmt.Sprintf("%d saisie", n)
+	}
+	return fr.Count(int(n)) + " saisies"
+}
+
+// backup reads one backup as the list shows it.
+func (s *Session) backup(ctx context.Context, id int64) (Backup, error) {
+	v, err := s.Backups(ctx)
+	if err != nil {
+		return Backup{}, err
+	}
+	for _, k := range v.Backups {
+		if k.ID == id {
+			return k, nil
+		}
+	}
+	return Backup{}, ErrBackupNotFound
+}
 
 // OpenBackup is "Ouvrir cette sauvegarde": a new base holding exactly the
 // backup's state becomes the opened base, the base it replaces being backed
 // up first. The server must be stopped, unless stopFirst (the user agreed):
 // then it is stopped in the same transaction.
 func (s *Session) OpenBackup(ctx context.Context, id int64, stopFirst bool) (Base, error) {
-	return Base{}, errNotYet
+	if stopFirst {
+		if err := s.allow(PermServer); err != nil {
+			return Base{}, err
+		}
+	}
+	var opened int64
+	err := s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, "backup.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+		k, err := tx.Backup(s.estID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", fmt.Errorf("%w: %d", ErrBackupNotFound, id)
+		} else if err != nil {
+			return "", err
+		}
+		src, err := anyBase(tx, s.estID, k.BaseID)
+		if err != nil {
+			return "", err
+		}
+		name := fmt.Sprintf("%s (sauvegarde du %s)", restoredStem(src.Name), fr.DateTime(k.At))
+		opened, name, err = s.restore(tx, e, src, k.LogPoint, name, stopFirst)
+		return fmt.Sprintf("%s, %s", name, changesWord(k.Count)), err
+	})
+	if err != nil {
+		return Base{}, err
+	}
+	return s.Base(ctx, opened)
 }
 
 // OpenInstant is "Ouvrir l'état à une date": the base that was in service
-// at that minute, as it was then, becomes the opened base (as OpenBackup).
+// at that instant, with the changes written up to it (at or before it),
+// becomes the opened base, as OpenBackup. The instant must be within the
+// last 7 days and not in the future.
 func (s *Session) OpenInstant(ctx context.Context, at time.Time, stopFirst bool) (Base, error) {
-	return Base{}, errNotYet
+	const action = "backup.instant"
+	if stopFirst {
+		if err := s.allow(PermServer); err != nil {
+			return Base{}, err
+		}
+	}
+	now := s.b.clock.Now()
+	if at.After(now) || at.Before(now.Add(-PITRWindow)) {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fr.DateTime(at), ErrInstantOutOfRange)
+		return Base{}, ErrInstantOutOfRange
+	}
+	var opened int64
+	err := s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, action, fr.DateTime(at), func(tx store.Tx, e store.Establishment) (string, error) {
+		periods, err := tx.Periods(s.estID)
+		if err != nil {
+			return "", err
+		}
+		var baseID int64
+		for _, p := range periods {
+			if !p.From.After(at) && (p.To.IsZero() || p.To.After(at)) {
+				baseID = p.BaseID
+			}
+		}
+		if baseID == 0 {
+			return "", ErrNothingAtInstant
+		}
+		src, err := anyBase(tx, s.estID, baseID)
+		if err != nil {
+			return "", err
+		}
+		point, err := tx.LogPointAt(baseID, at)
+		if err != nil {
+			return "", err
+		}
+		name := fmt.Sprintf("%s (état du %s)", restoredStem(src.Name), fr.DateTime(at))
+		opened, name, err = s.restore(tx, e, src, point, name, stopFirst)
+		return fmt.Sprintf("%s, %s", name, changesWord(point.Count)), err
+	})
+	if err != nil {
+		return Base{}, err
+	}
+	return s.Base(ctx, opened)
+}
+
+// restoredSuffix is what OpenBackup and OpenInstant add to a name, dropped
+// from the name of a base that was itself restored so names don't grow.
+var restoredSuffix = regexp.MustCompile(` \((sauvegarde|état) du [0-9/: ]+\)( \([0-9]+\))?$`)
+
+func restoredStem(name string) string { return restoredSuffix.ReplaceAllString(name, "") }
+
+// anyBase reads a base of the establishment, hidden or not.
+func anyBase(tx store.Tx, estID, id int64) (store.Base, error) {
+	all, err := tx.AllBases(estID)
+	if err != nil {
+		return store.Base{}, err
+	}
+	for _, b := range all {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return store.Base{}, fmt.Errorf("%w: %d", ErrBaseNotFound, id)
+}
+
+// restore makes a new base of src's file and its log up to point, and
+// opens it: the opened base is backed up first, the server stopped first
+// when stopFirst allows it. Nothing of the file is copied; the changes are
+// (they are the new base's own log from then on).
+func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, point store.LogPoint, name string, stopFirst bool) (int64, string, error) {
+	if e.ServerState == string(ServerRunning) {
+		if !stopFirst {
+			return 0, "", ErrServerRunning
+		}
+		if err := s.stopIn(tx, e); err != nil {
+			return 0, "", err
+		}
+	}
+	if size, err := s.b.files.Stat(src.SHA256); err != nil {
+		return 0, "", fmt.Errorf("%w: %w", ErrFileMissing, err)
+	} else if size != src.Size {
+		return 0, "", fmt.Errorf("%w: stored %d bytes, recorded %d", ErrBackupCorrupt, size, src.Size)
+	}
+	if err := s.backupBeforeReplace(tx, e); err != nil {
+		return 0, "", err
+	}
+	existing, err := tx.Bases(s.estID)
+	if err != nil {
+		return 0, "", err
+	}
+	row := src
+	row.ID, row.DeletedAt = 0, time.Time{}
+	row.Name, row.LoadedBy, row.LoadedAt = freeName(name, existing), s.actor, s.b.clock.Now()
+	if err := tx.InsertBase(&row); err != nil {
+		return 0, "", err
+	}
+	if point.Seq > 0 {
+		if err := tx.CopyLog(s.estID, src.ID, row.ID, point.Seq); err != nil {
+			return 0, "", err
+		}
+	}
+	used, err := tx.UsedBytes(s.estID)
+	if err != nil {
+		return 0, "", err
+	}
+	if used > e.QuotaBytes {
+		return 0, "", hostfile.ErrOverQuota
+	}
+	return row.ID, row.Name, tx.SetServer(s.estID, string(ServerStopped), row.ID)
 }
 
 // BackupFiles lists sauvegardes/.
-func (s *Session) BackupFiles(ctx context.Context) ([]BackupFile, error) { return nil, errNotYet }
+func (s *Session) BackupFiles(ctx context.Context) ([]BackupFile, error) {
+	v, err := s.Backups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BackupFile, 0, len(v.Backups))
+	for _, k := range v.Backups {
+		if k.Size > 0 {
+			out = append(out, BackupFile{ID: k.ID, Name: k.FileName, Size: k.Size, ModTime: k.At})
+		}
+	}
+	return out, nil
+}
 
 // ExportBackup prepares the download of a backup by its id.
 func (s *Session) ExportBackup(ctx context.Context, id int64) (BackupExport, error) {
-	return BackupExport{}, errNotYet
+	var x export
+	var k store.Backup
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		var err error
+		if k, err = tx.Backup(s.estID, id); err != nil {
+			return err
+		}
+		base, err := anyBase(tx, s.estID, k.BaseID)
+		if err != nil {
+			return err
+		}
+		x, err = s.b.exportOf(base, k)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return BackupExport{}, fmt.Errorf("%w: %d", ErrBackupNotFound, id)
+	}
+	if err != nil {
+		return BackupExport{}, err
+	}
+	files, err := s.BackupFiles(ctx)
+	if err != nil {
+		return BackupExport{}, err
+	}
+	for _, f := range files {
+		if f.ID == id {
+			return BackupExport{BackupFile: f, open: func(off int64) (io.ReadCloser, error) { return s.b.openExport(x, off) }}, nil
+		}
+	}
+	return BackupExport{}, fmt.Errorf("%w: %d", ErrBackupNotFound, id)
 }
 
-// Years is the previous years' grid, most recent first.
-func (s *Session) Years(ctx context.Context) ([]YearRow, error) { return nil, errNotYet }
+// Years is the previous years' grid, most recent first: every school year
+// from the establishment's first (the year it was created, or of its
+// oldest base or archive) to the one before the current, at least one.
+func (s *Session) Years(ctx context.Context) ([]YearRow, error) {
+	var out []YearRow
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		if err != nil {
+			return err
+		}
+		first, last, err := s.b.yearRange(tx, e)
+		if err != nil {
+			return err
+		}
+		archives, err := tx.Archives(s.estID)
+		if err != nil {
+			return err
+		}
+		all, err := tx.AllBases(s.estID)
+		if err != nil {
+			return err
+		}
+		bases, err := s.b.completeBases(tx, e, all)
+		if err != nil {
+			return err
+		}
+		for y := last; y >= first; y-- {
+			row := YearRow{Year: y}
+			for _, a := range archives {
+				if hostfile.SchoolYear(a.SchoolYear) != y {
+					continue
+				}
+				row.ArchivedAt, row.ArchivedBy = a.At, a.By
+				for i := range bases {
+					if bases[i].ID == a.BaseID {
+						row.Base = &bases[i]
+					}
+				}
+			}
+			out = append(out, row)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CurrentSchoolYear is the school year under way at t (it starts on
+// 1 September, Paris).
+func CurrentSchoolYear(t time.Time) hostfile.SchoolYear {
+	t = t.In(clock.Paris())
+	if t.Month() >= time.September {
+		return hostfile.SchoolYear(t.Year())
+	}
+	return hostfile.SchoolYear(t.Year() - 1)
+}
+
+// yearRange is the first and last rows of the previous years' grid.
+func (b *Backend) yearRange(tx store.Tx, e store.Establishment) (first, last hostfile.SchoolYear, err error) {
+	last = CurrentSchoolYear(b.clock.Now()) - 1
+	first = min(CurrentSchoolYear(e.CreatedAt), last)
+	bases, err := tx.Bases(e.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	archives, err := tx.Archives(e.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, r := range bases {
+		first = min(first, hostfile.SchoolYear(r.SchoolYear))
+	}
+	for _, a := range archives {
+		first = min(first, hostfile.SchoolYear(a.SchoolYear))
+	}
+	return first, last, nil
+}
 
 // ReplaceYear fills or replaces the archived base of a previous school year
 // with a base of the establishment of that school year.
 func (s *Session) ReplaceYear(ctx context.Context, year hostfile.SchoolYear, baseID int64) error {
-	return errNotYet
+	var files []string
+	err := s.act(ctx, PermBackups, TopicBackups|TopicBases, "year.replace", year.String(), func(tx store.Tx, e store.Establishment) (string, error) {
+		first, last, err := s.b.yearRange(tx, e)
+		if err != nil {
+			return "", err
+		}
+		if year < first || year > last {
+			return "", ErrNotPreviousYear
+		}
+		b, err := baseRow(tx, s.estID, baseID)
+		if err != nil {
+			return "", err
+		}
+		if hostfile.SchoolYear(b.SchoolYear) != year {
+			return "", &YearMismatchError{Base: hostfile.SchoolYear(b.SchoolYear), Want: year}
+		}
+		if _, err := tx.PutArchive(&store.Archive{EstablishmentID: s.estID, SchoolYear: int(year), BaseID: b.ID,
+			At: s.b.clock.Now(), By: s.actor}); err != nil {
+			return "", err
+		}
+		_, files, err = tx.CollectBases(s.estID, s.b.clock.Now().Add(-PITRWindow))
+		return fmt.Sprintf("%s : %s", year, b.Name), err
+	})
+	for _, f := range files {
+		s.b.dropUnreferenced(f)
+	}
+	return err
 }
 
 // NightlyBackups takes, for each establishment with a base in service, the
 // nightly backup of the night of now (the latest 02:00 Paris not after
-// now) unless it exists; it returns how many it took.
-func (b *Backend) NightlyBackups(ctx context.Context, now time.Time) (int, error) { return 0, errNotYet }
+// now) unless it exists; it returns how many it took. A night missed while
+// nothing ran is not made up: the catch-up is the backup of the night of
+// now.
+func (b *Backend) NightlyBackups(ctx context.Context, now time.Time) (int, error) {
+	var ests []store.Establishment
+	if err := b.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		ests, err = tx.Establishments()
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	night, made := nightOf(now), 0
+	var errs []error
+	for _, e := range ests {
+		if ctx.Err() != nil {
+			return made, ctx.Err()
+		}
+		if e.ServerState != string(ServerRunning) || e.OpenedBaseID == 0 {
+			continue
+		}
+		ok, err := b.nightly(ctx, e.ID, night, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("establishment %s: %w", e.HostingNumber, err))
+		}
+		if ok {
+			made++
+		}
+	}
+	return made, errors.Join(errs...)
+}
+
+// nightly takes one establishment's backup of a night; false when it
+// already had one or has no base in service any more.
+func (b *Backend) nightly(ctx context.Context, estID int64, night int, now time.Time) (bool, error) {
+	return b.recordBackup(ctx, estID, BackupNightly, SchedulerActor, now, night)
+}
+
+// RecordBackup records a backup of an establishment's base in service
+// dated at, by actor: the demo's year of history uses it. A nightly one
+// belongs to the night of at; false when that night has one already, or
+// when no base is in service.
+func (b *Backend) RecordBackup(ctx context.Context, estID int64, kind BackupKind, actor string, at time.Time) (bool, error) {
+	night := 0
+	if kind == BackupNightly {
+		night = nightOf(at)
+	}
+	return b.recordBackup(ctx, estID, kind, actor, at, night)
+}
+
+func (b *Backend) recordBackup(ctx context.Context, estID int64, kind BackupKind, actor string, at time.Time, night int) (bool, error) {
+	var rev int64
+	action := "backup.nightly"
+	if kind != BackupNightly {
+		action = "backup.create"
+	}
+	err := b.store.Write(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(estID)
+		if err != nil {
+			return err
+		}
+		if e.ServerState != string(ServerRunning) || e.OpenedBaseID == 0 {
+			return errSkip
+		}
+		row, err := takeBackup(tx, e, kind, actor, at, night)
+		if err != nil {
+			return err
+		}
+		if rev, err = tx.BumpRevision(estID); err != nil {
+			return err
+		}
+		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: estID, At: at, Actor: actor,
+			Action: action, Detail: changesWord(row.Count), OK: true})
+	})
+	if errors.Is(err, errSkip) || errors.Is(err, store.ErrConflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	b.bus.observe(estID, rev, action, TopicBackups, nil)
+	b.revised(estID, rev)
+	return true, nil
+}
+
+// errSkip ends a job's transaction without an error: nothing to do.
+var errSkip = errors.New("nothing to do")
+
+// PruneBackups removes, in every establishment, the backups past its
+// retention and the data nothing references any more.
+func (b *Backend) PruneBackups(ctx context.Context, now time.Time) (PruneResult, error) {
+	var ests []store.Establishment
+	if err := b.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		ests, err = tx.Establishments()
+		return err
+	}); err != nil {
+		return PruneResult{}, err
+	}
+	var total PruneResult
+	var errs []error
+	for _, e := range ests {
+		if ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+		r, err := b.prune(ctx, e.ID, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("establishment %s: %w", e.HostingNumber, err))
+		}
+		total.Backups += r.Backups
+		total.Bases += r.Bases
+		total.Files += r.Files
+		total.Bytes += r.Bytes
+	}
+	return total, errors.Join(errs...)
+}
+
+// prune applies one establishment's policy: the backups and hidden bases go
+// in one transaction, then the files they alone used.
+func (b *Backend) prune(ctx context.Context, estID int64, now time.Time) (PruneResult, error) {
+	var r PruneResult
+	var rev int64
+	var files []string
+	err := b.store.Write(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(estID)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Backups(estID)
+		if err != nil {
+			return err
+		}
+		var drop []int64
+		for i, k := range retain(rows, now, retentionOf(e)) {
+			if !k.kept {
+				drop = append(drop, rows[i].ID)
+			}
+		}
+		if err := tx.DeleteBackups(estID, drop); err != nil {
+			return err
+		}
+		r.Backups = len(drop)
+		if r.Bases, files, err = tx.CollectBases(estID, now.Add(-PITRWindow)); err != nil {
+			return err
+		}
+		if r.Backups == 0 && r.Bases == 0 {
+			return errSkip
+		}
+		if rev, err = tx.BumpRevision(estID); err != nil {
+			return err
+		}
+		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: estID, At: now, Actor: SchedulerActor, Action: "backup.prune",
+			Detail: fmt.Sprintf("%d sauvegarde(s), %d base(s) supprimée(s)", r.Backups, r.Bases), OK: true})
+	})
+	if errors.Is(err, errSkip) {
+		return PruneResult{}, nil
+	}
+	if err != nil {
+		return PruneResult{}, err
+	}
+	for _, f := range slices.Compact(slices.Sorted(slices.Values(files))) {
+		size, _ := b.files.Stat(f)
+		if b.dropUnreferenced(f) {
+			r.Files++
+			r.Bytes += size
+		}
+	}
+	b.bus.observe(estID, rev, "backup.prune", TopicBackups|TopicBases, nil)
+	b.revised(estID, rev)
+	return r, nil
+}
+
+// SetRetention sets an establishment's backup policy (operators).
+func (b *Backend) SetRetention(ctx context.Context, hostingNumber string, r Retention) error {
+	n, ok := NormalizeHostingNumber(hostingNumber)
+	if !ok {
+		return fmt.Errorf("%w: hosting number must be 12 digits", ErrInvalidInput)
+	}
+	if r.Days < 1 || r.Days > 366 || r.Weeks < 0 || r.Weeks > 520 {
+		return ErrInvalidRetention
+	}
+	var rev, id int64
+	err := b.store.Write(ctx, func(tx store.Tx) error {
+		e, err := tx.EstablishmentByNumber(n)
+		if err != nil {
+			return err
+		}
+		id = e.ID
+		if err := tx.SetRetention(e.ID, r.Days, r.Weeks); err != nil {
+			return err
+		}
+		if rev, err = tx.BumpRevision(e.ID); err != nil {
+			return err
+		}
+		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: e.ID, At: b.clock.Now(), Actor: "opérateur",
+			Action: "backup.retention", Detail: r.French(), OK: true})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: no establishment has the hosting number %s", ErrEstablishmentNotFound, n)
+	}
+	if err != nil {
+		return err
+	}
+	b.bus.observe(id, rev, "backup.retention", TopicBackups, nil)
+	b.revised(id, rev)
+	return nil
+}
 
 // PruneResult is what a pruning removed.
 type PruneResult struct {
@@ -192,15 +981,4 @@ type PruneResult struct {
 	Bases   int
 	Files   int
 	Bytes   int64
-}
-
-// PruneBackups removes, in every establishment, the backups past its
-// retention and the data nothing references any more.
-func (b *Backend) PruneBackups(ctx context.Context, now time.Time) (PruneResult, error) {
-	return PruneResult{}, errNotYet
-}
-
-// SetRetention sets an establishment's backup policy (operators).
-func (b *Backend) SetRetention(ctx context.Context, hostingNumber string, r Retention) error {
-	return errNotYet
 }

@@ -292,6 +292,9 @@ func (s *Session) openBase(ctx context.Context, id int64, stop bool) error {
 				return "", err
 			}
 		}
+		if err := s.backupBeforeReplace(tx, e); err != nil {
+			return "", err
+		}
 		return b.Name, tx.SetServer(s.estID, string(ServerStopped), id)
 	})
 }
@@ -391,6 +394,9 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 			return "", err
 		}
 		row.Name = freeName(name, existing)
+		if err := s.backupBeforeReplace(tx, e); err != nil {
+			return "", err
+		}
 		if err := publish(pending); err != nil {
 			return "", err
 		}
@@ -413,11 +419,14 @@ func validateCreate(req CreateBaseRequest) error {
 	return req.Grid.Validate()
 }
 
-// DeleteBase deletes a base that is not the opened base, with its annexes;
-// the stored files go once nothing else uses them.
+// DeleteBase deletes a base that is not the opened base, with its annexes.
+// A base that a backup, an archived year or the reach of "Ouvrir l'état à
+// une date" still needs leaves Autres bases but is kept (hidden) until the
+// pruning finds nothing needs it; the stored files go once nothing else
+// uses them.
 func (s *Session) DeleteBase(ctx context.Context, id int64) error {
 	var files []string
-	err := s.act(ctx, PermBases, TopicBases, "base.delete", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
+	err := s.act(ctx, PermBases, TopicBases|TopicBackups, "base.delete", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
 		b, err := baseRow(tx, s.estID, id)
 		if err != nil {
 			return "", err
@@ -425,22 +434,15 @@ func (s *Session) DeleteBase(ctx context.Context, id int64) error {
 		if e.OpenedBaseID == id {
 			return "", ErrBaseOpened
 		}
-		files = append(files, b.SHA256)
-		annexes, err := tx.Annexes(s.estID)
-		if err != nil {
+		now := s.b.clock.Now()
+		if err := tx.HideBase(s.estID, id, now); err != nil {
 			return "", err
 		}
-		for _, a := range annexes {
-			if a.BaseID == id {
-				files = append(files, a.SHA256)
-			}
-		}
-		return b.Name, tx.DeleteBase(s.estID, id)
+		_, files, err = tx.CollectBases(s.estID, now.Add(-PITRWindow))
+		return b.Name, err
 	})
-	if err == nil {
-		for _, f := range files {
-			s.b.dropUnreferenced(f)
-		}
+	for _, f := range files {
+		s.b.dropUnreferenced(f)
 	}
 	return err
 }

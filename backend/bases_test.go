@@ -501,16 +501,22 @@ func TestDeleteBase(t *testing.T) {
 	if err := s.DeleteBase(ctx, 9999); !errors.Is(err, backend.ErrNotFound) {
 		t.Errorf("DeleteBase of an unknown id: %v", err)
 	}
-	// Open B, then delete A, previously in service with an annex.
+	// Open B, then delete A, previously in service with an annex: it leaves
+	// the lists, but its backup (taken before B replaced it) keeps it and
+	// its files, hidden.
 	ok(t, s.OpenBase(ctx, b.ID))
 	ok(t, s.DeleteBase(ctx, a.ID))
 	l := mustBases(t, s)
 	if all := allBases(l); len(all) != 1 || all[0].ID != b.ID {
 		t.Errorf("bases after delete = %v", ids(all))
 	}
+	stored := func(sum string) bool {
+		_, err := os.Stat(filepath.Join(e.dir, "files", "objects", sum[:2], sum))
+		return err == nil
+	}
 	for _, sum := range []string{a.SHA256, annex.SHA256} {
-		if _, err := os.Stat(filepath.Join(e.dir, "files", "objects", sum[:2], sum)); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("file %s… of the deleted base is still stored (err %v)", sum[:8], err)
+		if !stored(sum) {
+			t.Errorf("file %s… of the deleted base, that a backup holds, is gone", sum[:8])
 		}
 	}
 	if _, err := s.Base(ctx, a.ID); !errors.Is(err, backend.ErrNotFound) {
@@ -519,10 +525,16 @@ func TestDeleteBase(t *testing.T) {
 	if err := s.DeleteBase(ctx, a.ID); !errors.Is(err, backend.ErrNotFound) {
 		t.Errorf("deleting twice: %v", err)
 	}
-	// Deleted, the same file can be loaded again.
+	// Deleted, the same file can be loaded again; it is stored once.
 	load(t, s, hugo[0])
-	if st := mustStatus(t, s); st.UsedBytes != 2*b.Size {
-		t.Errorf("used bytes %d, want %d", st.UsedBytes, 2*b.Size)
+	if st := mustStatus(t, s); st.UsedBytes != 2*b.Size+annex.Size {
+		t.Errorf("used bytes %d, want %d", st.UsedBytes, 2*b.Size+annex.Size)
+	}
+	// A base nothing needs goes at once, with its file.
+	c := load(t, s, generate(t, est.HostingNumber, "C", fileSize)[0])
+	ok(t, s.DeleteBase(ctx, c.ID))
+	if stored(c.SHA256) {
+		t.Errorf("file %s… of a deleted base nothing needs is still stored", c.SHA256[:8])
 	}
 }
 

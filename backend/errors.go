@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/seats"
 )
 
@@ -100,3 +101,15 @@ var (
 	// ErrInvalidRetention is a retention policy out of bounds.
 	ErrInvalidRetention = errors.New("invalid retention policy")
 )
+
+// YearMismatchError is ErrYearMismatch with the two years.
+type YearMismatchError struct {
+	Base, Want hostfile.SchoolYear
+}
+
+func (e *YearMismatchError) Error() string {
+	return fmt.Sprintf("%s: the base is of %s, not %s", ErrYearMismatch, e.Base, e.Want)
+}
+
+// Is makes a YearMismatchError an ErrYearMismatch.
+func (e *YearMismatchError) Is(target error) bool { return target == ErrYearMismatch }

@@ -189,7 +189,7 @@ func publish(p *filestore.Pending) error {
 var dropHook func(sum string)
 
 // dropUnreferenced removes a stored file nothing refers to any more.
-func (b *Backend) dropUnreferenced(sum string) {
+func (b *Backend) dropUnreferenced(sum string) (removed bool) {
 	err := b.store.Write(context.Background(), func(tx store.Tx) error {
 		used, err := tx.ObjectReferenced(sum)
 		if err != nil || used {
@@ -198,11 +198,17 @@ func (b *Backend) dropUnreferenced(sum string) {
 		if dropHook != nil {
 			dropHook(sum)
 		}
-		return b.files.Remove(sum)
+		if err := b.files.Remove(sum); err != nil {
+			return err
+		}
+		removed = true
+		return nil
 	})
 	if err != nil {
 		b.log.Warn("remove stored file", "err", err)
+		return false
 	}
+	return removed
 }
 
 // sweepObjects removes the stored files nothing refers to: those of a load

@@ -99,6 +99,10 @@ func sentence(err error) (string, bool) {
 	if errors.As(err, &reserved) {
 		return fmt.Sprintf("Le nombre de licences réservées pour les administrateurs doit être compris entre 0 et %d (les licences du mode administratif).", reserved.Admin), true
 	}
+	var year *YearMismatchError
+	if errors.As(err, &year) {
+		return fmt.Sprintf("Cette base est de l'année scolaire %s : choisissez une base de l'année %s.", year.Base, year.Want), true
+	}
 	var seat *seats.SeatError
 	if errors.As(err, &seat) {
 		return SeatSentence(seat), true
@@ -153,6 +157,13 @@ var actionLabels = map[string]string{
 	"connection.close":     "Déconnexion d'un utilisateur",
 	"seats.reserve":        "Licences réservées aux administrateurs",
 	"seats.set":            "Licences du contrat",
+	"backup.create":        "Sauvegarde manuelle",
+	"backup.nightly":       "Sauvegarde de la nuit",
+	"backup.open":          "Ouverture d'une sauvegarde",
+	"backup.instant":       "Ouverture de l'état à une date",
+	"backup.prune":         "Sauvegardes anciennes supprimées",
+	"backup.retention":     "Politique de conservation",
+	"year.replace":         "Base d'une année précédente",
 }
 
 // ActionLabel is the French name of a journal action, for every front end

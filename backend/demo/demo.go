@@ -106,6 +106,9 @@ func Seed(ctx context.Context, b *backend.Backend, dir string) (Result, error) {
 			return Result{}, fmt.Errorf("demo annex: %w", err)
 		}
 	}
+	if err := seedBackups(ctx, b, s, est, files); err != nil {
+		return Result{}, err
+	}
 	return Result{Establishment: est, Password: pw, FilesDir: files}, nil
 }
 

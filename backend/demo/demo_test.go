@@ -51,6 +51,29 @@ func TestSeed(t *testing.T) {
 	if len(l.PreviouslyInService) == 2 && l.PreviouslyInService[1].LastPeriod().To.IsZero() {
 		t.Error("last year's base has no end of service")
 	}
+	// A year of backups under the retention policy, and two archived years.
+	v, err := s.Backups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[backend.BackupKind]int{}
+	weekly := 0
+	for _, k := range v.Backups {
+		kinds[k.Kind]++
+		if k.Weekly {
+			weekly++
+		}
+	}
+	if kinds[backend.BackupNightly] < 50 || kinds[backend.BackupManual] == 0 || weekly < 20 || len(v.Backups) > 30+27+5 {
+		t.Errorf("demo backups: %v, %d weekly of %d", kinds, weekly, len(v.Backups))
+	}
+	years, err := s.Years(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(years) < 2 || years[0].Base == nil || years[1].Base == nil {
+		t.Errorf("demo years: %+v, want 2025-2026 and 2024-2025 archived", years)
+	}
 	// Files not loaded yet are there for "Charger une base".
 	if _, err := os.Stat(filepath.Join(res.FilesDir, "VICTOR-HUGO-2026-2027-SECOURS.HNOT")); err != nil {
 		t.Errorf("spare base file: %v", err)

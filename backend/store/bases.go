@@ -31,6 +31,10 @@ type Base struct {
 	Grid            string
 	LoadedBy        string
 	LoadedAt        time.Time
+	// DeletedAt is when it was deleted from Autres bases while something
+	// still needed it (zero: listed). Base, Bases and BaseBySHA256 never
+	// return a hidden base; AllBases does.
+	DeletedAt time.Time
 }
 
 // Annex is a row of annexes.

@@ -35,4 +35,7 @@ type Establishment struct {
 	Version        int
 	Revision       int64
 	CreatedAt      time.Time
+	// RetentionDays and RetentionWeeks are the backup policy.
+	RetentionDays  int
+	RetentionWeeks int
 }

@@ -30,8 +30,8 @@ type Store interface {
 
 // Tx is every query of the back end, run inside one transaction, composed of
 // one interface per domain (one file each here and in each implementation).
-// The domains still to come (backups, publication) add their interface
-// here when their tab arrives.
+// The domains still to come (publication) add their interface here when
+// their tab arrives.
 type Tx interface {
 	EstablishmentStore
 	CredentialStore
@@ -42,4 +42,5 @@ type Tx interface {
 	JournalStore
 	ReferenceStore
 	ConnectionStore
+	BackupStore
 }

@@ -6,14 +6,14 @@ import (
 	"github.com/hebergement/console/backend/store"
 )
 
-const baseCols = `id, establishment_id, name, school_year, origin, sha256, size, base_uid, students, teachers, classes, grid, loaded_by, loaded_at`
+const baseCols = `id, establishment_id, name, school_year, origin, sha256, size, base_uid, students, teachers, classes, grid, loaded_by, loaded_at, COALESCE(deleted_at, 0)`
 
 func scanBase(s scanner) (store.Base, error) {
 	var b store.Base
-	var at int64
+	var at, deleted int64
 	err := s.Scan(&b.ID, &b.EstablishmentID, &b.Name, &b.SchoolYear, &b.Origin, &b.SHA256, &b.Size, &b.BaseUID,
-		&b.Students, &b.Teachers, &b.Classes, &b.Grid, &b.LoadedBy, &at)
-	b.LoadedAt = fromMS(at)
+		&b.Students, &b.Teachers, &b.Classes, &b.Grid, &b.LoadedBy, &at, &deleted)
+	b.LoadedAt, b.DeletedAt = fromMS(at), fromMS(deleted)
 	return b, mapErr(err)
 }
 
@@ -30,15 +30,23 @@ func (t *tx) InsertBase(b *store.Base) error {
 }
 
 func (t *tx) Base(estID, id int64) (store.Base, error) {
-	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ?`, estID, id))
+	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ? AND deleted_at IS NULL`, estID, id))
 }
 
 func (t *tx) BaseBySHA256(estID int64, sha string) (store.Base, error) {
-	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND sha256 = ? LIMIT 1`, estID, sha))
+	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND sha256 = ? AND deleted_at IS NULL LIMIT 1`, estID, sha))
 }
 
 func (t *tx) Bases(estID int64) ([]store.Base, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? ORDER BY loaded_at DESC, id DESC`, estID)
+	return t.queryBases(`SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND deleted_at IS NULL ORDER BY loaded_at DESC, id DESC`, estID)
+}
+
+func (t *tx) AllBases(estID int64) ([]store.Base, error) {
+	return t.queryBases(`SELECT `+baseCols+` FROM bases WHERE establishment_id = ? ORDER BY loaded_at DESC, id DESC`, estID)
+}
+
+func (t *tx) queryBases(q string, args ...any) ([]store.Base, error) {
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

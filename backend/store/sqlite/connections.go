@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/store"
 )
 
@@ -50,7 +51,7 @@ func (t *tx) AppendChanges(cs []*store.Change) error {
 
 // addChangeTotals adds the bytes and count of cs to their bases' totals.
 func (t *tx) addChangeTotals(cs []*store.Change) error {
-	type total struct{ est, bytes, count int64 }
+	type total struct{ est, bytes, records, count int64 }
 	totals := map[int64]*total{}
 	for _, c := range cs {
 		tt := totals[c.BaseID]
@@ -59,12 +60,14 @@ func (t *tx) addChangeTotals(cs []*store.Change) error {
 			totals[c.BaseID] = tt
 		}
 		tt.bytes += int64(len(c.What))
+		tt.records += hostfile.ChangeRecordSize(c.ConnectionID, c.Author, c.What)
 		tt.count++
 	}
 	for base, tt := range totals {
-		if _, err := t.exec(`INSERT INTO change_totals (base_id, establishment_id, bytes, count) VALUES (?, ?, ?, ?)
-			ON CONFLICT (base_id) DO UPDATE SET bytes = bytes + excluded.bytes, count = count + excluded.count`,
-			base, tt.est, tt.bytes, tt.count); err != nil {
+		if _, err := t.exec(`INSERT INTO change_totals (base_id, establishment_id, bytes, count, record_bytes) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (base_id) DO UPDATE SET bytes = bytes + excluded.bytes, count = count + excluded.count,
+			record_bytes = record_bytes + excluded.record_bytes`,
+			base, tt.est, tt.bytes, tt.count, tt.records); err != nil {
 			return err
 		}
 	}

@@ -6,14 +6,14 @@ import (
 
 const establishmentCols = `id, hosting_number, name, uai, email, phone, admin_seats, reserved_seats, teacher_seats, quota_bytes,
 	password_hash, first_login_done, failed_logins, locked_until, server_state, COALESCE(opened_base_id, 0),
-	version, revision, created_at`
+	version, revision, created_at, retention_days, retention_weeks`
 
 func scanEstablishment(s scanner) (store.Establishment, error) {
 	var e store.Establishment
 	var locked, created int64
 	err := s.Scan(&e.ID, &e.HostingNumber, &e.Name, &e.UAI, &e.Email, &e.Phone, &e.AdminSeats, &e.ReservedSeats, &e.TeacherSeats,
 		&e.QuotaBytes, &e.PasswordHash, &e.FirstLoginDone, &e.FailedLogins, &locked, &e.ServerState,
-		&e.OpenedBaseID, &e.Version, &e.Revision, &created)
+		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks)
 	e.LockedUntil, e.CreatedAt = fromMS(locked), fromMS(created)
 	return e, mapErr(err)
 }

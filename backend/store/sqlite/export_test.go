@@ -16,3 +16,12 @@ func FileRefColumns() []string {
 
 // Raw is the database handle, for tests that look at the schema.
 func (d *DB) Raw() *sql.DB { return d.db }
+
+// BaseRefColumns lists the table.column pairs of baseReferences.
+func BaseRefColumns() []string {
+	out := make([]string, 0, len(baseReferences))
+	for k := range baseReferences {
+		out = append(out, k)
+	}
+	return out
+}

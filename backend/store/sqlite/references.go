@@ -35,11 +35,14 @@ var storedRows = []fileRef{
 var usedBytesQuery, referencedQuery = buildReferenceQueries(fileRefs, storedRows)
 
 func buildReferenceQueries(refs, rows []fileRef) (used, referenced string) {
-	var sums, exists []string
+	// A file counts once however many rows name it: a base opened from a
+	// backup shares its file with the base it came from.
+	var files, sums, exists []string
 	for _, r := range refs {
-		sums = append(sums, fmt.Sprintf("COALESCE((SELECT SUM(%s) FROM %s WHERE %s), 0)", r.size, r.table, r.owned))
+		files = append(files, fmt.Sprintf("SELECT %s AS sha, %s AS size FROM %s WHERE %s", r.column, r.size, r.table, r.owned))
 		exists = append(exists, fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s = ?1)", r.table, r.column))
 	}
+	sums = append(sums, "COALESCE((SELECT SUM(size) FROM (SELECT MAX(size) AS size FROM ("+strings.Join(files, " UNION ALL ")+") GROUP BY sha)), 0)")
 	for _, r := range rows {
 		sums = append(sums, fmt.Sprintf("COALESCE((SELECT SUM(%s) FROM %s WHERE %s), 0)", r.size, r.table, r.owned))
 	}
