@@ -75,7 +75,9 @@ func (t *Tab) ShortHelp() []key.Binding {
 	if t.canAct() {
 		switch t.view {
 		case viewBackups:
-			out = append(out, k.Backup)
+			if t.data.Opened != nil {
+				out = append(out, k.Backup)
+			}
 			if _, ok := t.selectedBackup(); ok {
 				out = append(out, k.Open)
 			}

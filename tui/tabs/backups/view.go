@@ -52,7 +52,9 @@ func (t *Tab) SetSize(w, h int) {
 		t.listRect = components.Rect{W: left, H: t.h}
 		t.detailsRect = components.Rect{X: left, W: w - left, H: t.h}
 	} else {
-		dh := min(len(t.details.Lines(max(w-4, 0)))+2, max(t.h/3, 6))
+		// At 80×24 (18 lines) the details keep 5 lines: the base, the
+		// file and its download; the list a title line and 4 rows.
+		dh := min(len(t.details.Lines(max(w-4, 0)))+2, max(t.h*2/5, 6))
 		if t.h-dh < minListH {
 			dh = max(t.h-minListH, 0)
 		}
@@ -263,11 +265,16 @@ func (t *Tab) summaryLines(w int) []string {
 			items = append(items, components.Text("Pas de sauvegarde automatique : aucune base n'est ouverte ni en service.", components.ToneWarning))
 		}
 		st := t.c.Styles
-		g := components.Gauge{Used: v.UsedBytes, Total: v.QuotaBytes,
-			Text: fr.Size(v.UsedBytes) + " sur " + fr.Size(v.QuotaBytes) + ", dont " + fr.Size(v.BackupBytes) + " pour les seules sauvegardes"}
-		if v.QuotaBytes <= 0 {
-			g.Text = fr.Size(v.UsedBytes) + ", dont " + fr.Size(v.BackupBytes) + " pour les seules sauvegardes"
+		// A backup copies nothing: what it alone keeps is the data of the
+		// bases deleted since, said when there is some.
+		text := fr.Size(v.UsedBytes)
+		if v.QuotaBytes > 0 {
+			text += " sur " + fr.Size(v.QuotaBytes)
 		}
+		if v.BackupBytes > 0 {
+			text += ", dont " + fr.Size(v.BackupBytes) + " pour les seules sauvegardes"
+		}
+		g := components.Gauge{Used: v.UsedBytes, Total: v.QuotaBytes, Text: text}
 		items = append(items,
 			components.Drawn("Stockage", func(w int) string { return g.View(st, w) }),
 			components.Text(v.Retention.French(), components.ToneMuted))
@@ -331,7 +338,7 @@ func (t *Tab) detailItems() []components.Item {
 	}
 	items = append(items,
 		components.Field("Fichier", path),
-		components.Field("Télécharger", "scp "+shellQuote(sshHost+":"+path)+" ."),
+		components.Text("Télécharger : scp "+shellQuote(sshHost+":"+path)+" .", components.ToneAccent),
 		components.Field("Conservée", kept),
 		components.Field("Type", b.Kind.French()+", par "+b.By),
 		components.Field("Journal", changes(b.Changes)),

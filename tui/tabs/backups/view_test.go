@@ -138,17 +138,17 @@ func TestBackupsViewWords(t *testing.T) {
 	for _, sz := range tabtest.Sizes {
 		v := tabtest.View(t, tab, sz.W, sz.H-6) // the header, bar, status and help take 6 lines
 		wants(t, v, "6) ─ Années précédentes (3)",
-			"28/11/2026 02:00", "Nuit", "27/11/2026 14:30", "Manuelle", "Avant remplacement", "Planificateur", "2,1 Mo",
+			"28/11/2026 02:00", "Nuit", "27/11/2026 14:30", "Manuelle", "Planificateur", "2,1 Mo",
 			"1 204 saisies", "1 saisie", "0 saisie",
 			"Prochaine sauvegarde automatique : cette nuit à 02:00",
 			"40,0 Mo sur 1,0 Go, dont 3,0 Mo pour les seules sauvegardes",
 			"Toutes les sauvegardes des 30 derniers jours sont conservées",
-			"Sauvegarde du 28/11/2026 02:00", "Fichier     sauvegardes/VICTOR-HUGO-", "Télécharger scp")
+			"Sauvegarde du 28/11/2026 02:00", "Fichier   sauvegardes/VICTOR-HUGO-", "Télécharger : scp")
 		if sz.W >= wideFrom {
-			wants(t, v, "11/10/2026 02:00", "Ou par sftp", "abababab…abababab (base)", "◆ gardée pour sa semaine")
+			wants(t, v, "11/10/2026 02:00", "Avant remplacement", "Ou par sftp", "abababab…abababab (base)", "◆ gardée pour sa semaine")
 		}
 	}
-	wants(t, detailText(tab), "scp console.hebergement:sauvegardes/VICTOR-HUGO-20261128-0200.HNOT .",
+	wants(t, detailText(tab), "Télécharger : scp console.hebergement:sauvegardes/VICTOR-HUGO-20261128-0200.HNOT .",
 		"sftp console.hebergement, puis get sauvegardes/VICTOR-HUGO-20261128-0200.HNOT.")
 	wants(t, tabtest.View(t, tab, 200, 34), "ESSAI-2026 (supprimée)", "VICTOR-HUGO") // the Base column
 }
