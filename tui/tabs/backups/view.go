@@ -324,10 +324,13 @@ func (t *Tab) detailItems() []components.Item {
 	}
 	path := "sauvegardes/" + b.FileName
 	kept := "jusqu'au " + fr.Date(b.KeptUntil)
-	if b.KeptUntil.IsZero() {
+	switch {
+	case b.KeptUntil.IsZero():
 		kept = "—"
-	}
-	if b.Weekly {
+	case !b.KeptUntil.After(t.now):
+		// Past the policy, not pruned yet: the pruning of 03:00 removes it.
+		kept = "au-delà de la politique de conservation : supprimée au prochain nettoyage (03:00)"
+	case b.Weekly:
 		kept += " (gardée pour sa semaine)"
 	}
 	items := []components.Item{

@@ -171,6 +171,13 @@ func TestBackupDetailsMarks(t *testing.T) {
 	wants(t, v, "Sauvegarde du 11/10/2026 02:00", "ESSAI-2026 (2026-2027)", "✕")
 	wants(t, detailText(tab), "Cette base a été supprimée d'Autres bases depuis : la sauvegarde en garde l'état.",
 		"jusqu'au 11/04/2027 (gardée pour sa semaine)")
+	// Past the policy and not pruned yet: the details do not show a date
+	// gone by.
+	m := made("VICTOR-HUGO")
+	m.gen = 2
+	m.view.Backups[len(m.view.Backups)-1].KeptUntil = paris(2026, 11, 1, 2, 0)
+	tab.Update(m)
+	wants(t, detailText(tab), "au-delà de la politique de conservation : supprimée au prochain nettoyage (03:00)")
 }
 
 // tab shows the previous years: each year, its archived base or "vide",
