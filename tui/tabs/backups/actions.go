@@ -272,6 +272,12 @@ func (t *Tab) fillYear() tea.Cmd {
 		opts[i] = huh.NewOption(label, b.ID)
 	}
 	choice := cands[0].ID
+	// Whether the archived base a replacement drops is still in Autres
+	// bases (else nothing but a backup keeps it).
+	listed := false
+	for _, b := range t.bases {
+		listed = listed || row.Base != nil && b.ID == row.Base.ID
+	}
 	form := huh.NewForm(huh.NewGroup(
 		huh.NewSelect[int64]().
 			Title("Base de " + row.Year.String()).
@@ -284,7 +290,13 @@ func (t *Tab) fillYear() tea.Cmd {
 		id, name := choice, names[choice] // read now, in Update
 		body := []string{"Archiver « " + name + " » pour l'année " + year.String() + " ?"}
 		if row.Base != nil {
-			body = append(body, "Elle remplace « "+common.Clean(row.Base.Name)+" » dans la grille ; cette base reste dans Autres bases.")
+			old := common.Clean(row.Base.Name)
+			if listed {
+				body = append(body, "Elle remplace « "+old+" » dans la grille ; « "+old+" » reste dans Autres bases.")
+			} else {
+				body = append(body, "Elle remplace « "+old+" » dans la grille. « "+old+" » n'est plus listée dans Autres bases : "+
+					"elle sera effacée de l'hébergement si aucune sauvegarde ne la garde.")
+			}
 		}
 		return c.Push(dialogs.NewConfirm(c, title, "Archiver", body, "Archivage de « "+name+" »…",
 			actionCmd(func(ctx context.Context) (string, error) {

@@ -117,7 +117,7 @@ func newTab(c *common.Context) *Tab {
 		{Title: "Date", Min: 16, Max: 16},
 		{Title: "Type", Min: 12, Max: 18},
 		{Title: "Par", Min: 13, Max: 16, Priority: 2},
-		{Title: "Base", Min: 14, Flex: true, Priority: 3},
+		{Title: "Base", Min: 14, Max: 40, Priority: 3},
 		{Title: "Taille", Min: 6, Max: 8, Right: true, Priority: 1},
 		{Title: "Journal", Min: 13, Max: 15, Right: true},
 	})

@@ -255,8 +255,9 @@ func TestFillYear(t *testing.T) {
 	waitFlat(t, s, "Aucune autre base de 2025-2026 n'est chargée : chargez-la dans Autres bases")
 }
 
-// e on the archived year offers the other bases of that year; échap in the
-// form changes nothing.
+// e on the archived year offers the other bases of that year and says the
+// archived one stays in Autres bases; n in the confirmation and échap in
+// the form change nothing.
 func TestReplaceYearCancel(t *testing.T) {
 	t.Parallel()
 	f := ct.NewFixture(t)
@@ -271,8 +272,15 @@ func TestReplaceYearCancel(t *testing.T) {
 	s.WaitText(t, "Année 2024-2025", "e remplacer la base archivée")
 	s.Key("e")
 	s.WaitText(t, "Remplacer la base archivée de 2024-2025", "Victor Hugo 2024 corrigée")
-	s.Key("esc")
+	s.Key("enter")
+	s.WaitText(t, "Archiver « Victor Hugo 2024 corrigée » pour l'année", "Elle remplace « Collège Victor Hugo 2024 »",
+		"reste dans Autres bases.")
+	s.Key("n")
 	s.WaitText(t, "Action annulée.")
+	s.Key("e")
+	s.WaitText(t, "Remplacer la base archivée de 2024-2025")
+	s.Key("esc")
+	s.WaitFor(t, "the form closed", func(v string) bool { return !strings.Contains(v, "Remplacer la base archivée de") })
 	years, err := sess.Years(context.Background())
 	if err != nil || years[1].Base == nil || years[1].Base.ID != h.Old.ID {
 		t.Fatalf("échap changed the grid: %+v, %v", years, err)

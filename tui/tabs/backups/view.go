@@ -377,9 +377,9 @@ func (t *Tab) yearItems() []components.Item {
 	}
 	items = append(items, components.Blank())
 	n := len(t.candidates(*y))
-	verb := "remplir l'année"
+	verb := "remplir l'année avec"
 	if y.Base != nil {
-		verb = "remplacer la base archivée"
+		verb = "remplacer la base archivée par"
 	}
 	switch {
 	case n == 0:
@@ -387,9 +387,9 @@ func (t *Tab) yearItems() []components.Item {
 	case !t.canAct():
 		items = append(items, components.Text(backend.PermBackups.Who(), components.ToneMuted))
 	case n == 1:
-		items = append(items, components.Text("e : "+verb+" avec la base de "+y.Year.String()+" chargée dans Autres bases.", components.ToneNormal))
+		items = append(items, components.Text("e : "+verb+" la base de "+y.Year.String()+" chargée dans Autres bases.", components.ToneNormal))
 	default:
-		items = append(items, components.Text("e : "+verb+" avec l'une des "+fr.Count(n)+" bases de "+y.Year.String()+" chargées dans Autres bases.", components.ToneNormal))
+		items = append(items, components.Text("e : "+verb+" l'une des "+fr.Count(n)+" bases de "+y.Year.String()+" chargées dans Autres bases.", components.ToneNormal))
 	}
 	return items
 }
