@@ -363,3 +363,36 @@ func TestShellQuote(t *testing.T) {
 	_ = fmt.Sprint
 	_ = hostfile.SchoolYear(0)
 }
+
+// The tab reads its data again on its own (the next backup is said from
+// now): the answer of a load arms a tick, whose message loads again and
+// re-arms it.
+func TestPeriodicReload(t *testing.T) {
+	t.Parallel()
+	f := tabtest.New(t, 30)
+	tab := newTab(f.Context(t, f.Session(t)))
+	tab.every = 20 * time.Millisecond
+	cmd := tab.Update(made("VICTOR-HUGO"))
+	if cmd == nil {
+		t.Fatal("no tick after the first load")
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if _, ok := msg.(tickMsg); !ok {
+			t.Fatalf("the tick answered %T", msg)
+		}
+		if tab.Update(msg) == nil {
+			t.Fatal("a tick neither loads nor re-arms")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no tick")
+	}
+	// A second load does not arm a second tick.
+	m := made("VICTOR-HUGO")
+	m.gen = 2
+	if tab.Update(m) != nil {
+		t.Fatal("a second tick armed")
+	}
+}
