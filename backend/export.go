@@ -125,8 +125,17 @@ func (b *Backend) writeExport(ctx context.Context, w io.Writer, x export) error 
 		}
 	}
 	if count != x.point.Count {
-		// The log lost changes the backup holds: never send a file that
-		// would load as a valid but different base.
+		// Never send a file that would load as a valid but different
+		// base. A pruning that took the backup's base meanwhile is the
+		// likely cause; otherwise the log lost changes.
+		gone := false
+		if err := b.store.Read(ctx, func(tx store.Tx) error {
+			_, err := anyBase(tx, x.base.EstablishmentID, x.base.ID)
+			gone = errors.Is(err, ErrBaseNotFound)
+			return nil
+		}); err == nil && gone {
+			return fmt.Errorf("%w: pruned during its download", ErrBackupNotFound)
+		}
 		return fmt.Errorf("%w: the log holds %d of the backup's %d changes", ErrBackupCorrupt, count, x.point.Count)
 	}
 	if _, err := out.Write(hostfile.AppendChangesFooter(buf, x.payload, count)); err != nil {

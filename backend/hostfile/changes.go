@@ -8,27 +8,6 @@ import (
 	"time"
 )
 
-// # The changes block
-//
-// A base downloaded from a backup (sauvegardes/, SPEC §17) is a version 1
-// HNOT like any other: the header of the base it captured (generated is
-// the backup's instant, payload the new length), a payload, and the
-// trailing SHA-256 of everything before it. Its payload is the payload the
-// school's server generated, followed by the changes block: the changes
-// clients wrote to the hosted base up to the backup, oldest first, then a
-// footer:
-//
-//	per change:  8 bytes  instant, Unix milliseconds, big-endian
-//	             4 bytes  length of the connection id, big-endian, then it
-//	             4 bytes  length of the author, then the author (UTF-8)
-//	             4 bytes  length of the change, then the change (UTF-8)
-//	footer:      16 bytes ChangesMagic
-//	             8 bytes  length of the generated payload before the block
-//	             8 bytes  number of changes
-//
-// To the hosting-file format the block is payload: a backup loads back as
-// a base, checked like any upload, and the block rides along.
-
 // ChangesMagic opens the footer of a changes block.
 const ChangesMagic = "HEBSAISIES/v1\x00\x00\x00"
 

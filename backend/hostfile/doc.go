@@ -78,4 +78,25 @@
 // at the first extra byte. The result therefore does not depend on how the
 // stream is cut into writes. Expect.MaxSize also bounds the bytes accepted
 // while the header is read.
+//
+// # The changes block of a backup
+//
+// A base downloaded from a backup (sauvegardes/, SPEC §17) is a version 1
+// HNOT like any other: the header of the base it captured (generated is
+// the backup's instant, payload the new length), a payload, and the
+// trailing SHA-256 of everything before it. Its payload is the payload the
+// school's server generated, followed by the changes block: the changes
+// clients wrote to the hosted base up to the backup, oldest first, then a
+// footer:
+//
+//	per change:  8 bytes  instant, Unix milliseconds, big-endian
+//	             4 bytes  length of the connection id, big-endian, then it
+//	             4 bytes  length of the author, then the author (UTF-8)
+//	             4 bytes  length of the change, then the change (UTF-8)
+//	footer:      16 bytes ChangesMagic
+//	             8 bytes  length of the generated payload before the block
+//	             8 bytes  number of changes
+//
+// To the hosting-file format the block is payload: a backup loads back as
+// a base, checked like any upload, and the block rides along.
 package hostfile

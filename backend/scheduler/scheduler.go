@@ -24,8 +24,24 @@
 //     default), until it succeeds.
 //   - Last runs are kept in scheduler.json in the data folder (written
 //     atomically by the lease holder, read again whenever the lease is
-//     taken), so a restart neither repeats nor forgets a run.
-//   - One job at a time, in the order they were registered.
+//     taken), so a restart neither repeats nor forgets a run. List shows
+//     each job's schedule in words, last run and next due instant: from the
+//     holder's own record, or from the file in any other process.
+//   - One job at a time, in the order they were registered, in the loop of
+//     Run. A job never runs twice at once within a process: every scheduler
+//     of the process on the same data folder, the loop of Run and RunAt
+//     alike, takes that job's one lock before running it, and checks again
+//     that it is still due once it holds it.
+//   - Running at a given instant (RunAt, for operators and tests stepping
+//     through months: `hebergement admin jobs run --at`). Every job whose due
+//     instant, given its last run, is not after the instant runs once, one
+//     after the other in their order, with now set to that instant, whatever
+//     the clock reads. Its run is recorded in scheduler.json only when this
+//     scheduler holds the lease and the instant is after the recorded last
+//     run; otherwise the job still runs (jobs are idempotent and
+//     transactional, so running them beside the holder is safe) and the
+//     holder's record is left alone. RunAt's failures are reported, not
+//     retried: the caller sees them.
 //   - Stopping (the context of Run ends) starts no new job; a running job
 //     keeps its own context for Config.Grace (wall clock, 30 s by default),
 //     then its context is cancelled, and Run returns once it has returned.
@@ -325,39 +341,43 @@ func (s *Scheduler) due(j Job) time.Time {
 	if failed {
 		return retry
 	}
+	return nextDue(j, last, s.cfg.Clock.Now())
+}
+
+// nextDue is when j is next due after its last run, as of now. A last run
+// recorded after now (a clock set back, or an operator's jobs run --at in
+// the future) is not trusted: the job is due as if it never ran (at once,
+// one catch-up run, as after downtime), rather than put off until that
+// future instant.
+func nextDue(j Job, last, now time.Time) time.Time {
+	if last.After(now) {
+		last = time.Time{}
+	}
 	return j.Next(last)
 }
 
-// run runs one job and records its outcome.
+// run runs one job of the loop, as of now, and records its outcome. It
+// takes the job's lock first and runs nothing if, by then, the job is no
+// longer due (RunAt ran it meanwhile) or ctx has ended.
 func (s *Scheduler) run(ctx context.Context, j Job, now time.Time) {
+	unlock, ok := lockJob(ctx, s.cfg.Dir, j.Name())
+	if !ok {
+		return
+	}
+	defer unlock()
+	if s.due(j).After(now) {
+		return
+	}
 	start := time.Now()
 	err := s.call(ctx, j, now)
-	outcome := OutcomeOK
-	var p *panicError
-	switch {
-	case err == nil:
-	case errors.As(err, &p):
-		outcome = OutcomePanic
-	case ctx.Err() != nil:
-		outcome = OutcomeCanceled
-	default:
-		outcome = OutcomeError
-	}
+	outcome := classify(ctx, err)
 	if s.cfg.OnRun != nil {
 		s.cfg.OnRun(j.Name(), outcome, time.Since(start))
 	}
 	name := j.Name()
 	switch outcome {
 	case OutcomeOK:
-		s.mu.Lock()
-		delete(s.retryAt, name)
-		s.last[name] = now
-		snapshot := make(map[string]time.Time, len(s.last))
-		for k, v := range s.last {
-			snapshot[k] = v
-		}
-		s.mu.Unlock()
-		if err := writeState(s.cfg.Dir, snapshot); err != nil {
+		if _, err := s.record(name, now); err != nil {
 			// The run happened; the next start may run it again, which an
 			// idempotent job allows.
 			s.log.Error("job ran but its run was not recorded", "job", name, "err", err)
@@ -371,6 +391,42 @@ func (s *Scheduler) run(ctx context.Context, j Job, now time.Time) {
 		s.mu.Unlock()
 		s.log.Error("job failed", "job", name, "outcome", outcome, "err", err, "retry", retry.Format(time.RFC3339))
 	}
+}
+
+// classify names the outcome of a run that returned err.
+func classify(ctx context.Context, err error) string {
+	var p *panicError
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.As(err, &p):
+		return OutcomePanic
+	case ctx.Err() != nil:
+		return OutcomeCanceled
+	}
+	return OutcomeError
+}
+
+// record notes a successful run of the job started at 'at': in memory and
+// in the state file, when this scheduler holds the lease and 'at' is after
+// the recorded last run. It reports whether it recorded it.
+func (s *Scheduler) record(name string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	if s.lease == nil || !at.After(s.last[name]) {
+		s.mu.Unlock()
+		return false, nil
+	}
+	delete(s.retryAt, name)
+	s.last[name] = at
+	snapshot := make(map[string]time.Time, len(s.last))
+	for k, v := range s.last {
+		snapshot[k] = v
+	}
+	s.mu.Unlock()
+	if err := writeState(s.cfg.Dir, snapshot); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 type panicError struct {

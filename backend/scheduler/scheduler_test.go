@@ -435,3 +435,27 @@ func TestEvery(t *testing.T) {
 		t.Fatal("NewJob")
 	}
 }
+
+// TestFutureRunDoesNotPutOffThePresent: a run recorded after now (an
+// operator's jobs run --at months ahead, a clock set back) is not trusted:
+// the job runs once at start, as after downtime, then follows its
+// schedule, instead of waiting for that future instant.
+func TestFutureRunDoesNotPutOffThePresent(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeState(dir, map[string]time.Time{"nightly": t0.AddDate(0, 6, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(t0.Add(time.Hour)) // 01:00
+	job := &testJob{name: "nightly", next: Daily(2, 0, time.UTC)}
+	r := start(t, Config{Dir: dir, Clock: clk, Jobs: []Job{job}})
+	clk.WaitPending(1, nil)
+	if got := job.runs(); len(got) != 1 || !got[0].Equal(t0.Add(time.Hour)) {
+		t.Fatalf("runs %v at start after a run recorded in the future, want one catch-up at 01:00", got)
+	}
+	clk.Advance(time.Hour) // 02:00
+	clk.WaitPending(1, nil)
+	if got := job.runs(); len(got) != 2 || !got[1].Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("runs %v, want the second at 02:00 the same night", got)
+	}
+	r.stop(t)
+}

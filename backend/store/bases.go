@@ -7,7 +7,6 @@ type BaseStore interface {
 	InsertBase(b *Base) error
 	Base(establishmentID, id int64) (Base, error)
 	Bases(establishmentID int64) ([]Base, error)
-	DeleteBase(establishmentID, id int64) error
 	BaseBySHA256(establishmentID int64, sha string) (Base, error)
 	// PutAnnex attaches an annex, replacing one of the same kind on that
 	// base; it returns the file the replaced annex used ("" if none).

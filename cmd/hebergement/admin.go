@@ -17,10 +17,11 @@ import (
 func newAdmin(g *globals) *cobra.Command {
 	admin := &cobra.Command{
 		Use:   "admin",
-		Short: "Operator commands: establishments, licences and credentials",
+		Short: "Operator commands: establishments, licences, backup retention, credentials and the scheduler's jobs",
 	}
-	est := &cobra.Command{Use: "establishment", Short: "Create, list and show establishments; set their licences"}
-	est.AddCommand(newEstablishmentCreate(g), newEstablishmentList(g), newEstablishmentShow(g), newEstablishmentSetSeats(g))
+	est := &cobra.Command{Use: "establishment", Short: "Create, list and show establishments; set their licences and backup retention"}
+	est.AddCommand(newEstablishmentCreate(g), newEstablishmentList(g), newEstablishmentShow(g), newEstablishmentSetSeats(g),
+		newEstablishmentSetRetention(g))
 	creds := &cobra.Command{Use: "credentials", Short: "Hosting credentials"}
 	creds.AddCommand(&cobra.Command{
 		Use:     "reset NUMBER",
@@ -37,7 +38,7 @@ func newAdmin(g *globals) *cobra.Command {
 			})
 		},
 	})
-	admin.AddCommand(est, creds, newKeys(g))
+	admin.AddCommand(est, creds, newKeys(g), newJobs(g))
 	return admin
 }
 
@@ -284,4 +285,56 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func newEstablishmentSetRetention(g *globals) *cobra.Command {
+	var days, weeks string
+	cmd := &cobra.Command{
+		Use:   "set-retention NUMBER --days D --weeks W",
+		Short: "Set an establishment's backup retention: every backup of D days, then one a week for W weeks",
+		Long: "Set the backup retention policy of an establishment: every backup of the last D days is kept (1 to 366), then\n" +
+			"the latest of each week for W more weeks (0 to 520). The default is 30 days, then 26 weeks. Backups past it are\n" +
+			"removed by the next pruning (job prune-backups, every day at 03:00 Paris time). Journaled as backup.retention.",
+		Example: "  hebergement admin establishment set-retention 482913570264 --days 30 --weeks 26",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := boundedInt("--days", days, 1, 366)
+			if err != nil {
+				return err
+			}
+			w, err := boundedInt("--weeks", weeks, 0, 520)
+			if err != nil {
+				return err
+			}
+			return g.withBackend(cmd, func(b *backend.Backend) error {
+				ctx := cmd.Context()
+				r := backend.Retention{Days: d, Weeks: w}
+				if err := b.SetRetention(ctx, args[0], r); err != nil {
+					return err
+				}
+				e, err := b.EstablishmentByNumber(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Backup retention set for %s (%s): every backup of the last %d day(s), then the latest "+
+					"of each week for %d week(s).\nBackups past it go at the next pruning (prune-backups, every day at 03:00 Paris time).\n",
+					e.HostingNumber, sanitize.Line(e.Name), d, w)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&days, "days", "", "`D` days during which every backup is kept, 1 to 366 (required; default policy 30)")
+	cmd.Flags().StringVar(&weeks, "weeks", "", "`W` weeks, after the days, during which the latest backup of each week is kept, 0 to 520 (required; default policy 26)")
+	cmd.MarkFlagRequired("days")  //nolint:errcheck
+	cmd.MarkFlagRequired("weeks") //nolint:errcheck
+	return cmd
+}
+
+// boundedInt reads a flag's whole number from lo to hi.
+func boundedInt(flag, s string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s: %q must be a whole number from %d to %d", flag, s, lo, hi)
+	}
+	return n, nil
 }

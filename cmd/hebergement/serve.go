@@ -13,10 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/app"
 	"github.com/hebergement/console/backend/demo"
-	"github.com/hebergement/console/backend/scheduler"
 	"github.com/hebergement/console/backend/standin"
 	hssh "github.com/hebergement/console/ssh"
 )
@@ -130,11 +128,6 @@ func newServe(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second, "at a stop, time left to uploads, requests and the running job")
 	return cmd
 }
-
-// jobs are the scheduler's jobs, the same for serve and the local console:
-// the issues that bring them (nightly backups, the yearly switch, archives,
-// pruning, expiry of idle connections) add them here.
-func jobs(*backend.Backend) []scheduler.Job { return nil }
 
 // printServe tells the operator where everything listens and, for a demo,
 // how to connect and whether simulated clients run.

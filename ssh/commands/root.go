@@ -13,8 +13,9 @@
 //     enrolled) and costs no back-end session. Only a valid command line opens
 //     the key's session; an unknown key then gets the enrollment hint (1).
 //   - Destructive commands (base supprimer, serveur arreter, connexion
-//     deconnecter, cle revoquer) without --oui (-y) are usage errors: nothing
-//     is asked of the back end.
+//     deconnecter, cle revoquer, and sauvegarde ouvrir --arreter, which stops
+//     the server first) without --oui (-y) are usage errors: nothing is
+//     asked of the back end.
 //   - Command and flag names are ASCII (creer, arreter, revoquer); arguments
 //     (a base's or a key's name) may be any text, and the text output passes
 //     every string that came from a user or a file through sanitize.Line.
@@ -193,6 +194,7 @@ func (r *runner) tree() *cobra.Command {
 	r.statusCommands(root)
 	r.baseCommands(root)
 	r.serverCommands(root)
+	r.backupCommands(root)
 	r.connectionCommands(root)
 	r.keyCommands(root)
 	r.journalCommands(root)

@@ -73,16 +73,21 @@ func (r *runner) usage(root *cobra.Command) string {
 	b.WriteString(`
 NOM|ID     a base's number (the n° that bases shows) or its exact name
 EMPREINTE  a key's fingerprint as cles shows it, SHA256:…
-ID         a connection's ID as connexions shows it
+ID         a connection's ID as connexions shows it (connexion deconnecter),
+           or a backup's n° as sauvegardes shows it (sauvegarde ouvrir)
 N          a whole number
 DATE       2026-11-30 (from midnight, Paris time) or RFC 3339, 2026-11-30T08:00:00+01:00
+--instant  a minute of the last 7 days: 2026-12-03T10:15 (Paris time) or RFC 3339
+           with its offset, 2026-12-03T10:15:00+01:00
+--arreter  with -y: stops the server first if it is in service (its users are
+           disconnected), then opens the backup
 --json     JSON for scripts instead of the text for people
 -y, --oui  confirms a command that cannot be undone (required)
 (SPR)      reserved to the key of the responsable de l'hébergement
 
 Exit status: 0 done, 1 refused (the reason, in French, on stderr), 2 usage error
 (what is wrong and this usage on stderr).
-Files: sftp console.hebergement, then put FILE.HNOT depot/
+Files: sftp console.hebergement, then put FILE.HNOT depot/, or get sauvegardes/FILE.HNOT
 `)
 	return b.String()
 }

@@ -62,10 +62,6 @@ func (t *tx) queryBases(q string, args ...any) ([]store.Base, error) {
 	return out, mapErr(rows.Err())
 }
 
-func (t *tx) DeleteBase(estID, id int64) error {
-	return t.execOne(`DELETE FROM bases WHERE establishment_id = ? AND id = ?`, estID, id)
-}
-
 func (t *tx) PutAnnex(a *store.Annex) (string, error) {
 	var replaced string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT sha256 FROM annexes WHERE base_id = ? AND kind = ?`, a.BaseID, a.Kind).Scan(&replaced)

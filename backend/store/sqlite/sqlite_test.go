@@ -169,12 +169,22 @@ func TestBasesAnnexesPeriods(t *testing.T) {
 		}
 		return nil
 	})
-	// Deleting a base takes its annexes and periods with it; another
-	// establishment cannot delete it.
-	if err := db.Write(context.Background(), func(tx store.Tx) error { return tx.DeleteBase(b.ID, ba.ID) }); !errors.Is(err, store.ErrNotFound) {
+	// Deleting a base (hidden, then collected once nothing needs it) takes
+	// its annexes and periods with it; another establishment cannot delete
+	// it.
+	if err := db.Write(context.Background(), func(tx store.Tx) error { return tx.HideBase(b.ID, ba.ID, at) }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("b deletes a's base: %v", err)
 	}
-	write(t, db, func(tx store.Tx) error { return tx.DeleteBase(a.ID, ba.ID) })
+	write(t, db, func(tx store.Tx) error {
+		if err := tx.HideBase(a.ID, ba.ID, at); err != nil {
+			return err
+		}
+		n, files, err := tx.CollectBases(a.ID, at.Add(24*time.Hour))
+		if n != 1 || len(files) != 2 {
+			t.Errorf("collected %d bases, files %v; want 1 and the files of the base and its annex", n, files)
+		}
+		return err
+	})
 	db.Read(context.Background(), func(tx store.Tx) error {
 		an, _ := tx.Annexes(a.ID)
 		p, _ := tx.Periods(a.ID)
