@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hebergement/console/backend"
-	"github.com/hebergement/console/backend/fr"
 	ct "github.com/hebergement/console/tui/internal/consoletest"
 )
 
@@ -205,8 +204,7 @@ func TestOpenInstant(t *testing.T) {
 func TestOpenInstantNothingThen(t *testing.T) {
 	t.Parallel()
 	f := ct.NewFixture(t)
-	h := history(t, f)
-	_ = h
+	history(t, f)
 	ctx := context.Background()
 	sess := f.Session(t)
 	f.Clk.Set(at(2026, 11, 28, 9, 30))
@@ -263,8 +261,7 @@ func TestReplaceYearCancel(t *testing.T) {
 	f := ct.NewFixture(t)
 	h := history(t, f)
 	sess := f.Session(t)
-	other := f.Load(t, sess, f.Generate(t, "Victor Hugo 2024 corrigée", 2024, 481)[0])
-	_ = other
+	f.Load(t, sess, f.Generate(t, "Victor Hugo 2024 corrigée", 2024, 481)[0])
 	s := open(t, f, 120, 40, "28/11/2026 02:00")
 	s.Key("tab")
 	s.WaitText(t, "Collège Victor Hugo 2024")
@@ -299,5 +296,4 @@ func TestLiveNightly(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.WaitText(t, "Sauvegardes (25)", "29/11/2026 02:00 Nuit")
-	_ = fr.Count
 }

@@ -1,7 +1,6 @@
 package backups
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/clock"
-	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/tui/common"
 	"github.com/hebergement/console/tui/internal/tabtest"
 )
@@ -360,8 +358,6 @@ func TestShellQuote(t *testing.T) {
 	if changes(1204) != "1 204 saisies" || changes(0) != "0 saisie" {
 		t.Error("changes")
 	}
-	_ = fmt.Sprint
-	_ = hostfile.SchoolYear(0)
 }
 
 // The tab reads its data again on its own (the next backup is said from
