@@ -57,7 +57,7 @@ func TestSnapshotEveryTab(t *testing.T) {
 		key, name string
 		wait      []string
 	}{
-		{"2", "Sauvegardes", []string{"Bases par année scolaire", "Aucune sauvegarde"}},
+		{"2", "Sauvegardes", []string{"Années précédentes (", "Prochaine sauvegarde automatique"}},
 		{"3", "SuiviDesConnexions", []string{"Mode administratif", "Aucun utilisateur connecté"}},
 		{"4", "PRONOTE.net", []string{"Authentification", "http://127.0.0.1:8080/"}},
 		{"5", "MonCompte", []string{"Établissement", "Journal"}},

@@ -11,30 +11,43 @@ import (
 	"github.com/hebergement/console/backend/hostfile"
 )
 
-// seedBackups gives the demo a year of backups and two archived years:
-// a nightly backup each night of the last year and a manual one now and
-// then, pruned by the retention policy as the scheduler would have, and
-// the bases of the two previous school years archived in the grid (then
-// deleted from Autres bases: the archive keeps them).
-func seedBackups(ctx context.Context, b *backend.Backend, s *backend.Session, est backend.Establishment, files string) error {
-	now := b.Clock().Now()
-	night := time.Date(now.In(clock.Paris()).Year(), now.In(clock.Paris()).Month(), now.In(clock.Paris()).Day(), 2, 0, 0, 0, clock.Paris())
-	if night.After(now) {
-		night = night.AddDate(0, 0, -1)
-	}
+// schoolYearStart is 1 September of the school year under way at now.
+func schoolYearStart(now time.Time) time.Time {
+	return time.Date(int(backend.CurrentSchoolYear(now)), time.September, 1, 0, 0, 0, 0, clock.Paris())
+}
+
+// seedNights records the nightly backups of the nights in [from, to) of
+// the base in service, and now and then a manual one in the afternoon, as
+// the scheduler and the school would have made them.
+func seedNights(ctx context.Context, b *backend.Backend, est backend.Establishment, from, to time.Time) error {
+	p := from.In(clock.Paris())
 	users := []string{"M. BERNARD", "Mme PETIT"}
-	for d := 365; d >= 0; d-- {
-		at := night.AddDate(0, 0, -d)
-		if _, err := b.RecordBackup(ctx, est.ID, backend.BackupNightly, backend.SchedulerActor, at.Add(time.Duration(d%7)*time.Second)); err != nil {
+	for night := time.Date(p.Year(), p.Month(), p.Day(), 2, 0, 0, 0, clock.Paris()); night.Before(to); night = night.AddDate(0, 0, 1) {
+		if night.Before(from) {
+			continue
+		}
+		if _, err := b.RecordBackup(ctx, est.ID, backend.BackupNightly, backend.SchedulerActor, night); err != nil {
 			return fmt.Errorf("demo backups: %w", err)
 		}
-		if d%11 == 3 { // a manual backup before an afternoon of timetable changes
-			at := at.Add(14*time.Hour + 30*time.Minute)
-			if _, err := b.RecordBackup(ctx, est.ID, backend.BackupManual, users[d%2], at); err != nil {
+		if night.YearDay()%11 == 3 { // before an afternoon of timetable changes
+			at := night.Add(12*time.Hour + 30*time.Minute)
+			if !at.Before(to) {
+				continue
+			}
+			if _, err := b.RecordBackup(ctx, est.ID, backend.BackupManual, users[night.Day()%2], at); err != nil {
 				return fmt.Errorf("demo backups: %w", err)
 			}
 		}
 	}
+	return nil
+}
+
+// seedBackups prunes the demo's year of backups by the retention policy,
+// as the scheduler would have, and archives the bases of the two previous
+// school years in the grid (then deletes them from Autres bases: the
+// archive keeps them).
+func seedBackups(ctx context.Context, b *backend.Backend, s *backend.Session, est backend.Establishment, files string) error {
+	now := b.Clock().Now()
 	if _, err := b.PruneBackups(ctx, now); err != nil {
 		return fmt.Errorf("demo backups: %w", err)
 	}

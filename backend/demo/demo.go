@@ -80,12 +80,18 @@ func Seed(ctx context.Context, b *backend.Backend, dir string) (Result, error) {
 		ids = append(ids, base.ID)
 	}
 	// Last year's base was in service, then this year's took over.
+	// The nightly backups of the past year are of the base that was in
+	// service each night: last year's until the school year's start, then
+	// this year's (see backups.go).
+	start := schoolYearStart(now)
 	steps := []func() error{
 		func() error { return s.OpenBase(ctx, ids[0]) },
 		s2(ctx, s.PutInService),
+		func() error { return seedNights(ctx, b, est, now.AddDate(-1, 0, 0), start) },
 		s2(ctx, s.StopServer),
 		func() error { return s.OpenBase(ctx, ids[1]) },
 		s2(ctx, s.PutInService),
+		func() error { return seedNights(ctx, b, est, start, now) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

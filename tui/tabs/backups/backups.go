@@ -1,74 +1,73 @@
-// Package backups is the "Sauvegardes" tab: the base in service, the
-// backups, and the bases of each school year, the grid that "Gérer les
-// bases des années précédentes" builds on.
+// Package backups is the "Sauvegardes" tab (SPEC §6, §17): the backups of
+// the establishment's bases, most recent first, with the details of the
+// selected one, the retention policy in words, the next automatic backup
+// and the storage they use against the quota; and, as a second view,
+// "Gérer les bases des années précédentes", the grid of the previous
+// school years and their archived bases.
 //
-// The back end makes no backup yet (neither the nightly one nor the
-// manual one exist), so the backups table shows its empty state and
-// nothing here says that backups run.
+// The rules it keeps:
+//   - the tab reads Session.Backups, Session.Years and Session.Bases (the
+//     bases of a year, to fill it) in one command; the root calls Load on
+//     the events of TopicBackups, TopicBases and TopicServer, and the tab
+//     reads again every RefreshEvery, so that "cette nuit à 02:00" stays
+//     true across midnight;
+//   - tab and maj+tab switch the views; s is "Sauvegarder maintenant", o or
+//     entrée "Ouvrir cette sauvegarde", i "Ouvrir l'état à une date", e
+//     "Remplir l'année" / "Remplacer la base archivée", m "Mettre en
+//     service" once a base is opened and the server stopped;
+//   - opening a backup or an instant needs the server stopped: while it
+//     runs, the confirmation offers to stop it (with the users it
+//     disconnects) and the back end stops and opens in one transaction;
+//     otherwise the confirmation says that the opened base is backed up
+//     first. Every refusal is the back end's sentence (backend.Message);
+//   - downloads are not made by the console (it does not know whether it
+//     runs on the school's computer or over SSH): the details give the scp
+//     and sftp command lines of the selected backup's file in sauvegardes/;
+//   - a role without PermBackups sees everything and a line saying who may
+//     act; the keys of the actions are not offered to it;
+//   - every name that came from a user or a file (bases, people, file
+//     names) is cleaned before it is drawn: the tables clean their cells,
+//     the details pane its items, the rest goes through common.Clean.
 package backups
 
 import (
-	"cmp"
 	"context"
-	"fmt"
-	"slices"
-	"strings"
+	"errors"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/hebergement/console/backend"
-	"github.com/hebergement/console/backend/fr"
-	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/tui/common"
 	"github.com/hebergement/console/tui/components"
 )
 
-// KeyMap is the tab's own keys: the years table, and pg↑/pg↓ for the
-// details of the selected year (pages of the table when they are not shown).
-type KeyMap struct {
-	Table   components.TableKeyMap
-	Details components.DetailsKeyMap
-}
+// RefreshEvery is how often the tab reads its data again without an event:
+// the next automatic backup is said relative to now ("cette nuit").
+const RefreshEvery = time.Minute
 
-// DefaultKeyMap is the table and details keys of the console.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{Table: components.DefaultTableKeyMap(), Details: components.DefaultDetailsKeyMap()}
-}
+// The two views of the tab, in the order tab visits them.
+const (
+	viewBackups = iota // "Sauvegardes"
+	viewYears          // "Années précédentes"
+)
 
-// Year is one school year and its bases, a row of the years grid.
-type Year struct {
-	Year  hostfile.SchoolYear
-	Bases []backend.Base
-}
-
-// Years groups bases by school year, most recent first, and adds current,
-// the school year under way, when it has no base.
-func Years(bases []backend.Base, current hostfile.SchoolYear) []Year {
-	by := map[hostfile.SchoolYear][]backend.Base{}
-	for _, b := range bases {
-		by[b.Year] = append(by[b.Year], b)
-	}
-	if current != 0 && by[current] == nil {
-		by[current] = []backend.Base{}
-	}
-	out := make([]Year, 0, len(by))
-	for y, bs := range by {
-		slices.SortFunc(bs, func(a, b backend.Base) int { return cmp.Compare(a.Name, b.Name) })
-		out = append(out, Year{Year: y, Bases: bs})
-	}
-	slices.SortFunc(out, func(a, b Year) int { return cmp.Compare(b.Year, a.Year) })
-	return out
-}
+// viewNames are the views as the help names them.
+var viewNames = [2]string{"sauvegardes", "années précédentes"}
 
 // loadedMsg is the answer of Load.
 type loadedMsg struct {
-	gen     int
-	bases   []backend.Base
-	current hostfile.SchoolYear
-	err     error
+	gen   int
+	view  backend.BackupsView
+	years []backend.YearRow
+	bases []backend.Base
+	now   time.Time
+	err   error
 }
+
+// tickMsg asks for the periodic reload.
+type tickMsg struct{}
 
 // Tab is "Sauvegardes".
 type Tab struct {
@@ -76,81 +75,131 @@ type Tab struct {
 	keys KeyMap
 
 	w, h int
-	// wide: the details of the selected year beside the years.
+	view int
+	// wide: the details beside the list rather than under it.
 	wide bool
 	// the parts' places in the tab, set by SetSize
-	inServiceRect, backupsRect, yearsRect, detailsRect components.Rect
+	listRect, detailsRect components.Rect
+	// summary is the lines above the backups' table (next backup, storage,
+	// policy), drawn at the list's inner width.
+	summary []string
 
-	inService *components.Details
-	backups   *components.Table
-	years     *components.Table
-	details   *components.Details
+	backups *components.Table
+	years   *components.Table
+	details *components.Details
 
 	loads  common.Loads
 	loaded bool
-	data   []Year
+	err    error
+	data   backend.BackupsView
+	rows   []backend.YearRow
+	bases  []backend.Base
+	now    time.Time
+
+	// every is the periodic reload's interval, 0 for none (tests);
+	// ticking tells that it runs.
+	every   time.Duration
+	ticking bool
 }
 
 var _ common.Tab = (*Tab)(nil)
 
 // New returns the tab for the session of c.
-func New(c *common.Context) common.Tab {
-	t := &Tab{c: c, keys: DefaultKeyMap()}
-	t.inService = components.NewDetails(c.Styles, "Base en service")
+func New(c *common.Context) common.Tab { return newTab(c) }
+
+func newTab(c *common.Context) *Tab {
+	t := &Tab{c: c, keys: DefaultKeyMap(), every: RefreshEvery}
 	t.backups = components.NewTable(c.Styles, []components.Column{
+		// The widths of what they hold, so that nothing is cut from 80
+		// columns: "Avant remplacement", "Planificateur", "1 204 saisies";
+		// the base's name is in the details, and in its column when there
+		// is room.
 		{Title: "Date", Min: 16, Max: 16},
-		{Title: "Base", Min: 10, Flex: true},
-		{Title: "Année", Min: 9, Max: 9, Priority: 2},
-		{Title: "Taille", Min: 7, Max: 8, Right: true, Priority: 1},
+		{Title: "Type", Min: 12, Max: 18},
+		{Title: "Par", Min: 13, Max: 16, Priority: 2},
+		{Title: "Base", Min: 14, Max: 40, Priority: 3},
+		{Title: "Taille", Min: 6, Max: 8, Right: true, Priority: 1},
+		{Title: "Journal", Min: 13, Max: 15, Right: true},
 	})
-	t.backups.SetSelectable(false)
-	t.backups.SetSortable(false)
-	t.backups.SetEmpty("Aucune sauvegarde pour l'instant.")
-	if !c.Session.Can(backend.PermBackups) {
-		t.backups.SetEmpty(backend.PermBackups.Who())
-	}
+	t.backups.SetEmpty("Chargement…")
 	t.years = components.NewTable(c.Styles, []components.Column{
 		{Title: "Année", Min: 9, Max: 9},
-		{Title: "Bases", Min: 5, Max: 5, Right: true},
-		{Title: "Noms", Min: 12, Flex: true},
-		{Title: "Taille", Min: 7, Max: 8, Right: true, Priority: 2},
-		{Title: "Service", Min: 10, Max: 15, Priority: 1},
+		{Title: "Base archivée", Min: 12, Flex: true},
+		{Title: "Archivée le", Min: 16, Max: 16, Priority: 1},
+		{Title: "Par", Min: 6, Max: 20, Priority: 2},
 	})
+	t.years.SetSortable(false)
 	t.years.SetEmpty("Chargement…")
-	t.details = components.NewDetails(c.Styles, "Année")
+	t.details = components.NewDetails(c.Styles, "Sauvegarde")
 	return t
 }
 
 // Title is the tab's name in the bar.
 func (t *Tab) Title() string { return "Sauvegardes" }
 
-// Topics: the backups, the bases (the years grid) and the server (the base
-// in service).
+// Topics: the backups; the bases (a base opened, loaded or deleted: the
+// years' candidates, the marks of deleted bases); the server (the next
+// automatic backup, the stop an open asks for).
 func (t *Tab) Topics() backend.Topic {
 	return backend.TopicBackups | backend.TopicBases | backend.TopicServer
 }
 
-// Permission is what making, opening and downloading backups need.
+// Permission is what making, opening and archiving backups need.
 func (t *Tab) Permission() backend.Permission { return backend.PermBackups }
 
-// Load reads the bases, for the years grid, and the school year under way
-// by the console's clock.
+// Typing is false: the tab's fields are in its dialogs, which take every
+// key while open.
+func (t *Tab) Typing() bool { return false }
+
+// Load reads the backups, the years' grid, the bases (the candidates of a
+// year) and the console's clock.
 func (t *Tab) Load() tea.Cmd {
+	if t.c.Session == nil {
+		return nil
+	}
 	gen, sess, now := t.loads.Next(), t.c.Session, t.c.Now
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
-		lists, err := sess.Bases(ctx)
-		m := loadedMsg{gen: gen, err: err}
-		if now != nil {
-			m.current = hostfile.SchoolYear(backend.CurrentVersion(now()))
+		m := loadedMsg{gen: gen}
+		m.view, m.err = sess.Backups(ctx)
+		if m.err == nil {
+			m.years, m.err = sess.Years(ctx)
 		}
-		m.bases = append(append(m.bases, lists.PreviouslyInService...), lists.Uploaded...)
+		if m.err == nil {
+			var lists backend.BaseLists
+			lists, m.err = sess.Bases(ctx)
+			m.bases = append(append(m.bases, lists.PreviouslyInService...), lists.Uploaded...)
+		}
+		m.now = time.Now()
+		if now != nil {
+			m.now = now()
+		}
 		return m
 	}
 }
 
-// Update handles the tab's answer, its keys and the mouse.
+// tick waits for the next periodic reload. The wait is registered with the
+// console's Work, so that a console that ends cancels it at once.
+func (t *Tab) tick() tea.Cmd {
+	every, work := t.every, t.c.Work()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		defer cancel()
+		done, ok := work.Start(cancel)
+		if !ok {
+			return nil
+		}
+		defer done()
+		<-ctx.Done()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil // the console is closing
+		}
+		return tickMsg{}
+	}
+}
+
+// Update handles the tab's answers, its keys and the mouse.
 func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
@@ -158,271 +207,141 @@ func (t *Tab) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		t.setData(msg)
+		if !t.ticking && t.every > 0 {
+			t.ticking = true
+			return t.tick()
+		}
+	case tickMsg:
+		return tea.Batch(t.Load(), t.tick())
+	case doneMsg:
+		if msg.err != nil {
+			t.c.SetStatus(backend.Message(msg.err), common.StatusErr)
+		} else if msg.ok != "" {
+			t.c.SetStatus(msg.ok, common.StatusOK)
+		}
+	case connectedMsg:
+		// The confirmation the count was read for, unless another dialog
+		// opened meanwhile (the key pressed twice).
+		if t.c.Dialog() == nil {
+			return msg.ask(msg.n)
+		}
+	case instantMsg:
+		if t.c.Dialog() == nil {
+			return t.openInstantForm(msg.now)
+		}
 	case tea.KeyPressMsg:
-		if t.wide && t.details.HandleKey(msg) {
-			return nil
-		}
-		if t.paneScrolls() && t.inService.HandleKey(msg) {
-			return nil
-		}
-		before := t.years.Cursor()
-		t.years.HandleKey(msg)
-		if t.years.Cursor() != before {
-			t.details.Top()
-		}
+		return t.handleKey(msg)
 	case tea.MouseClickMsg, tea.MouseWheelMsg:
-		in := components.FrameInner(t.yearsRect.W, t.yearsRect.H)
-		in.X += t.yearsRect.X
-		in.Y += t.yearsRect.Y
-		if m, ok := components.Within(msg, in); ok {
-			before := t.years.Cursor()
-			t.years.Update(m)
-			if t.years.Cursor() != before {
-				t.details.Top()
-			}
-		} else if m, ok := components.Within(msg, t.detailsRect); ok && t.wide {
-			t.details.Update(m)
-		} else if m, ok := components.Within(msg, t.inServiceRect); ok {
-			t.inService.Update(m)
-		}
+		t.mouse(msg)
 	}
 	return nil
 }
 
+// setData takes a reload, keeping the cursors on their rows.
 func (t *Tab) setData(m loadedMsg) {
-	t.loaded = true
+	t.loaded, t.err, t.now = true, m.err, m.now
 	if m.err != nil {
-		t.years.SetEmpty(backend.Message(m.err))
-		return
-	}
-	t.data = Years(m.bases, m.current)
-	rows := make([]components.Row, len(t.data))
-	for i, y := range t.data {
-		var names []string
-		var size int64
-		service, mark, tone := "—", "", components.ToneNormal
-		for _, b := range y.Bases {
-			names = append(names, b.Name)
-			size += b.Size
-			switch {
-			case b.InService:
-				service, mark, tone = "en service", "●", components.ToneOK
-			case b.PreviouslyInService() && service == "—":
-				service = "mise en service"
-			}
-		}
-		list, total := strings.Join(names, ", "), fr.Size(size)
-		if len(names) == 0 {
-			list, total, tone = "aucune base", "—", components.ToneMuted
-		}
-		rows[i] = components.Row{
-			Key:   y.Year.String(),
-			Cells: []string{y.Year.String(), fr.Count(len(y.Bases)), list, total, service},
-			Sort:  []string{"", fmt.Sprintf("%06d", len(y.Bases)), "", fmt.Sprintf("%020d", size), ""},
-			Mark:  mark,
-			Tone:  tone,
-		}
-	}
-	t.years.SetRows(rows)
-	t.years.SetEmpty("Aucune base : chargez-en une dans Autres bases.")
-}
-
-// selectedYear is the year under the cursor, nil when none.
-func (t *Tab) selectedYear() *Year {
-	r, ok := t.years.Selected()
-	if !ok {
-		return nil
-	}
-	for i := range t.data {
-		if t.data[i].Year.String() == r.Key {
-			return &t.data[i]
-		}
-	}
-	return nil
-}
-
-// inServiceItems describe the base in service, from the status.
-func (t *Tab) inServiceItems() []components.Item {
-	st := t.c.Status
-	if !t.c.Loaded {
-		return []components.Item{components.Text("Chargement…", components.ToneMuted)}
-	}
-	b := st.InService
-	if b == nil {
-		items := []components.Item{components.Text("Aucune base n'est en service.", components.ToneMuted)}
-		if st.Opened != nil {
-			items = append(items, components.Field("Base ouverte", st.Opened.Name+" ("+st.Opened.Year.String()+")"))
-		}
-		return items
-	}
-	since := b.LastPeriod().From
-	return []components.Item{
-		components.Field("Nom", b.Name).WithTone(components.ToneBold),
-		components.Field("Année", b.Year.String()),
-		components.Field("Taille", fr.Size(b.Size)),
-		components.Field("Depuis le", fr.DateTime(since)),
-	}
-}
-
-// detailItems describe the bases of the selected year.
-func (t *Tab) detailItems() []components.Item {
-	y := t.selectedYear()
-	if y == nil {
-		msg := "Aucune année sélectionnée."
-		if !t.loaded {
-			msg = "Chargement…"
-		}
-		return []components.Item{components.Text(msg, components.ToneMuted)}
-	}
-	if len(y.Bases) == 0 {
-		return []components.Item{components.Text("Aucune base de cette année scolaire n'est chargée.", components.ToneMuted)}
-	}
-	var items []components.Item
-	for i, b := range y.Bases {
-		if i > 0 {
-			items = append(items, components.Blank())
-		}
-		items = append(items, components.Heading(b.Name))
-		switch {
-		case b.InService:
-			items = append(items, components.Text("en service", components.ToneOK))
-		case b.Opened:
-			items = append(items, components.Text("ouverte", components.ToneAccent))
-		}
-		items = append(items, components.Field("Origine", b.Origin.French()), components.Field("Taille", fr.Size(b.Size)))
-		if b.Origin == backend.OriginCreated {
-			items = append(items, components.Field("Créée le", fr.DateTime(b.LoadedAt)))
-		} else {
-			items = append(items, components.Field("Chargée le", fr.DateTime(b.LoadedAt)))
-		}
-		if len(b.Periods) == 0 {
-			items = append(items, components.Field("Service", "jamais mise en service"))
-		}
-		for j, p := range b.Periods {
-			label := ""
-			if j == 0 {
-				label = "Service"
-			}
-			if p.To.IsZero() {
-				items = append(items, components.Field(label, "depuis le "+fr.DateTime(p.From)))
-			} else {
-				items = append(items, components.Field(label, "du "+fr.DateTime(p.From)+" au "+fr.DateTime(p.To)))
-			}
-		}
-	}
-	return items
-}
-
-// SetSize lays out the base in service and the backups (side by side from
-// 100 columns, else one above the other), and the years under them, with
-// the details of the selected year beside them from 100 columns.
-func (t *Tab) SetSize(w, h int) {
-	t.w, t.h = max(w, 0), max(h, 0)
-	t.wide = w >= 100
-	t.inService.SetItems(t.inServiceItems())
-	const backupsH = 4 // frame, titles, one line
-	var topH int
-	if t.wide {
-		left := w * 55 / 100
-		topH = min(max(len(t.inService.Lines(left-4))+2, backupsH), max(h-5, 0))
-		t.inServiceRect = components.Rect{W: left, H: topH}
-		t.backupsRect = components.Rect{X: left, W: w - left, H: topH}
+		t.data, t.rows, t.bases = backend.BackupsView{}, nil, nil
 	} else {
-		inH := min(len(t.inService.Lines(w-4))+2, max(h-backupsH-5, min(h, 3)))
-		bH := min(backupsH, h-inH)
-		t.inServiceRect = components.Rect{W: w, H: inH}
-		t.backupsRect = components.Rect{Y: inH, W: w, H: bH}
-		topH = inH + bH
+		t.data, t.rows, t.bases = m.view, m.years, m.bases
 	}
-	rest := max(h-topH, 0)
-	t.yearsRect = components.Rect{Y: topH, W: w, H: rest}
-	t.detailsRect = components.Rect{}
-	if t.wide {
-		left := w * 55 / 100
-		t.yearsRect.W = left
-		t.detailsRect = components.Rect{X: left, Y: topH, W: w - left, H: rest}
+	beforeB, beforeY := t.selectedKey(t.backups), t.selectedKey(t.years)
+	t.backups.SetRows(t.backupRows())
+	t.backups.SetEmpty(t.backupsEmpty())
+	t.years.SetRows(t.yearRows())
+	t.years.SetEmpty(t.yearsEmpty())
+	if t.selectedKey(t.backups) != beforeB || t.selectedKey(t.years) != beforeY {
+		t.details.Top()
 	}
-	t.inService.SetSize(t.inServiceRect.W, t.inServiceRect.H)
-	in := components.FrameInner(t.backupsRect.W, t.backupsRect.H)
-	t.backups.SetSize(in.W, in.H)
-	in = components.FrameInner(t.yearsRect.W, t.yearsRect.H)
-	t.years.SetSize(in.W, in.H)
-	t.details.SetSize(t.detailsRect.W, t.detailsRect.H)
-	// Without the details, pg↑/pg↓ page the years, unless the base in
-	// service does not fit its pane (a short screen): they scroll it then.
-	tk := t.keys.Table
-	tk.PageUp.SetEnabled(!t.wide && !t.paneScrolls())
-	tk.PageDown.SetEnabled(!t.wide && !t.paneScrolls())
-	t.years.SetKeyMap(tk)
+	// The summary's lines may have changed in number.
+	t.SetSize(t.w, t.h)
 }
 
-// paneScrolls reports whether, on a narrow screen, the base in service has
-// more lines than its pane shows.
-func (t *Tab) paneScrolls() bool {
-	return !t.wide && len(t.inService.Lines(t.inService.Inner())) > max(t.inServiceRect.H-2, 0)
-}
-
-// View draws the tab in exactly its size.
-func (t *Tab) View() string {
-	if t.w <= 0 || t.h <= 0 {
+func (t *Tab) selectedKey(tb *components.Table) string {
+	r, ok := tb.Selected()
+	if !ok {
 		return ""
 	}
-	st := t.c.Styles
-	t.inService.SetItems(t.inServiceItems()) // the status may have changed
-	backups := ""
-	if r := t.backupsRect; r.H > 0 {
-		backups = components.Frame(st, "Sauvegardes", t.backups.View(), r.W, r.H, false)
+	return r.Key
+}
+
+// table is the table of the view shown.
+func (t *Tab) table() *components.Table {
+	if t.view == viewYears {
+		return t.years
 	}
-	var top string
+	return t.backups
+}
+
+func (t *Tab) setView(v int) {
+	if v == t.view {
+		return
+	}
+	t.view = v
+	t.details.Top()
+	t.SetSize(t.w, t.h)
+}
+
+func (t *Tab) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := t.keys
 	switch {
-	case t.wide:
-		top = lipgloss.JoinHorizontal(lipgloss.Top, t.inService.View(), backups)
-	case backups != "":
-		top = t.inService.View() + "\n" + backups
-	default:
-		top = t.inService.View()
+	case key.Matches(msg, k.NextView, k.PrevView):
+		t.setView(1 - t.view)
+		return nil
+	case key.Matches(msg, k.PutInService):
+		return t.putInService()
 	}
-	parts := []string{top}
-	if r := t.yearsRect; r.H > 0 {
-		title := "Bases par année scolaire"
-		if t.loaded && t.years.Len() > 0 {
-			title += " (" + t.years.Position() + ")"
+	switch t.view {
+	case viewBackups:
+		switch {
+		case key.Matches(msg, k.Backup):
+			return t.createBackup()
+		case key.Matches(msg, k.Open):
+			return t.openBackup()
+		case key.Matches(msg, k.Instant):
+			return t.askInstant()
 		}
-		years := components.Frame(st, title, t.years.View(), r.W, r.H, true)
-		if t.wide {
-			title := "Année"
-			if y := t.selectedYear(); y != nil {
-				title = "Année " + y.Year.String()
+	case viewYears:
+		if key.Matches(msg, k.Fill) {
+			return t.fillYear()
+		}
+	}
+	if t.detailsShown() && t.details.HandleKey(msg) {
+		return nil
+	}
+	tb := t.table()
+	before := tb.Cursor()
+	tb.HandleKey(msg)
+	if tb.Cursor() != before {
+		t.details.Top()
+	}
+	return nil
+}
+
+// mouse handles a click or the wheel in the tab's coordinates: a click on
+// a view's name in the list's border shows it, the list and the details
+// take their own.
+func (t *Tab) mouse(msg tea.Msg) {
+	r := t.listRect
+	if m, ok := components.Within(msg, components.Rect{X: r.X, Y: r.Y, W: r.W, H: 1}); ok {
+		if c, click := m.(tea.MouseClickMsg); click {
+			if i := components.FrameTabAt(t.titles(), r.W, c.X); i >= 0 {
+				t.setView(i)
 			}
-			t.details.SetTitle(title)
-			t.details.SetItems(t.detailItems())
-			years = lipgloss.JoinHorizontal(lipgloss.Top, years, t.details.View())
 		}
-		parts = append(parts, years)
+		return
 	}
-	return common.PadLines(strings.Join(parts, "\n"), t.w, t.h)
-}
-
-// ShortHelp is the years' keys, and pg↓ for the details when they show.
-func (t *Tab) ShortHelp() []key.Binding {
-	out := t.years.ShortHelp()
-	if t.wide || t.paneScrolls() {
-		out = append(out, t.keys.Details.PageDown)
+	in := t.tableRect()
+	if m, ok := components.Within(msg, in); ok {
+		tb := t.table()
+		before := tb.Cursor()
+		tb.Update(m)
+		if tb.Cursor() != before {
+			t.details.Top()
+		}
+		return
 	}
-	return out
-}
-
-// FullHelp is every key of the tab.
-func (t *Tab) FullHelp() [][]key.Binding {
-	tk := t.keys.Table
-	out := [][]key.Binding{{tk.Up, tk.Down, tk.Top, tk.Bottom}, {tk.Sort, tk.Reverse}}
-	if t.wide || t.paneScrolls() {
-		out = append(out, t.details.Help())
-	} else {
-		out[1] = append([]key.Binding{tk.PageUp, tk.PageDown}, out[1]...)
+	if m, ok := components.Within(msg, t.detailsRect); ok && t.detailsShown() {
+		t.details.Update(m)
 	}
-	return out
 }
-
-// Typing is false: the tab has no field.
-func (t *Tab) Typing() bool { return false }
