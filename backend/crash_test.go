@@ -36,8 +36,9 @@ import (
 // says on its stdout what it is about to do and what it committed. The
 // parent kills it with SIGKILL at a random moment (or right after it
 // starts, or where it is about to remove a stored file), reopens the data
-// folder and checks it; the next child goes on from there. CRASH_SEED
-// replays a run's choices (not its timing).
+// folder and checks it (see verify), opening one of the backups on the way;
+// the next child goes on from there. CRASH_SEED replays a run's choices
+// (not its timing).
 func TestCrashKill9(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL: Unix only")
@@ -87,7 +88,7 @@ func TestCrashKill9(t *testing.T) {
 		killedIn[inFlight]++
 		h.events = append(h.events, events...)
 		checked := time.Now()
-		backups, good := h.verify(t, root, st)
+		backups, good := h.verify(t, root, st, rng)
 		t.Logf("round %d: child seed %d, %s kill (%v) during %s after %d events; %d backups checked in %v",
 			round, childSeed, mode, delay, inFlight, len(events), backups, time.Since(checked).Round(time.Millisecond))
 		if !good {
@@ -264,8 +265,16 @@ func replaces(op string) bool {
 func makesBase(op string) bool { return replaces(op) || op == "load" }
 
 // verify reopens the data folder after a kill and checks it against what
-// the children said they committed; it appends the state it saw.
-func (h *crashHistory) verify(t *testing.T, root string, st crashState) (backups int, good bool) {
+// the children said they committed: no temporary file left; the opened
+// base and its changes as last committed (or as the operation killed
+// would have left them); its change count equal to its log; every backup
+// committed still listed unless a pruning may have removed it, and the
+// backup of every state a restore replaced; every backup downloads whole
+// and valid with its changes; deletions and archives hold; one backup,
+// drawn at random, opens with its changes, the state it replaces backed up
+// first. Then, the back end closed, the database file alone (see
+// checkCrashDB). It appends the state it left.
+func (h *crashHistory) verify(t *testing.T, root string, st crashState, rng *rand.Rand) (backups int, good bool) {
 	t.Helper()
 	ctx := context.Background()
 	data := filepath.Join(root, "data")
@@ -391,7 +400,9 @@ func (h *crashHistory) verify(t *testing.T, root string, st crashState) (backups
 	years, err := s.Years(ctx)
 	ok(t, err)
 	for i, e := range h.events {
-		if e.Phase != "ok" || slices.ContainsFunc(h.events[i:], func(l crashEvent) bool { return l.Phase == "begin" && makesBase(l.Op) }) {
+		if e.Phase != "ok" || slices.ContainsFunc(h.events[i:], func(l crashEvent) bool {
+			return l.Phase == "begin" && makesBase(l.Op) || l.Phase == "checked" // the check opens a backup
+		}) {
 			continue
 		}
 		switch e.Op {
@@ -409,6 +420,22 @@ func (h *crashHistory) verify(t *testing.T, root string, st crashState) (backups
 			}
 		}
 	}
+
+	// A backup opens with its changes, the state it replaces backed up.
+	changed := status
+	if n := len(view.Backups); n > 0 {
+		k := view.Backups[rng.IntN(n)]
+		base, err := s.OpenBackup(ctx, k.ID, true)
+		ok(t, err)
+		if changed = mustStatus(t, s); changed.Opened == nil || changed.Opened.ID != base.ID || changed.Changes != k.Changes {
+			fail("opened backup %d of %d changes: opened base %v with %d changes", k.ID, k.Changes, changed.Opened, changed.Changes)
+		}
+		if !slices.ContainsFunc(mustBackups(t, s).Backups, func(b backend.Backup) bool {
+			return b.Kind == backend.BackupBeforeReplace && b.BaseID == opened && b.Changes == status.Changes && b.At.Equal(now)
+		}) {
+			fail("opening backup %d replaced base %d (%d changes) without backing it up", k.ID, opened, status.Changes)
+		}
+	}
 	ok(t, env.b.Close())
 
 	// The database as a file: sound, and no data that nothing references.
@@ -421,7 +448,11 @@ func (h *crashHistory) verify(t *testing.T, root string, st crashState) (backups
 	for _, p := range checkCrashDB(t, data, collected) {
 		fail("%s", p)
 	}
-	h.events = append(h.events, crashEvent{Phase: "checked", At: now, Opened: opened, Changes: status.Changes})
+	seen := crashEvent{Phase: "checked", At: now, Changes: changed.Changes}
+	if changed.Opened != nil {
+		seen.Opened = changed.Opened.ID
+	}
+	h.events = append(h.events, seen)
 	return len(view.Backups), !t.Failed()
 }
 
