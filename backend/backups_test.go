@@ -249,3 +249,32 @@ func TestYears(t *testing.T) {
 		t.Fatal("the archived base went with its deletion from Autres bases")
 	}
 }
+
+// TestCorruptBackupEndsShort: a stored file that no longer matches its
+// checksum ends the download before its changes and trailer, with
+// ErrBackupCorrupt, so no client holds a file that looks complete.
+func TestCorruptBackupEndsShort(t *testing.T) {
+	e := newEnv(t)
+	s, est := e.inService(t, 5, 30)
+	ctx := context.Background()
+	write(t, e, est.HostingNumber, 3, "note")
+	k, err := s.CreateBackup(ctx)
+	ok(t, err)
+	p := filepath.Join(e.dir, "files", "objects", k.BaseSHA256[:2], k.BaseSHA256)
+	data, err := os.ReadFile(p)
+	ok(t, err)
+	data[len(data)/2] ^= 0xff
+	ok(t, os.Chmod(p, 0o600))
+	ok(t, os.WriteFile(p, data, 0o600))
+	for _, off := range []int64{0, k.Size - 1} {
+		x, err := s.ExportBackup(ctx, k.ID)
+		ok(t, err)
+		r, err := x.Open(off)
+		ok(t, err)
+		got, err := io.ReadAll(r)
+		r.Close()
+		if !errors.Is(err, backend.ErrBackupCorrupt) || off+int64(len(got)) >= k.Size {
+			t.Errorf("from %d: %d bytes of %d, err %v; want ErrBackupCorrupt before the end", off, len(got), k.Size, err)
+		}
+	}
+}

@@ -75,22 +75,15 @@ func (b *Backend) writeExport(ctx context.Context, w io.Writer, x export) error 
 	if _, err := out.Write(hdr); err != nil {
 		return err
 	}
-	f, err := b.files.Open(x.base.SHA256)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrFileMissing, err)
-	}
-	defer f.Close()
-	// The stored file is read whole, its header and trailer through the
-	// verifier only, so that its checksum is checked before the download's
-	// own is written: a stored file that changed ends the download short.
-	if _, err := io.CopyN(io.Discard, f, x.from); err != nil {
-		return b.storedErr(err)
-	}
-	if _, err := io.CopyN(out, f, x.payload); err != nil {
-		return b.storedErr(err)
-	}
-	if _, err := io.Copy(io.Discard, f); err != nil {
-		return b.storedErr(err)
+	// The stored file is read whole on a goroutine of its own, its header
+	// and trailer through the verifier only, so that its checksum is
+	// checked before the download's own is written (a stored file that
+	// changed ends the download short); the two SHA-256 run side by side.
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	go func() { pw.CloseWithError(b.readStored(pw, x)) }()
+	if _, err := io.CopyBuffer(out, pr, make([]byte, 256<<10)); err != nil {
+		return err
 	}
 	var after, count int64
 	buf := make([]byte, 0, 256<<10)
@@ -145,9 +138,34 @@ func (b *Backend) writeExport(ctx context.Context, w io.Writer, x export) error 
 	return err
 }
 
+// readStored writes the payload of a backup's stored file to w, reading
+// its header before and its trailer after through the verifier, whose
+// error ends the download before its changes and trailer are written.
+func (b *Backend) readStored(w io.Writer, x export) error {
+	f, err := b.files.Open(x.base.SHA256)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrFileMissing, err)
+	}
+	defer f.Close()
+	if _, err := io.CopyN(io.Discard, f, x.from); err != nil {
+		return b.storedErr(err)
+	}
+	n, err := io.CopyBuffer(w, io.LimitReader(f, x.payload), make([]byte, 1<<20))
+	if err == nil && n < x.payload {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return b.storedErr(err)
+	}
+	if _, err := io.Copy(io.Discard, f); err != nil {
+		return b.storedErr(err)
+	}
+	return nil
+}
+
 // storedErr is a failure reading a backup's stored file.
 func (b *Backend) storedErr(err error) error {
-	if errors.Is(err, filestore.ErrCorrupt) || errors.Is(err, io.EOF) {
+	if errors.Is(err, filestore.ErrCorrupt) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		b.log.Error("backup's stored file is corrupt", "err", err)
 		return fmt.Errorf("%w: %w", ErrBackupCorrupt, err)
 	}
