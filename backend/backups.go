@@ -597,6 +597,20 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 			return 0, "", err
 		}
 	}
+	// The annexes go along as the source base has them now: they are files
+	// the school loads, not changes, and backups do not version them.
+	annexes, err := tx.Annexes(s.estID)
+	if err != nil {
+		return 0, "", err
+	}
+	for _, a := range annexes {
+		if a.BaseID == src.ID {
+			a.ID, a.BaseID = 0, row.ID
+			if _, err := tx.PutAnnex(&a); err != nil {
+				return 0, "", err
+			}
+		}
+	}
 	used, err := tx.UsedBytes(s.estID)
 	if err != nil {
 		return 0, "", err

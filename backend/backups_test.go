@@ -59,6 +59,12 @@ func TestBackupRestoresItsChanges(t *testing.T) {
 	e := newEnv(t)
 	s, est := e.inService(t, 5, 30)
 	ctx := context.Background()
+	opened := mustStatus(t, s).Opened
+	annexFile, err := hostfile.Generate(t.TempDir(), hostfile.GenerateOptions{HostingNumber: est.HostingNumber, Name: "DOCS",
+		Establishment: "Lycée Victor Hugo", Year: opened.Year, BaseID: opened.BaseUID, Size: 4096, Now: start})
+	ok(t, err)
+	annex, err := attach(s, annexFile[1])
+	ok(t, err)
 	write(t, e, est.HostingNumber, 7, "note")
 	k, err := s.CreateBackup(ctx)
 	ok(t, err)
@@ -74,6 +80,9 @@ func TestBackupRestoresItsChanges(t *testing.T) {
 	}
 	restored, err := s.OpenBackup(ctx, k.ID, true)
 	ok(t, err)
+	if len(restored.Annexes) != 1 || restored.Annexes[0].SHA256 != annex.SHA256 {
+		t.Errorf("restored base's annexes %+v, want its source's", restored.Annexes)
+	}
 	st := mustStatus(t, s)
 	if st.State != backend.ServerStopped || st.Opened == nil || st.Opened.ID != restored.ID || st.Changes != 7 {
 		t.Fatalf("after the restore: state %s, opened %v, changes %d", st.State, st.Opened, st.Changes)
