@@ -412,7 +412,9 @@ func classify(ctx context.Context, err error) string {
 // the recorded last run. It reports whether it recorded it.
 func (s *Scheduler) record(name string, at time.Time) (bool, error) {
 	s.mu.Lock()
-	if s.lease == nil || !at.After(s.last[name]) {
+	// A last run after now is not trusted (nextDue): the run replaces it.
+	last := s.last[name]
+	if s.lease == nil || (!at.After(last) && !last.After(s.cfg.Clock.Now())) {
 		s.mu.Unlock()
 		return false, nil
 	}

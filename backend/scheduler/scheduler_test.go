@@ -452,7 +452,14 @@ func TestFutureRunDoesNotPutOffThePresent(t *testing.T) {
 	if got := job.runs(); len(got) != 1 || !got[0].Equal(t0.Add(time.Hour)) {
 		t.Fatalf("runs %v at start after a run recorded in the future, want one catch-up at 01:00", got)
 	}
-	clk.Advance(time.Hour) // 02:00
+	for range 5 { // the catch-up replaced the future run: not due again before 02:00
+		clk.Advance(time.Minute)
+		clk.WaitPending(1, nil)
+	}
+	if got := job.runs(); len(got) != 1 {
+		t.Fatalf("runs %v by 01:05, want the one catch-up only", got)
+	}
+	clk.Advance(55 * time.Minute)
 	clk.WaitPending(1, nil)
 	if got := job.runs(); len(got) != 2 || !got[1].Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("runs %v, want the second at 02:00 the same night", got)
