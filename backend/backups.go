@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/hebergement/console/backend/clock"
 	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
+	"github.com/hebergement/console/backend/scheduler"
 	"github.com/hebergement/console/backend/store"
 )
 
@@ -193,16 +193,9 @@ func (s *Session) Backups(ctx context.Context) (BackupsView, error) {
 	return v, err
 }
 
-// nextNightly is the first 02:00 Paris after now.
-func nextNightly(now time.Time) time.Time {
-	p := now.In(clock.Paris())
-	for d := 0; ; d++ {
-		t := time.Date(p.Year(), p.Month(), p.Day()+d, 2, 0, 0, 0, clock.Paris())
-		if t.After(now) {
-			return t
-		}
-	}
-}
+// nextNightly is the first 02:00 Paris after now: when the nightly job is
+// next due.
+func nextNightly(now time.Time) time.Time { return scheduler.Daily(2, 0, clock.Paris())(now) }
 
 // nightOf is the night a nightly backup at now belongs to: the date
 // (YYYYMMDD, Paris) of the latest 02:00 not after now.
@@ -240,45 +233,16 @@ func (b *Backend) backups(tx store.Tx, e store.Establishment, now time.Time) ([]
 	plan := retain(rows, now, retentionOf(e))
 	out := make([]Backup, len(rows))
 	for i, r := range rows {
-		base := byID[r.BaseID]
-		out[i] = Backup{ID: r.ID, At: r.At, Kind: BackupKind(r.Kind), By: r.Actor, BaseID: r.BaseID, BaseName: base.Name,
-			Year: hostfile.SchoolYear(base.SchoolYear), BaseSHA256: base.SHA256, BaseSize: base.Size, Changes: r.Count,
-			ChangeSeq: r.Seq, BaseDeleted: !base.DeletedAt.IsZero(), Weekly: plan[i].weekly, KeptUntil: plan[i].until}
-		if x, err := b.exportOf(base, r); err == nil {
-			out[i].Size = x.size
-		} else {
-			b.log.Warn("backup's stored file unreadable", "backup", r.ID, "base", r.BaseID, "err", err)
-		}
-	}
-	names := fileNames(out)
-	for i := range out {
-		out[i].FileName = names[i]
+		out[i] = toBackup(r, byID[r.BaseID], plan[i])
 	}
 	return out, nil
 }
 
-// fileNames are the backups' names in sauvegardes/: NAME-YYYYMMDD-HHMM.HNOT,
-// Paris time. Two backups of one base in the same minute (a manual one
-// just before an opening) are told apart by "-2", "-3"… in the order they
-// were taken.
-func fileNames(bs []Backup) []string {
-	order := make([]int, len(bs))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(i, j int) int { return cmp.Compare(bs[i].ID, bs[j].ID) })
-	taken := map[string]bool{}
-	out := make([]string, len(bs))
-	for _, i := range order {
-		stem := fileStem(bs[i].BaseName) + "-" + bs[i].At.In(clock.Paris()).Format("20060102-1504")
-		name := stem + ".HNOT"
-		for n := 2; taken[name]; n++ {
-			name = fmt.Sprintf("%s-%d.HNOT", stem, n)
-		}
-		taken[name] = true
-		out[i] = name
-	}
-	return out
+func toBackup(r store.Backup, base store.Base, k keep) Backup {
+	return Backup{ID: r.ID, At: r.At, Kind: BackupKind(r.Kind), By: r.Actor, BaseID: r.BaseID, BaseName: base.Name,
+		Year: hostfile.SchoolYear(base.SchoolYear), BaseSHA256: base.SHA256, BaseSize: base.Size, Changes: r.Count,
+		ChangeSeq: r.Seq, Size: r.Size, FileName: r.FileName, BaseDeleted: !base.DeletedAt.IsZero(), Weekly: k.weekly,
+		KeptUntil: k.until}
 }
 
 // fileStem makes a base's name a portable file name: accents dropped,
@@ -398,17 +362,59 @@ func (b *Backend) exportOf(base store.Base, k store.Backup) (export, error) {
 		size: int64(len(hdr)) + h.PayloadSize + hostfile.TrailerSize}, nil
 }
 
-// takeBackup records a backup of the opened base at its log's end.
-func takeBackup(tx store.Tx, e store.Establishment, kind BackupKind, actor string, at time.Time, night int) (store.Backup, error) {
+// takeBackup records a backup of the opened base at its log's end, with
+// its annexes, its name in sauvegardes/ and the size of its download.
+func (b *Backend) takeBackup(tx store.Tx, e store.Establishment, kind BackupKind, actor string, at time.Time, night int) (store.Backup, error) {
 	if e.OpenedBaseID == 0 {
-		return store.Backup{}, ErrNoOpenedBase
+		return store.Backup{}, ErrNothingToBackUp
 	}
-	p, err := tx.LogPoint(e.OpenedBaseID)
+	base, err := tx.Base(e.ID, e.OpenedBaseID)
 	if err != nil {
 		return store.Backup{}, err
 	}
-	row := store.Backup{EstablishmentID: e.ID, BaseID: e.OpenedBaseID, At: at, Kind: string(kind), Actor: actor, Night: night, LogPoint: p}
+	p, err := tx.LogPoint(base.ID)
+	if err != nil {
+		return store.Backup{}, err
+	}
+	row := store.Backup{EstablishmentID: e.ID, BaseID: base.ID, At: at, Kind: string(kind), Actor: actor, Night: night, LogPoint: p}
+	if x, err := b.exportOf(base, row); err == nil {
+		row.Size = x.size
+	} else {
+		// The download will say the file is missing; the backup itself,
+		// a point of the log, is still taken (a replacement must not be
+		// blocked by it).
+		b.log.Error("backup of a base whose stored file is unreadable", "base", base.ID, "err", err)
+		row.Size = base.Size + p.RecordBytes + hostfile.ChangesFooterSize
+	}
+	if row.FileName, err = freeFileName(tx, e.ID, fileStem(base.Name)+"-"+at.In(clock.Paris()).Format("20060102-1504")); err != nil {
+		return store.Backup{}, err
+	}
+	annexes, err := tx.Annexes(e.ID)
+	if err != nil {
+		return store.Backup{}, err
+	}
+	for _, a := range annexes {
+		if a.BaseID == base.ID {
+			row.Annexes = append(row.Annexes, store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size})
+		}
+	}
 	return row, tx.InsertBackup(&row)
+}
+
+// freeFileName is stem.HNOT, or stem-2.HNOT, stem-3.HNOT… the first no
+// backup of the establishment has; a name, once given, stays.
+func freeFileName(tx store.Tx, estID int64, stem string) (string, error) {
+	name := stem + ".HNOT"
+	for n := 2; ; n++ {
+		_, err := tx.BackupNamed(estID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return name, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		name = fmt.Sprintf("%s-%d.HNOT", stem, n)
+	}
 }
 
 // backupBeforeReplace backs up the opened base, if any, before an action
@@ -417,7 +423,7 @@ func (s *Session) backupBeforeReplace(tx store.Tx, e store.Establishment) error 
 	if e.OpenedBaseID == 0 {
 		return nil
 	}
-	_, err := takeBackup(tx, e, BackupBeforeReplace, s.actor, s.b.clock.Now(), 0)
+	_, err := s.b.takeBackup(tx, e, BackupBeforeReplace, s.actor, s.b.clock.Now(), 0)
 	return err
 }
 
@@ -427,7 +433,7 @@ func (s *Session) CreateBackup(ctx context.Context) (Backup, error) {
 	var row store.Backup
 	err := s.act(ctx, PermBackups, TopicBackups, "backup.create", "", func(tx store.Tx, e store.Establishment) (string, error) {
 		var err error
-		if row, err = takeBackup(tx, e, BackupManual, s.actor, s.b.clock.Now(), 0); err != nil {
+		if row, err = s.b.takeBackup(tx, e, BackupManual, s.actor, s.b.clock.Now(), 0); err != nil {
 			return "", err
 		}
 		base, err := tx.Base(s.estID, row.BaseID)
@@ -483,7 +489,7 @@ func (s *Session) OpenBackup(ctx context.Context, id int64, stopFirst bool) (Bas
 			return "", err
 		}
 		name := fmt.Sprintf("%s (sauvegarde du %s)", restoredStem(src.Name), fr.DateTime(k.At))
-		opened, name, err = s.restore(tx, e, src, k.LogPoint, name, stopFirst)
+		opened, name, err = s.restore(tx, e, src, k.LogPoint, k.Annexes, name, stopFirst)
 		return fmt.Sprintf("%s, %s", name, changesWord(k.Count)), err
 	})
 	if err != nil {
@@ -531,8 +537,19 @@ func (s *Session) OpenInstant(ctx context.Context, at time.Time, stopFirst bool)
 		if err != nil {
 			return "", err
 		}
+		// Annexes are not versioned by time: the base gets those it has now.
+		annexes, err := tx.Annexes(s.estID)
+		if err != nil {
+			return "", err
+		}
+		var now []store.BackupAnnex
+		for _, a := range annexes {
+			if a.BaseID == src.ID {
+				now = append(now, store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size})
+			}
+		}
 		name := fmt.Sprintf("%s (état du %s)", restoredStem(src.Name), fr.DateTime(at))
-		opened, name, err = s.restore(tx, e, src, point, name, stopFirst)
+		opened, name, err = s.restore(tx, e, src, point, now, name, stopFirst)
 		return fmt.Sprintf("%s, %s", name, changesWord(point.Count)), err
 	})
 	if err != nil {
@@ -561,11 +578,12 @@ func anyBase(tx store.Tx, estID, id int64) (store.Base, error) {
 	return store.Base{}, fmt.Errorf("%w: %d", ErrBaseNotFound, id)
 }
 
-// restore makes a new base of src's file and its log up to point, and
-// opens it: the opened base is backed up first, the server stopped first
-// when stopFirst allows it. Nothing of the file is copied; the changes are
-// (they are the new base's own log from then on).
-func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, point store.LogPoint, name string, stopFirst bool) (int64, string, error) {
+// restore makes a new base of src's file, its log up to point and the
+// given annexes, and opens it: the opened base is backed up first, the
+// server stopped first when stopFirst allows it. Nothing of the files is
+// copied; the changes are (they are the new base's own log from then on).
+func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, point store.LogPoint, annexes []store.BackupAnnex,
+	name string, stopFirst bool) (int64, string, error) {
 	if e.ServerState == string(ServerRunning) {
 		if !stopFirst {
 			return 0, "", ErrServerRunning
@@ -580,6 +598,10 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 		return 0, "", fmt.Errorf("%w: stored %d bytes, recorded %d", ErrBackupCorrupt, size, src.Size)
 	}
 	if err := s.backupBeforeReplace(tx, e); err != nil {
+		return 0, "", err
+	}
+	before, err := tx.UsedBytes(s.estID)
+	if err != nil {
 		return 0, "", err
 	}
 	existing, err := tx.Bases(s.estID)
@@ -597,26 +619,23 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 			return 0, "", err
 		}
 	}
-	// The annexes go along as the source base has them now: they are files
-	// the school loads, not changes, and backups do not version them.
-	annexes, err := tx.Annexes(s.estID)
-	if err != nil {
-		return 0, "", err
-	}
 	for _, a := range annexes {
-		if a.BaseID == src.ID {
-			a.ID, a.BaseID = 0, row.ID
-			if _, err := tx.PutAnnex(&a); err != nil {
-				return 0, "", err
-			}
+		if _, err := s.b.files.Stat(a.SHA256); err != nil {
+			return 0, "", fmt.Errorf("%w: annex %s: %w", ErrFileMissing, a.Name, err)
+		}
+		if _, err := tx.PutAnnex(&store.Annex{BaseID: row.ID, Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size,
+			LoadedBy: s.actor, LoadedAt: row.LoadedAt}); err != nil {
+			return 0, "", err
 		}
 	}
-	used, err := tx.UsedBytes(s.estID)
+	// The copied log counts in the quota; only what the opening itself
+	// adds may not pass it (a school at its quota can still go back).
+	after, err := tx.UsedBytes(s.estID)
 	if err != nil {
 		return 0, "", err
 	}
-	if used > e.QuotaBytes {
-		return 0, "", hostfile.ErrOverQuota
+	if after > e.QuotaBytes && after > before {
+		return 0, "", ErrRestoreOverQuota
 	}
 	return row.ID, row.Name, tx.SetServer(s.estID, string(ServerStopped), row.ID)
 }
@@ -629,14 +648,27 @@ func (s *Session) BackupFiles(ctx context.Context) ([]BackupFile, error) {
 	}
 	out := make([]BackupFile, 0, len(v.Backups))
 	for _, k := range v.Backups {
-		if k.Size > 0 {
-			out = append(out, BackupFile{ID: k.ID, Name: k.FileName, Size: k.Size, ModTime: k.At})
-		}
+		out = append(out, BackupFile{ID: k.ID, Name: k.FileName, Size: k.Size, ModTime: k.At})
 	}
 	return out, nil
 }
 
-// ExportBackup prepares the download of a backup by its id.
+// BackupFile finds a backup of sauvegardes/ by its name.
+func (s *Session) BackupFile(ctx context.Context, name string) (BackupFile, error) {
+	var k store.Backup
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		var err error
+		k, err = tx.BackupNamed(s.estID, name)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return BackupFile{}, ErrBackupNotFound
+	}
+	return BackupFile{ID: k.ID, Name: k.FileName, Size: k.Size, ModTime: k.At}, err
+}
+
+// ExportBackup prepares the download of a backup by its id; it is
+// journaled (a backup holds the school's whole base).
 func (s *Session) ExportBackup(ctx context.Context, id int64) (BackupExport, error) {
 	var x export
 	var k store.Backup
@@ -649,25 +681,25 @@ func (s *Session) ExportBackup(ctx context.Context, id int64) (BackupExport, err
 		if err != nil {
 			return err
 		}
-		x, err = s.b.exportOf(base, k)
-		return err
+		if x, err = s.b.exportOf(base, k); err != nil {
+			return fmt.Errorf("%w: %w", ErrFileMissing, err)
+		}
+		return nil
 	})
 	if errors.Is(err, ErrNotFound) {
-		return BackupExport{}, fmt.Errorf("%w: %d", ErrBackupNotFound, id)
+		err = fmt.Errorf("%w: %d", ErrBackupNotFound, id)
 	}
 	if err != nil {
 		return BackupExport{}, err
 	}
-	files, err := s.BackupFiles(ctx)
-	if err != nil {
-		return BackupExport{}, err
+	if x.size != k.Size {
+		// Never serve bytes that disagree with the listed size.
+		s.b.log.Error("backup's download size changed", "backup", k.ID, "listed", k.Size, "now", x.size)
+		return BackupExport{}, fmt.Errorf("%w: size %d, listed %d", ErrBackupCorrupt, x.size, k.Size)
 	}
-	for _, f := range files {
-		if f.ID == id {
-			return BackupExport{BackupFile: f, open: func(off int64) (io.ReadCloser, error) { return s.b.openExport(x, off) }}, nil
-		}
-	}
-	return BackupExport{}, fmt.Errorf("%w: %d", ErrBackupNotFound, id)
+	s.b.journal(ctx, s.estID, s.actor, s.addr, "backup.download", k.FileName, nil)
+	f := BackupFile{ID: k.ID, Name: k.FileName, Size: k.Size, ModTime: k.At}
+	return BackupExport{BackupFile: f, open: func(off int64) (io.ReadCloser, error) { return s.b.openExport(x, off) }}, nil
 }
 
 // Years is the previous years' grid, most recent first: every school year
@@ -773,9 +805,7 @@ func (s *Session) ReplaceYear(ctx context.Context, year hostfile.SchoolYear, bas
 		_, files, err = tx.CollectBases(s.estID, s.b.clock.Now().Add(-PITRWindow))
 		return fmt.Sprintf("%s : %s", year, b.Name), err
 	})
-	for _, f := range files {
-		s.b.dropUnreferenced(f)
-	}
+	s.b.dropFiles(files)
 	return err
 }
 
@@ -785,38 +815,42 @@ func (s *Session) ReplaceYear(ctx context.Context, year hostfile.SchoolYear, bas
 // nothing ran is not made up: the catch-up is the backup of the night of
 // now.
 func (b *Backend) NightlyBackups(ctx context.Context, now time.Time) (int, error) {
+	night, made := nightOf(now), 0
+	err := b.eachEstablishment(ctx, func(e store.Establishment) error {
+		if e.ServerState != string(ServerRunning) || e.OpenedBaseID == 0 {
+			return nil
+		}
+		ok, err := b.recordBackup(ctx, e.ID, BackupNightly, SchedulerActor, now, night)
+		if ok {
+			made++
+		}
+		return err
+	})
+	return made, err
+}
+
+// eachEstablishment runs fn for every establishment, going on after a
+// failure (one school's trouble must not cost the others their backup);
+// the failures come back joined.
+func (b *Backend) eachEstablishment(ctx context.Context, fn func(e store.Establishment) error) error {
 	var ests []store.Establishment
 	if err := b.store.Read(ctx, func(tx store.Tx) error {
 		var err error
 		ests, err = tx.Establishments()
 		return err
 	}); err != nil {
-		return 0, err
+		return err
 	}
-	night, made := nightOf(now), 0
 	var errs []error
 	for _, e := range ests {
-		if ctx.Err() != nil {
-			return made, ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if e.ServerState != string(ServerRunning) || e.OpenedBaseID == 0 {
-			continue
-		}
-		ok, err := b.nightly(ctx, e.ID, night, now)
-		if err != nil {
+		if err := fn(e); err != nil {
 			errs = append(errs, fmt.Errorf("establishment %s: %w", e.HostingNumber, err))
 		}
-		if ok {
-			made++
-		}
 	}
-	return made, errors.Join(errs...)
-}
-
-// nightly takes one establishment's backup of a night; false when it
-// already had one or has no base in service any more.
-func (b *Backend) nightly(ctx context.Context, estID int64, night int, now time.Time) (bool, error) {
-	return b.recordBackup(ctx, estID, BackupNightly, SchedulerActor, now, night)
+	return errors.Join(errs...)
 }
 
 // RecordBackup records a backup of an establishment's base in service
@@ -845,7 +879,7 @@ func (b *Backend) recordBackup(ctx context.Context, estID int64, kind BackupKind
 		if e.ServerState != string(ServerRunning) || e.OpenedBaseID == 0 {
 			return errSkip
 		}
-		row, err := takeBackup(tx, e, kind, actor, at, night)
+		row, err := b.takeBackup(tx, e, kind, actor, at, night)
 		if err != nil {
 			return err
 		}
@@ -872,30 +906,16 @@ var errSkip = errors.New("nothing to do")
 // PruneBackups removes, in every establishment, the backups past its
 // retention and the data nothing references any more.
 func (b *Backend) PruneBackups(ctx context.Context, now time.Time) (PruneResult, error) {
-	var ests []store.Establishment
-	if err := b.store.Read(ctx, func(tx store.Tx) error {
-		var err error
-		ests, err = tx.Establishments()
-		return err
-	}); err != nil {
-		return PruneResult{}, err
-	}
 	var total PruneResult
-	var errs []error
-	for _, e := range ests {
-		if ctx.Err() != nil {
-			return total, ctx.Err()
-		}
+	err := b.eachEstablishment(ctx, func(e store.Establishment) error {
 		r, err := b.prune(ctx, e.ID, now)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("establishment %s: %w", e.HostingNumber, err))
-		}
 		total.Backups += r.Backups
 		total.Bases += r.Bases
 		total.Files += r.Files
 		total.Bytes += r.Bytes
-	}
-	return total, errors.Join(errs...)
+		return err
+	})
+	return total, err
 }
 
 // prune applies one establishment's policy: the backups and hidden bases go
@@ -919,13 +939,15 @@ func (b *Backend) prune(ctx context.Context, estID int64, now time.Time) (PruneR
 				drop = append(drop, rows[i].ID)
 			}
 		}
-		if err := tx.DeleteBackups(estID, drop); err != nil {
+		if files, err = tx.DeleteBackups(estID, drop); err != nil {
 			return err
 		}
 		r.Backups = len(drop)
-		if r.Bases, files, err = tx.CollectBases(estID, now.Add(-PITRWindow)); err != nil {
+		var bases []string
+		if r.Bases, bases, err = tx.CollectBases(estID, now.Add(-PITRWindow)); err != nil {
 			return err
 		}
+		files = append(files, bases...)
 		if r.Backups == 0 && r.Bases == 0 {
 			return errSkip
 		}
@@ -941,13 +963,7 @@ func (b *Backend) prune(ctx context.Context, estID int64, now time.Time) (PruneR
 	if err != nil {
 		return PruneResult{}, err
 	}
-	for _, f := range slices.Compact(slices.Sorted(slices.Values(files))) {
-		size, _ := b.files.Stat(f)
-		if b.dropUnreferenced(f) {
-			r.Files++
-			r.Bytes += size
-		}
-	}
+	r.Files, r.Bytes = b.dropFiles(files)
 	b.bus.observe(estID, rev, "backup.prune", TopicBackups|TopicBases, nil)
 	b.revised(estID, rev)
 	return r, nil
@@ -995,4 +1011,17 @@ type PruneResult struct {
 	Bases   int
 	Files   int
 	Bytes   int64
+}
+
+// dropFiles removes those of files that nothing references any more (once
+// each); it returns how many it removed and their bytes.
+func (b *Backend) dropFiles(files []string) (n int, bytes int64) {
+	for _, f := range slices.Compact(slices.Sorted(slices.Values(files))) {
+		size, _ := b.files.Stat(f)
+		if b.dropUnreferenced(f) {
+			n++
+			bytes += size
+		}
+	}
+	return n, bytes
 }

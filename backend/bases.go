@@ -441,9 +441,7 @@ func (s *Session) DeleteBase(ctx context.Context, id int64) error {
 		_, files, err = tx.CollectBases(s.estID, now.Add(-PITRWindow))
 		return b.Name, err
 	})
-	for _, f := range files {
-		s.b.dropUnreferenced(f)
-	}
+	s.b.dropFiles(files)
 	return err
 }
 

@@ -98,6 +98,11 @@ var (
 	ErrYearMismatch = errors.New("the base is of another school year")
 	// ErrNotPreviousYear is a year outside the grid of previous years.
 	ErrNotPreviousYear = errors.New("not a previous school year of the establishment")
+	// ErrNothingToBackUp is "Sauvegarder maintenant" with no opened base.
+	ErrNothingToBackUp = errors.New("no opened base to back up")
+	// ErrRestoreOverQuota is an opening of a backup whose copied change
+	// log would pass the storage quota.
+	ErrRestoreOverQuota = errors.New("opening this backup would pass the storage quota")
 	// ErrInvalidRetention is a retention policy out of bounds.
 	ErrInvalidRetention = errors.New("invalid retention policy")
 )

@@ -83,7 +83,7 @@ func (b *Backend) writeExport(ctx context.Context, w io.Writer, x export) error 
 	defer pr.Close()
 	go func() { pw.CloseWithError(b.readStored(pw, x)) }()
 	if _, err := io.CopyBuffer(out, pr, make([]byte, 256<<10)); err != nil {
-		return err
+		return b.goneOr(ctx, x, err)
 	}
 	var after, count int64
 	buf := make([]byte, 0, 256<<10)
@@ -119,17 +119,8 @@ func (b *Backend) writeExport(ctx context.Context, w io.Writer, x export) error 
 	}
 	if count != x.point.Count {
 		// Never send a file that would load as a valid but different
-		// base. A pruning that took the backup's base meanwhile is the
-		// likely cause; otherwise the log lost changes.
-		gone := false
-		if err := b.store.Read(ctx, func(tx store.Tx) error {
-			_, err := anyBase(tx, x.base.EstablishmentID, x.base.ID)
-			gone = errors.Is(err, ErrBaseNotFound)
-			return nil
-		}); err == nil && gone {
-			return fmt.Errorf("%w: pruned during its download", ErrBackupNotFound)
-		}
-		return fmt.Errorf("%w: the log holds %d of the backup's %d changes", ErrBackupCorrupt, count, x.point.Count)
+		// base.
+		return b.goneOr(ctx, x, fmt.Errorf("%w: the log holds %d of the backup's %d changes", ErrBackupCorrupt, count, x.point.Count))
 	}
 	if _, err := out.Write(hostfile.AppendChangesFooter(buf, x.payload, count)); err != nil {
 		return err
@@ -168,6 +159,24 @@ func (b *Backend) storedErr(err error) error {
 	if errors.Is(err, filestore.ErrCorrupt) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		b.log.Error("backup's stored file is corrupt", "err", err)
 		return fmt.Errorf("%w: %w", ErrBackupCorrupt, err)
+	}
+	return err
+}
+
+// goneOr is ErrBackupNotFound when the backup's base went meanwhile (a
+// pruning took the backup during its download: its file and log go with
+// it), else err.
+func (b *Backend) goneOr(ctx context.Context, x export, err error) error {
+	if errors.Is(err, io.ErrClosedPipe) || ctx.Err() != nil {
+		return err
+	}
+	gone := false
+	if rerr := b.store.Read(ctx, func(tx store.Tx) error {
+		_, err := anyBase(tx, x.base.EstablishmentID, x.base.ID)
+		gone = errors.Is(err, ErrBaseNotFound)
+		return nil
+	}); rerr == nil && gone {
+		return fmt.Errorf("%w: pruned during its download", ErrBackupNotFound)
 	}
 	return err
 }

@@ -37,6 +37,8 @@ var sentinels = map[string]error{
 	"ErrYearMismatch":          backend.ErrYearMismatch,
 	"ErrNotPreviousYear":       backend.ErrNotPreviousYear,
 	"ErrInvalidRetention":      backend.ErrInvalidRetention,
+	"ErrNothingToBackUp":       backend.ErrNothingToBackUp,
+	"ErrRestoreOverQuota":      backend.ErrRestoreOverQuota,
 	"ErrServerRunning":         backend.ErrServerRunning,
 	"ErrServerStopped":         backend.ErrServerStopped,
 	"ErrAlreadyRunning":        backend.ErrAlreadyRunning,

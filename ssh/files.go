@@ -407,17 +407,15 @@ func (t *fileTree) backup(ctx context.Context, name string) (backend.BackupFile,
 		return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
 			"« %s » : sauvegarde introuvable (nom de fichier invalide).", shown(name))
 	}
-	l, err := t.backups(ctx)
+	f, err := t.s.BackupFile(ctx, name)
+	if errors.Is(err, backend.ErrBackupNotFound) {
+		return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
+			"« sauvegardes/%s » : sauvegarde introuvable ; `ls sauvegardes` les liste.", shown(name))
+	}
 	if err != nil {
-		return backend.BackupFile{}, err
+		return backend.BackupFile{}, backupRefusal(err)
 	}
-	for _, f := range l {
-		if f.Name == name {
-			return f, nil
-		}
-	}
-	return backend.BackupFile{}, quiet(sftp.ErrSSHFxNoSuchFile,
-		"« sauvegardes/%s » : sauvegarde introuvable ; `ls sauvegardes` les liste.", shown(name))
+	return f, nil
 }
 
 // export prepares the download of the backup named name.

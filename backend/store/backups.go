@@ -10,8 +10,13 @@ type BackupStore interface {
 	InsertBackup(b *Backup) error
 	// Backups are an establishment's backups, most recent first.
 	Backups(establishmentID int64) ([]Backup, error)
+	// Backup and BackupNamed read one backup with its annexes; BackupNamed
+	// finds it by its name in sauvegardes/.
 	Backup(establishmentID, id int64) (Backup, error)
-	DeleteBackups(establishmentID int64, ids []int64) error
+	BackupNamed(establishmentID int64, fileName string) (Backup, error)
+	// DeleteBackups deletes backups; it returns the stored files their
+	// annexes named, for the garbage collection.
+	DeleteBackups(establishmentID int64, ids []int64) ([]string, error)
 	// LogPoint is the end of a base's change log now: its last change (0:
 	// none), how many changes and record bytes it holds.
 	LogPoint(baseID int64) (LogPoint, error)
@@ -34,9 +39,9 @@ type BackupStore interface {
 	// "Ouvrir l'état à une date"). It returns the stored files their rows
 	// named (bases and annexes), for the garbage collection.
 	CollectBases(establishmentID int64, keepSince time.Time) (bases int, files []string, err error)
-	// BackupOnlyBytes is what the establishment's hidden bases keep
-	// stored: their files that no listed base or annex uses, and their
-	// change logs.
+	// BackupOnlyBytes is what only backups keep stored: the files of the
+	// establishment's hidden bases and of its backups' annexes that no
+	// listed base or annex uses, and the hidden bases' change logs.
 	BackupOnlyBytes(establishmentID int64) (int64, error)
 	// Archives are the archived bases of an establishment's previous
 	// years, most recent year first.
@@ -57,6 +62,21 @@ type Backup struct {
 	// Night is YYYYMMDD (Paris) for a nightly backup, 0 otherwise.
 	Night int
 	LogPoint
+	// FileName is its name in sauvegardes/, unique in the establishment;
+	// Size the size of its download.
+	FileName string
+	Size     int64
+	// Annexes are the base's annexes when it was taken (Backups leaves
+	// them out).
+	Annexes []BackupAnnex
+}
+
+// BackupAnnex is a row of backup_annexes.
+type BackupAnnex struct {
+	Kind   string
+	Name   string
+	SHA256 string
+	Size   int64
 }
 
 // LogPoint is a point of a base's change log.

@@ -196,7 +196,7 @@ func TestBackupsListAndCreate(t *testing.T) {
 			t.Errorf("no %s in\n%s", null, o.stdout)
 		}
 	}
-	f.refused(f.spr, []string{"sauvegarde", "creer"}, backend.Message(backend.ErrNoOpenedBase))
+	f.refused(f.spr, []string{"sauvegarde", "creer"}, backend.Message(backend.ErrNothingToBackUp))
 
 	f.inService(f.spr)
 	f.writeChanges(f.est, 3)

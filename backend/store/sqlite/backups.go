@@ -9,12 +9,12 @@ import (
 	"github.com/hebergement/console/backend/store"
 )
 
-const backupCols = `id, establishment_id, base_id, at, kind, actor, COALESCE(night, 0), change_seq, change_count, record_bytes`
+const backupCols = `id, establishment_id, base_id, at, kind, actor, COALESCE(night, 0), change_seq, change_count, record_bytes, file_name, size`
 
 func scanBackup(s scanner) (store.Backup, error) {
 	var b store.Backup
 	var at int64
-	err := s.Scan(&b.ID, &b.EstablishmentID, &b.BaseID, &at, &b.Kind, &b.Actor, &b.Night, &b.Seq, &b.Count, &b.RecordBytes)
+	err := s.Scan(&b.ID, &b.EstablishmentID, &b.BaseID, &at, &b.Kind, &b.Actor, &b.Night, &b.Seq, &b.Count, &b.RecordBytes, &b.FileName, &b.Size)
 	b.At = fromMS(at)
 	return b, mapErr(err)
 }
@@ -24,13 +24,22 @@ func (t *tx) InsertBackup(b *store.Backup) error {
 	if b.Night != 0 {
 		night = b.Night
 	}
-	r, err := t.exec(`INSERT INTO backups (establishment_id, base_id, at, kind, actor, night, change_seq, change_count, record_bytes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.EstablishmentID, b.BaseID, ms(b.At), b.Kind, b.Actor, night, b.Seq, b.Count, b.RecordBytes)
+	r, err := t.exec(`INSERT INTO backups (establishment_id, base_id, at, kind, actor, night, change_seq, change_count, record_bytes,
+		file_name, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.EstablishmentID, b.BaseID, ms(b.At), b.Kind, b.Actor, night,
+		b.Seq, b.Count, b.RecordBytes, b.FileName, b.Size)
 	if err != nil {
 		return err
 	}
-	b.ID, err = r.LastInsertId()
-	return err
+	if b.ID, err = r.LastInsertId(); err != nil {
+		return err
+	}
+	for _, a := range b.Annexes {
+		if _, err := t.exec(`INSERT INTO backup_annexes (backup_id, kind, name, sha256, size) VALUES (?, ?, ?, ?, ?)`,
+			b.ID, a.Kind, a.Name, a.SHA256, a.Size); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *tx) Backups(estID int64) ([]store.Backup, error) {
@@ -51,23 +60,62 @@ func (t *tx) Backups(estID int64) ([]store.Backup, error) {
 }
 
 func (t *tx) Backup(estID, id int64) (store.Backup, error) {
-	return scanBackup(t.tx.QueryRowContext(t.ctx, `SELECT `+backupCols+` FROM backups WHERE establishment_id = ? AND id = ?`, estID, id))
+	return t.backupWithAnnexes(`SELECT `+backupCols+` FROM backups WHERE establishment_id = ? AND id = ?`, estID, id)
 }
 
-func (t *tx) DeleteBackups(estID int64, ids []int64) error {
+func (t *tx) BackupNamed(estID int64, name string) (store.Backup, error) {
+	return t.backupWithAnnexes(`SELECT `+backupCols+` FROM backups WHERE establishment_id = ? AND file_name = ?`, estID, name)
+}
+
+func (t *tx) backupWithAnnexes(q string, args ...any) (store.Backup, error) {
+	b, err := scanBackup(t.tx.QueryRowContext(t.ctx, q, args...))
+	if err != nil {
+		return b, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT kind, name, sha256, size FROM backup_annexes WHERE backup_id = ? ORDER BY kind`, b.ID)
+	if err != nil {
+		return b, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a store.BackupAnnex
+		if err := rows.Scan(&a.Kind, &a.Name, &a.SHA256, &a.Size); err != nil {
+			return b, mapErr(err)
+		}
+		b.Annexes = append(b.Annexes, a)
+	}
+	return b, mapErr(rows.Err())
+}
+
+func (t *tx) DeleteBackups(estID int64, ids []int64) ([]string, error) {
+	var files []string
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		args := []any{estID}
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		q := `DELETE FROM backups WHERE establishment_id = ? AND id IN (?` + strings.Repeat(", ?", n-1) + `)`
-		if _, err := t.exec(q, args...); err != nil {
-			return err
+		in := `(?` + strings.Repeat(", ?", n-1) + `)`
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT a.sha256 FROM backup_annexes a JOIN backups k ON k.id = a.backup_id
+			WHERE k.establishment_id = ? AND k.id IN `+in, args...)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for rows.Next() {
+			var sha string
+			if err := rows.Scan(&sha); err != nil {
+				rows.Close()
+				return nil, mapErr(err)
+			}
+			files = append(files, sha)
+		}
+		rows.Close()
+		if _, err := t.exec(`DELETE FROM backups WHERE establishment_id = ? AND id IN `+in, args...); err != nil {
+			return nil, err
 		}
 		ids = ids[n:]
 	}
-	return nil
+	return files, nil
 }
 
 func (t *tx) LogPoint(baseID int64) (store.LogPoint, error) {
@@ -84,8 +132,12 @@ const recordBytes = `20 + length(CAST(connection_id AS BLOB)) + length(CAST(auth
 
 func (t *tx) LogPointAt(baseID int64, at time.Time) (store.LogPoint, error) {
 	var p store.LogPoint
+	// The longest run of the log, in its order, written at or before at: a
+	// point is a prefix of the log (CopyLog copies by id), and two changes
+	// committed together may carry instants out of order.
 	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE(MAX(id), 0), COUNT(*), COALESCE(SUM(`+recordBytes+`), 0)
-		FROM changes WHERE base_id = ? AND at <= ?`, baseID, ms(at)).Scan(&p.Seq, &p.Count, &p.RecordBytes)
+		FROM changes WHERE base_id = ?1 AND id < COALESCE((SELECT MIN(id) FROM changes WHERE base_id = ?1 AND at > ?2), 9223372036854775807)`,
+		baseID, ms(at)).Scan(&p.Seq, &p.Count, &p.RecordBytes)
 	return p, mapErr(err)
 }
 
@@ -184,7 +236,9 @@ func (t *tx) BackupOnlyBytes(estID int64) (int64, error) {
 			UNION SELECT a.sha256 FROM annexes a JOIN bases b ON b.id = a.base_id WHERE b.establishment_id = ?1 AND b.deleted_at IS NULL),
 		kept AS (SELECT sha256, MAX(size) AS size FROM (
 			SELECT sha256, size FROM bases WHERE id IN hidden
-			UNION ALL SELECT sha256, size FROM annexes WHERE base_id IN hidden) WHERE sha256 NOT IN listed GROUP BY sha256)
+			UNION ALL SELECT sha256, size FROM annexes WHERE base_id IN hidden
+			UNION ALL SELECT a.sha256, a.size FROM backup_annexes a JOIN backups k ON k.id = a.backup_id WHERE k.establishment_id = ?1)
+			WHERE sha256 NOT IN listed GROUP BY sha256)
 		SELECT COALESCE((SELECT SUM(size) FROM kept), 0) + COALESCE((SELECT SUM(bytes) FROM change_totals WHERE base_id IN hidden), 0)`,
 		estID).Scan(&n)
 	return n, mapErr(err)

@@ -22,6 +22,7 @@ type fileRef struct {
 var fileRefs = []fileRef{
 	{table: "bases", column: "sha256", size: "size", owned: "establishment_id = ?1"},
 	{table: "annexes", column: "sha256", size: "size", owned: "base_id IN (SELECT id FROM bases WHERE establishment_id = ?1)"},
+	{table: "backup_annexes", column: "sha256", size: "size", owned: "backup_id IN (SELECT id FROM backups WHERE establishment_id = ?1)"},
 }
 
 // storedRows are the rows that count against the quota without naming a

@@ -22,8 +22,10 @@ UPDATE change_totals SET record_bytes = (
     SELECT COALESCE(SUM(20 + length(CAST(connection_id AS BLOB)) + length(CAST(author AS BLOB)) + length(CAST(what AS BLOB))), 0)
     FROM changes WHERE changes.base_id = change_totals.base_id);
 
+-- Ids are never reused (AUTOINCREMENT): a command or a console naming a
+-- pruned backup by its number never reaches another one.
 CREATE TABLE backups (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     establishment_id INTEGER NOT NULL REFERENCES establishments (id) ON DELETE CASCADE,
     -- No cascade: a base that backups capture is hidden, not deleted.
     base_id          INTEGER NOT NULL REFERENCES bases (id),
@@ -37,8 +39,15 @@ CREATE TABLE backups (
     change_seq       INTEGER NOT NULL CHECK (change_seq >= 0),
     change_count     INTEGER NOT NULL CHECK (change_count >= 0),
     record_bytes     INTEGER NOT NULL CHECK (record_bytes >= 0),
+    -- Its name in sauvegardes/ (NAME-YYYYMMDD-HHMM.HNOT, "-2"… for a
+    -- second one of the same minute) and the size of its download, fixed
+    -- when it is taken: a name never changes, even when a pruning removes
+    -- the backup it was told apart from.
+    file_name        TEXT    NOT NULL,
+    size             INTEGER NOT NULL CHECK (size > 0),
     CHECK ((kind = 'nuit') = (night IS NOT NULL))
 );
+CREATE UNIQUE INDEX backups_file_name ON backups (establishment_id, file_name);
 CREATE INDEX backups_establishment ON backups (establishment_id, at);
 CREATE INDEX backups_base ON backups (base_id);
 CREATE UNIQUE INDEX backups_night ON backups (establishment_id, night) WHERE night IS NOT NULL;
@@ -53,3 +62,15 @@ CREATE TABLE archives (
     PRIMARY KEY (establishment_id, school_year)
 ) WITHOUT ROWID;
 CREATE INDEX archives_base ON archives (base_id);
+
+-- The annexes of the base when the backup was taken: opening the backup
+-- brings them back, and they keep their stored files while it lives.
+CREATE TABLE backup_annexes (
+    backup_id INTEGER NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+    kind      TEXT    NOT NULL,
+    name      TEXT    NOT NULL,
+    sha256    TEXT    NOT NULL CHECK (length(sha256) = 64),
+    size      INTEGER NOT NULL CHECK (size >= 0),
+    PRIMARY KEY (backup_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX backup_annexes_sha256 ON backup_annexes (sha256);
