@@ -389,14 +389,8 @@ func (b *Backend) takeBackup(tx store.Tx, e store.Establishment, kind BackupKind
 	if row.FileName, err = freeFileName(tx, e.ID, fileStem(base.Name)+"-"+at.In(clock.Paris()).Format("20060102-1504")); err != nil {
 		return store.Backup{}, err
 	}
-	annexes, err := tx.Annexes(e.ID)
-	if err != nil {
+	if row.Annexes, err = annexesOf(tx, e.ID, base.ID); err != nil {
 		return store.Backup{}, err
-	}
-	for _, a := range annexes {
-		if a.BaseID == base.ID {
-			row.Annexes = append(row.Annexes, store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size})
-		}
 	}
 	return row, tx.InsertBackup(&row)
 }
@@ -476,6 +470,20 @@ func (s *Session) OpenBackup(ctx context.Context, id int64, stopFirst bool) (Bas
 			return Base{}, err
 		}
 	}
+	if err := s.verifyBackup(ctx, "backup.open", fmt.Sprint(id), func(tx store.Tx) ([]string, error) {
+		k, err := tx.Backup(s.estID, id)
+		if err != nil {
+			return nil, err
+		}
+		src, err := anyBase(tx, s.estID, k.BaseID)
+		sums := []string{src.SHA256}
+		for _, a := range k.Annexes {
+			sums = append(sums, a.SHA256)
+		}
+		return sums, err
+	}); err != nil {
+		return Base{}, err
+	}
 	var opened int64
 	err := s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, "backup.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
 		k, err := tx.Backup(s.estID, id)
@@ -514,48 +522,95 @@ func (s *Session) OpenInstant(ctx context.Context, at time.Time, stopFirst bool)
 		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fr.DateTime(at), ErrInstantOutOfRange)
 		return Base{}, ErrInstantOutOfRange
 	}
+	if err := s.verifyBackup(ctx, action, fr.DateTime(at), func(tx store.Tx) ([]string, error) {
+		src, annexes, err := s.baseAt(tx, at)
+		sums := []string{src.SHA256}
+		for _, a := range annexes {
+			sums = append(sums, a.SHA256)
+		}
+		return sums, err
+	}); err != nil {
+		return Base{}, err
+	}
 	var opened int64
 	err := s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, action, fr.DateTime(at), func(tx store.Tx, e store.Establishment) (string, error) {
-		periods, err := tx.Periods(s.estID)
+		src, annexes, err := s.baseAt(tx, at)
 		if err != nil {
 			return "", err
 		}
-		var baseID int64
-		for _, p := range periods {
-			if !p.From.After(at) && (p.To.IsZero() || p.To.After(at)) {
-				baseID = p.BaseID
-			}
-		}
-		if baseID == 0 {
-			return "", ErrNothingAtInstant
-		}
-		src, err := anyBase(tx, s.estID, baseID)
+		point, err := tx.LogPointAt(src.ID, at)
 		if err != nil {
 			return "", err
-		}
-		point, err := tx.LogPointAt(baseID, at)
-		if err != nil {
-			return "", err
-		}
-		// Annexes are not versioned by time: the base gets those it has now.
-		annexes, err := tx.Annexes(s.estID)
-		if err != nil {
-			return "", err
-		}
-		var now []store.BackupAnnex
-		for _, a := range annexes {
-			if a.BaseID == src.ID {
-				now = append(now, store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size})
-			}
 		}
 		name := fmt.Sprintf("%s (état du %s)", restoredStem(src.Name), fr.DateTime(at))
-		opened, name, err = s.restore(tx, e, src, point, now, name, stopFirst)
+		opened, name, err = s.restore(tx, e, src, point, annexes, name, stopFirst)
 		return fmt.Sprintf("%s, %s", name, changesWord(point.Count)), err
 	})
 	if err != nil {
 		return Base{}, err
 	}
 	return s.Base(ctx, opened)
+}
+
+// baseAt is the base that was in service at an instant, hidden or not,
+// with the annexes it has now (annexes are not versioned by time).
+func (s *Session) baseAt(tx store.Tx, at time.Time) (store.Base, []store.BackupAnnex, error) {
+	periods, err := tx.Periods(s.estID)
+	if err != nil {
+		return store.Base{}, nil, err
+	}
+	var baseID int64
+	for _, p := range periods {
+		if !p.From.After(at) && (p.To.IsZero() || p.To.After(at)) {
+			baseID = p.BaseID
+		}
+	}
+	if baseID == 0 {
+		return store.Base{}, nil, ErrNothingAtInstant
+	}
+	src, err := anyBase(tx, s.estID, baseID)
+	if err != nil {
+		return store.Base{}, nil, err
+	}
+	annexes, err := annexesOf(tx, s.estID, src.ID)
+	return src, annexes, err
+}
+
+// annexesOf are a base's annexes as a backup records them.
+func annexesOf(tx store.Tx, estID, baseID int64) ([]store.BackupAnnex, error) {
+	all, err := tx.Annexes(estID)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.BackupAnnex
+	for _, a := range all {
+		if a.BaseID == baseID {
+			out = append(out, store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size})
+		}
+	}
+	return out, nil
+}
+
+// verifyBackup checks the stored files an opening will use (sums reads
+// them) before its transaction: see verifyStored. A refusal is journaled
+// under action.
+func (s *Session) verifyBackup(ctx context.Context, action, detail string, sums func(tx store.Tx) ([]string, error)) error {
+	var files []string
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		var err error
+		files, err = sums(tx)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) && !errors.Is(err, ErrBaseNotFound) {
+		err = fmt.Errorf("%w: %s", ErrBackupNotFound, detail)
+	}
+	if err == nil {
+		err = s.b.verifyStored(ctx, files...)
+	}
+	if err != nil && !errors.Is(err, ErrForbidden) {
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, detail, err)
+	}
+	return err
 }
 
 // restoredSuffix is what OpenBackup and OpenInstant add to a name, dropped
@@ -592,11 +647,6 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 			return 0, "", err
 		}
 	}
-	if size, err := s.b.files.Stat(src.SHA256); err != nil {
-		return 0, "", fmt.Errorf("%w: %w", ErrFileMissing, err)
-	} else if size != src.Size {
-		return 0, "", fmt.Errorf("%w: stored %d bytes, recorded %d", ErrBackupCorrupt, size, src.Size)
-	}
 	if err := s.backupBeforeReplace(tx, e); err != nil {
 		return 0, "", err
 	}
@@ -620,9 +670,6 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 		}
 	}
 	for _, a := range annexes {
-		if _, err := s.b.files.Stat(a.SHA256); err != nil {
-			return 0, "", fmt.Errorf("%w: annex %s: %w", ErrFileMissing, a.Name, err)
-		}
 		if _, err := tx.PutAnnex(&store.Annex{BaseID: row.ID, Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size,
 			LoadedBy: s.actor, LoadedAt: row.LoadedAt}); err != nil {
 			return 0, "", err

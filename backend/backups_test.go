@@ -275,6 +275,12 @@ func TestCorruptBackupEndsShort(t *testing.T) {
 	data[len(data)/2] ^= 0xff
 	ok(t, os.Chmod(p, 0o600))
 	ok(t, os.WriteFile(p, data, 0o600))
+	if _, err := s.OpenBackup(ctx, k.ID, true); !errors.Is(err, backend.ErrBackupCorrupt) {
+		t.Errorf("opening a backup whose stored file changed: %v, want ErrBackupCorrupt", err)
+	}
+	if st := mustStatus(t, s); st.State != backend.ServerRunning {
+		t.Errorf("the refused opening stopped the server")
+	}
 	for _, off := range []int64{0, k.Size - 1} {
 		x, err := s.ExportBackup(ctx, k.ID)
 		ok(t, err)

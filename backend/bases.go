@@ -164,7 +164,7 @@ func (s *Session) LoadBase(ctx context.Context, fileName string, r io.Reader, p 
 		if used+size > e.QuotaBytes { // another upload won the race
 			return "", hostfile.ErrOverQuota
 		}
-		if err := publish(pending); err != nil {
+		if err := publish(tx, pending); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%s (%s, %s)", stem, h.Year, fr.Size(size)), tx.InsertBase(&row)
@@ -227,7 +227,7 @@ func (s *Session) AttachAnnex(ctx context.Context, fileName string, r io.Reader,
 		if e.ServerState != string(ServerRunning) || e.OpenedBaseID != target.ID {
 			return "", ErrNoBaseInService // the base changed while the file was loading
 		}
-		if err := publish(pending); err != nil {
+		if err := publish(tx, pending); err != nil {
 			return "", err
 		}
 		var err error
@@ -397,7 +397,7 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		if err := s.backupBeforeReplace(tx, e); err != nil {
 			return "", err
 		}
-		if err := publish(pending); err != nil {
+		if err := publish(tx, pending); err != nil {
 			return "", err
 		}
 		if err := tx.InsertBase(&row); err != nil {

@@ -6,6 +6,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -178,10 +179,62 @@ func (s *Session) quotaLeft(ctx context.Context) (store.Establishment, int64, er
 // its row.
 
 // publish moves a sealed upload into the file store; it is called in the
-// write transaction that records the row referring to it.
-func publish(p *filestore.Pending) error {
-	_, err := p.Publish()
-	return err
+// write transaction that records the row referring to it. A file it puts
+// in place was hashed as it was written: it is recorded as checked, as it
+// is on disk now (verifyStored).
+func publish(tx store.Tx, p *filestore.Pending) error {
+	sum, err := p.Publish()
+	if err != nil || !p.Placed() {
+		return err
+	}
+	return recordCheck(tx, p.Store(), sum)
+}
+
+// recordCheck records a stored file as checked, with its fingerprint now.
+func recordCheck(tx store.Tx, files *filestore.Store, sum string) error {
+	fp, err := files.Info(sum)
+	if err != nil {
+		return err
+	}
+	return tx.SetFileCheck(sum, fp.Size, fp.ModTime)
+}
+
+// verifyStored checks stored files against their SHA-256 before a backup
+// is opened (SPEC §6): a file unchanged on disk since it was last checked
+// (same size and modification time) is trusted, any other is read in
+// full, so an opening costs the same for 1 MB and 1 GB while a file
+// rewritten since is caught. A missing file is ErrFileMissing, one that no
+// longer matches ErrBackupCorrupt.
+func (b *Backend) verifyStored(ctx context.Context, sums ...string) error {
+	for _, sum := range sums {
+		fp, err := b.files.Info(sum)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrFileMissing, err)
+		}
+		var size, mod int64
+		err = b.store.Read(ctx, func(tx store.Tx) error {
+			var err error
+			size, mod, err = tx.FileCheck(sum)
+			return err
+		})
+		if err == nil && size == fp.Size && mod == fp.ModTime {
+			continue
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := b.files.Verify(sum); err != nil {
+			if errors.Is(err, filestore.ErrCorrupt) {
+				b.log.Error("stored file does not match its checksum", "file", sum)
+				return fmt.Errorf("%w: %w", ErrBackupCorrupt, err)
+			}
+			return fmt.Errorf("%w: %w", ErrFileMissing, err)
+		}
+		if err := b.store.Write(ctx, func(tx store.Tx) error { return tx.SetFileCheck(sum, fp.Size, fp.ModTime) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropHook, when set by a test, runs between finding a file unreferenced
@@ -199,6 +252,9 @@ func (b *Backend) dropUnreferenced(sum string) (removed bool) {
 			dropHook(sum)
 		}
 		if err := b.files.Remove(sum); err != nil {
+			return err
+		}
+		if err := tx.DeleteFileCheck(sum); err != nil {
 			return err
 		}
 		removed = true

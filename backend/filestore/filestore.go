@@ -95,6 +95,8 @@ type Pending struct {
 	sum   [32]byte // set by Seal
 	// flushed is how much of the file writeback was started for.
 	flushed int64
+	// placed: Publish put this file at its address.
+	placed bool
 }
 
 type pendingState int
@@ -227,7 +229,7 @@ func (p *Pending) Seal(sum [32]byte) error {
 // transaction that records the reference, and delete only under a write
 // transaction that finds no reference. After a failure nothing is left in
 // tmp/ and the Pending is finished.
-func (p *Pending) Publish() (string, error) {
+func (p *Pending) Publish() (_ string, err error) {
 	switch p.state {
 	case writing:
 		return "", errors.New("filestore: publish before seal")
@@ -252,17 +254,27 @@ func (p *Pending) Publish() (string, error) {
 		os.Remove(tmp)
 		return name, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	defer func() { p.placed = err == nil }()
+	if err = os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("filestore: %w", err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	if err = os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("filestore: %w", err)
 	}
 	syncDir(filepath.Dir(dst))
 	return name, nil
 }
+
+// Store is the store the file is written to.
+func (p *Pending) Store() *Store { return p.s }
+
+// Placed reports whether Publish put this file at its address (rather than
+// finding the same content stored already): its content was hashed as it
+// was written, so the stored file is known to match its name as it is on
+// disk now (Info).
+func (p *Pending) Placed() bool { return p.placed }
 
 // Commit stores a file created by CreateHashed and returns its name.
 func (p *Pending) Commit() (string, error) {
@@ -328,6 +340,39 @@ func (s *Store) List() ([]string, error) {
 		return nil, fmt.Errorf("filestore: %w", err)
 	}
 	return out, nil
+}
+
+// Fingerprint is how a stored file looks on disk: its size and
+// modification time. A file rewritten in place (a byte flipped by hand, a
+// restore of the folder) changes it.
+type Fingerprint struct {
+	Size    int64
+	ModTime int64 // Unix nanoseconds
+}
+
+// Info returns a stored file's fingerprint.
+func (s *Store) Info(sum string) (Fingerprint, error) {
+	path, err := s.Path(sum)
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return Fingerprint{}, fmt.Errorf("filestore: %w", err)
+	}
+	return Fingerprint{Size: info.Size(), ModTime: info.ModTime().UnixNano()}, nil
+}
+
+// Verify reads a stored file whole and checks it against its name
+// (ErrCorrupt when it no longer matches).
+func (s *Store) Verify(sum string) error {
+	r, err := s.Open(sum)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.CopyBuffer(io.Discard, r, make([]byte, 1<<20))
+	return err
 }
 
 // Stat returns the size of a stored file.

@@ -13,3 +13,13 @@ type ReferenceStore interface {
 	// still names the stored file.
 	ObjectReferenced(sha string) (bool, error)
 }
+
+// CheckStore remembers which stored files were checked against their
+// SHA-256, and how they looked on disk then.
+type CheckStore interface {
+	// FileCheck is the size and modification time (Unix ns) a stored file
+	// had when it was last checked; ErrNotFound when it never was.
+	FileCheck(object string) (size, modTime int64, err error)
+	SetFileCheck(object string, size, modTime int64) error
+	DeleteFileCheck(object string) error
+}

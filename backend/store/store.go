@@ -43,4 +43,5 @@ type Tx interface {
 	ReferenceStore
 	ConnectionStore
 	BackupStore
+	CheckStore
 }

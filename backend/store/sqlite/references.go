@@ -61,3 +61,19 @@ func (t *tx) ObjectReferenced(sha string) (bool, error) {
 	err := t.tx.QueryRowContext(t.ctx, referencedQuery, sha).Scan(&n)
 	return n != 0, mapErr(err)
 }
+
+func (t *tx) FileCheck(object string) (size, modTime int64, err error) {
+	err = t.tx.QueryRowContext(t.ctx, `SELECT size, mod_time FROM checked_files WHERE object = ?`, object).Scan(&size, &modTime)
+	return size, modTime, mapErr(err)
+}
+
+func (t *tx) SetFileCheck(object string, size, modTime int64) error {
+	_, err := t.exec(`INSERT INTO checked_files (object, size, mod_time) VALUES (?, ?, ?)
+		ON CONFLICT (object) DO UPDATE SET size = excluded.size, mod_time = excluded.mod_time`, object, size, modTime)
+	return err
+}
+
+func (t *tx) DeleteFileCheck(object string) error {
+	_, err := t.exec(`DELETE FROM checked_files WHERE object = ?`, object)
+	return err
+}

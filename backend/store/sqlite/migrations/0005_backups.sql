@@ -74,3 +74,13 @@ CREATE TABLE backup_annexes (
     PRIMARY KEY (backup_id, kind)
 ) WITHOUT ROWID;
 CREATE INDEX backup_annexes_sha256 ON backup_annexes (sha256);
+
+-- The stored files whose SHA-256 was checked, and how each looked on disk
+-- then (size, modification time): "Ouvrir cette sauvegarde" trusts a file
+-- unchanged since and reads any other in full, so that it verifies the
+-- stored file without reading 1 GB at every opening.
+CREATE TABLE checked_files (
+    object   TEXT    PRIMARY KEY CHECK (length(object) = 64),
+    size     INTEGER NOT NULL,
+    mod_time INTEGER NOT NULL
+) WITHOUT ROWID;
