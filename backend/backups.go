@@ -296,7 +296,9 @@ type keep struct {
 // retain applies a policy at now to backups given newest first: every
 // backup of the last r.Days days is kept; an older one is kept while it is
 // the latest of its week (ISO week, Paris) and younger than r.Days days
-// plus r.Weeks weeks. until is when the current list would lose it.
+// plus r.Weeks weeks. until is when the current list would lose it: for
+// the latest backup of a week not over yet, only the daily reach is sure
+// (a later backup that week takes its place).
 func retain(rows []store.Backup, now time.Time, r Retention) []keep {
 	day := 24 * time.Hour
 	daily := time.Duration(r.Days) * day
@@ -304,13 +306,19 @@ func retain(rows []store.Backup, now time.Time, r Retention) []keep {
 	seen := map[int]bool{}
 	out := make([]keep, len(rows))
 	for i, k := range rows {
-		y, w := k.At.In(clock.Paris()).ISOWeek()
+		p := k.At.In(clock.Paris())
+		y, w := p.ISOWeek()
 		latest := !seen[y*100+w]
 		seen[y*100+w] = true
+		monday := time.Date(p.Year(), p.Month(), p.Day()-(int(p.Weekday())+6)%7, 0, 0, 0, 0, clock.Paris())
+		over := !monday.AddDate(0, 0, 7).After(now)
 		age := now.Sub(k.At)
 		switch {
 		case latest && r.Weeks > 0:
 			out[i] = keep{kept: age < weekly, weekly: age >= daily, until: k.At.Add(weekly)}
+			if !over {
+				out[i].until = k.At.Add(daily)
+			}
 		default:
 			out[i] = keep{kept: age < daily, until: k.At.Add(daily)}
 		}
@@ -386,7 +394,7 @@ func (b *Backend) takeBackup(tx store.Tx, e store.Establishment, kind BackupKind
 		b.log.Error("backup of a base whose stored file is unreadable", "base", base.ID, "err", err)
 		row.Size = base.Size + p.RecordBytes + hostfile.ChangesFooterSize
 	}
-	if row.FileName, err = freeFileName(tx, e.ID, fileStem(base.Name)+"-"+at.In(clock.Paris()).Format("20060102-1504")); err != nil {
+	if row.FileName, err = freeFileName(tx, e.ID, fileStem(restoredStem(base.Name))+"-"+at.In(clock.Paris()).Format("20060102-1504")); err != nil {
 		return store.Backup{}, err
 	}
 	if row.Annexes, err = annexesOf(tx, e.ID, base.ID); err != nil {
@@ -519,8 +527,9 @@ func (s *Session) OpenInstant(ctx context.Context, at time.Time, stopFirst bool)
 	}
 	now := s.b.clock.Now()
 	if at.After(now) || at.Before(now.Add(-PITRWindow)) {
-		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fr.DateTime(at), ErrInstantOutOfRange)
-		return Base{}, ErrInstantOutOfRange
+		err := &InstantError{Future: at.After(now), Earliest: now.Add(-PITRWindow)}
+		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fr.DateTime(at), err)
+		return Base{}, err
 	}
 	if err := s.verifyBackup(ctx, action, fr.DateTime(at), func(tx store.Tx) ([]string, error) {
 		src, annexes, err := s.baseAt(tx, at)
@@ -661,6 +670,7 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 	row := src
 	row.ID, row.DeletedAt = 0, time.Time{}
 	row.Name, row.LoadedBy, row.LoadedAt = freeName(name, existing), s.actor, s.b.clock.Now()
+	row.Origin = string(OriginRestored)
 	if err := tx.InsertBase(&row); err != nil {
 		return 0, "", err
 	}

@@ -118,3 +118,20 @@ func (e *YearMismatchError) Error() string {
 
 // Is makes a YearMismatchError an ErrYearMismatch.
 func (e *YearMismatchError) Is(target error) bool { return target == ErrYearMismatch }
+
+// InstantError is ErrInstantOutOfRange with why: in the future, or before
+// Earliest.
+type InstantError struct {
+	Future   bool
+	Earliest time.Time
+}
+
+func (e *InstantError) Error() string {
+	if e.Future {
+		return ErrInstantOutOfRange.Error() + ": in the future"
+	}
+	return fmt.Sprintf("%s: before %s", ErrInstantOutOfRange, e.Earliest.Format(time.RFC3339))
+}
+
+// Is makes an InstantError an ErrInstantOutOfRange.
+func (e *InstantError) Is(target error) bool { return target == ErrInstantOutOfRange }

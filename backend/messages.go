@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"strings"
 
@@ -100,6 +101,14 @@ func sentence(err error) (string, bool) {
 	var reserved *ReservedError
 	if errors.As(err, &reserved) {
 		return fmt.Sprintf("Le nombre de licences réservées pour les administrateurs doit être compris entre 0 et %d (les licences du mode administratif).", reserved.Admin), true
+	}
+	var instant *InstantError
+	if errors.As(err, &instant) {
+		if instant.Future {
+			return "Cette date est dans le futur : choisissez une minute passée, des 7 derniers jours.", true
+		}
+		return fmt.Sprintf("Cette date est trop ancienne : l'état de la base se retrouve au plus tôt le %s (7 jours).",
+			fr.DateTime(instant.Earliest.Add(time.Minute-1).Truncate(time.Minute))), true
 	}
 	var year *YearMismatchError
 	if errors.As(err, &year) {

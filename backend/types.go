@@ -90,14 +90,32 @@ const (
 	OriginUploaded Origin = "uploaded"
 	// OriginCreated is an empty base made by "Créer une base".
 	OriginCreated Origin = "created"
+	// OriginRestored is a base made by "Ouvrir cette sauvegarde" or
+	// "Ouvrir l'état à une date".
+	OriginRestored Origin = "restored"
 )
 
 // French is the origin as the details pane shows it.
 func (o Origin) French() string {
-	if o == OriginCreated {
+	switch o {
+	case OriginCreated:
 		return "Créée sur la console"
+	case OriginRestored:
+		return "Ouverte depuis une sauvegarde"
 	}
 	return "Chargée depuis l'établissement"
+}
+
+// MadeWord is the word before the date a base was made: "Chargée le",
+// "Créée le", "Ouverte le".
+func (o Origin) MadeWord() string {
+	switch o {
+	case OriginCreated:
+		return "Créée le"
+	case OriginRestored:
+		return "Ouverte le"
+	}
+	return "Chargée le"
 }
 
 // ServicePeriod is one stretch of time a base was in service; To is zero while

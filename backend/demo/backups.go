@@ -22,7 +22,13 @@ func schoolYearStart(now time.Time) time.Time {
 func seedNights(ctx context.Context, b *backend.Backend, est backend.Establishment, from, to time.Time) error {
 	p := from.In(clock.Paris())
 	users := []string{"M. BERNARD", "Mme PETIT"}
-	for night := time.Date(p.Year(), p.Month(), p.Day(), 2, 0, 0, 0, clock.Paris()); night.Before(to); night = night.AddDate(0, 0, 1) {
+	for d := 0; ; d++ {
+		// Each night from its date: 02:00 stays 02:00 after a change of
+		// time (AddDate on the instant would carry 03:00 on).
+		night := time.Date(p.Year(), p.Month(), p.Day()+d, 2, 0, 0, 0, clock.Paris())
+		if !night.Before(to) {
+			break
+		}
 		if night.Before(from) {
 			continue
 		}

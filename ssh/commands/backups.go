@@ -206,7 +206,7 @@ func (r *runner) runBackups(c *cobra.Command, _ []string) error {
 	if err := writeBackupList(w, v.Backups); err != nil {
 		return err
 	}
-	next := "aucune : aucune base n'est en service."
+	next := "aucune, car aucune base n'est en service."
 	if !v.NextNightly.IsZero() {
 		next = fr.DateTime(v.NextNightly) + "."
 	}

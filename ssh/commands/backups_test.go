@@ -184,7 +184,7 @@ func TestBackupsListAndCreate(t *testing.T) {
 	policy := backend.DefaultRetention.French()
 
 	f.must(f.spr, []string{"sauvegardes"}, "Sauvegardes (0)\n", "Aucune sauvegarde", "Conservation : "+policy,
-		"Prochaine sauvegarde automatique : aucune : aucune base n'est en service.", "Espace des sauvegardes : ")
+		"Prochaine sauvegarde automatique : aucune, car aucune base n'est en service.", "Espace des sauvegardes : ")
 	o := f.must(f.spr, []string{"sauvegardes", "--json"})
 	v := decodeJSON[backupsOut](t, o)
 	if v.Backups == nil || len(v.Backups) != 0 || v.NextNightly != nil || v.Retention == nil || *v.Retention != (retentionJSON{30, 26}) ||
@@ -363,13 +363,14 @@ func TestOpenInstant(t *testing.T) {
 	f.clk.Advance(time.Hour) // 11:00
 	before := f.status(f.spr)
 
-	outOfRange := backend.Message(backend.ErrInstantOutOfRange)
-	for _, at := range []string{
-		f.clk.Now().Add(-8 * 24 * time.Hour).In(clock.Paris()).Format("2006-01-02T15:04"), // 8 days ago
-		"2026-10-05T12:00",     // in an hour
-		"2026-10-05T10:00:00Z", // 12:00 Paris, in an hour too
+	tooOld := backend.Message(&backend.InstantError{Earliest: f.clk.Now().Add(-backend.PITRWindow)})
+	future := backend.Message(&backend.InstantError{Future: true})
+	for at, want := range map[string]string{
+		f.clk.Now().Add(-8 * 24 * time.Hour).In(clock.Paris()).Format("2006-01-02T15:04"): tooOld, // 8 days ago
+		"2026-10-05T12:00":     future, // in an hour
+		"2026-10-05T10:00:00Z": future, // 12:00 Paris, in an hour too
 	} {
-		f.refused(f.spr, []string{"sauvegarde", "ouvrir", "--instant", at, "--arreter", "-y"}, outOfRange)
+		f.refused(f.spr, []string{"sauvegarde", "ouvrir", "--instant", at, "--arreter", "-y"}, want)
 	}
 	// In the window, before anything was in service.
 	f.refused(f.spr, []string{"sauvegarde", "ouvrir", "--instant", "2026-10-04T09:00", "-y", "--arreter"}, backend.Message(backend.ErrNothingAtInstant))

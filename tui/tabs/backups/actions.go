@@ -265,10 +265,7 @@ func (t *Tab) fillYear() tea.Cmd {
 	names := map[int64]string{}
 	for i, b := range cands {
 		names[b.ID] = common.Clean(b.Name)
-		label := names[b.ID] + " — " + fr.Size(b.Size) + ", chargée le " + fr.Date(b.LoadedAt)
-		if b.Origin == backend.OriginCreated {
-			label = names[b.ID] + " — " + fr.Size(b.Size) + ", créée le " + fr.Date(b.LoadedAt)
-		}
+		label := names[b.ID] + " — " + fr.Size(b.Size) + ", " + strings.ToLower(b.Origin.MadeWord()[:1]) + b.Origin.MadeWord()[1:] + " " + fr.Date(b.LoadedAt)
 		opts[i] = huh.NewOption(label, b.ID)
 	}
 	choice := cands[0].ID

@@ -358,11 +358,7 @@ func (t *Tab) detailLines(inner int) []string {
 			field("SHA-256", common.ShortHash(h, valueW))
 		}
 	}
-	if b.Origin == backend.OriginCreated {
-		field("Créée le", fr.DateTime(b.LoadedAt))
-	} else {
-		field("Chargée le", fr.DateTime(b.LoadedAt))
-	}
+	field(b.Origin.MadeWord(), fr.DateTime(b.LoadedAt))
 	if by := common.Clean(b.LoadedBy); by != "" {
 		field("Par", by)
 	}

@@ -2,13 +2,14 @@
 -- Base ids are never reused (AUTOINCREMENT): now that a deleted base goes
 -- for good when nothing needs it, the next upload would otherwise take the
 -- id of the newest one deleted, and a retried `base supprimer 57 -y` or a
--- console's stale selection would reach another base.
+-- console's stale selection would reach another base. A base opened from a
+-- backup or an instant has its own origin, 'restored'.
 CREATE TABLE bases_new (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     establishment_id INTEGER NOT NULL REFERENCES establishments (id) ON DELETE CASCADE,
     name             TEXT    NOT NULL,
     school_year      INTEGER NOT NULL,
-    origin           TEXT    NOT NULL CHECK (origin IN ('uploaded', 'created')),
+    origin           TEXT    NOT NULL CHECK (origin IN ('uploaded', 'created', 'restored')),
     sha256           TEXT    NOT NULL CHECK (length(sha256) = 64),
     size             INTEGER NOT NULL CHECK (size >= 0),
     base_uid         TEXT    NOT NULL,
