@@ -217,7 +217,8 @@ func (t *Tab) delete() tea.Cmd {
 	sess, id, name := c.Session, b.ID, common.Clean(b.Name)
 	return c.Push(dialogs.NewConfirm(c, "Supprimer une base", "Supprimer", []string{
 		"Supprimer la base « " + name + " » (" + b.Year.String() + ") ?",
-		"Elle sera effacée de l'hébergement avec ses annexes ; cette action est définitive.",
+		"Elle sera retirée d'Autres bases avec ses annexes ; cette action est définitive.",
+		"Les sauvegardes qui la contiennent, et une année archivée, la gardent jusqu'à leur expiration.",
 	}, "Suppression…", actionCmd(func(ctx context.Context) (string, int64, error) {
 		return "La base « " + name + " » a été supprimée.", 0, sess.DeleteBase(ctx, id)
 	})))
