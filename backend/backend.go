@@ -68,6 +68,8 @@ type Backend struct {
 	// headers caches the header of each stored base file a backup's
 	// download starts from (backups.go); stored files never change.
 	headers sync.Map
+	// reports are the latest job runs' words (jobs.go).
+	reports jobReports
 
 	stop chan struct{}
 	done chan struct{}

@@ -203,5 +203,5 @@ func (b *Backend) EstablishmentByNumber(ctx context.Context, hostingNumber strin
 func toEstablishment(r store.Establishment) Establishment {
 	return Establishment{ID: r.ID, HostingNumber: r.HostingNumber, Name: r.Name, UAI: r.UAI, Email: r.Email,
 		Phone: r.Phone, AdminSeats: r.AdminSeats, ReservedSeats: r.ReservedSeats, TeacherSeats: r.TeacherSeats, QuotaBytes: r.QuotaBytes,
-		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone}
+		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone, Retention: retentionOf(r)}
 }

@@ -2,6 +2,8 @@ package backend
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hebergement/console/backend/clock"
@@ -18,16 +20,44 @@ const (
 // the nightly backup at 02:00 Paris, then the pruning at 03:00 (after the
 // night's backups, so the night's own backup is never what makes room).
 // Both are idempotent: a catch-up after downtime makes one backup for the
-// night of now, and prunes once.
+// night of now, and prunes once. Each logs what it did, and JobReport says
+// it to the operator's `jobs run`.
 func (b *Backend) Jobs() []scheduler.Job {
 	return []scheduler.Job{
 		scheduler.NewJob(JobNightlyBackup, scheduler.Daily(2, 0, clock.Paris()), func(ctx context.Context, now time.Time) error {
-			_, err := b.NightlyBackups(ctx, now)
+			n, err := b.NightlyBackups(ctx, now)
+			b.reportJob(JobNightlyBackup, fmt.Sprintf("%d backup(s) taken", n), "backups", n)
 			return err
 		}),
 		scheduler.NewJob(JobPruneBackups, scheduler.Daily(3, 0, clock.Paris()), func(ctx context.Context, now time.Time) error {
-			_, err := b.PruneBackups(ctx, now)
+			r, err := b.PruneBackups(ctx, now)
+			b.reportJob(JobPruneBackups, fmt.Sprintf("%d backup(s) and %d deleted base(s) pruned, %d stored file(s) freed (%d bytes)",
+				r.Backups, r.Bases, r.Files, r.Bytes), "backups", r.Backups, "bases", r.Bases, "files", r.Files, "bytes", r.Bytes)
 			return err
 		}),
 	}
+}
+
+// jobReports are the latest run's words of each job, for JobReport.
+type jobReports struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (b *Backend) reportJob(job, words string, kv ...any) {
+	b.log.Info("job done", append([]any{"job", job}, kv...)...)
+	b.reports.mu.Lock()
+	defer b.reports.mu.Unlock()
+	if b.reports.m == nil {
+		b.reports.m = map[string]string{}
+	}
+	b.reports.m[job] = words
+}
+
+// JobReport says what the latest run of a job in this process did ("3
+// backup(s) taken"), "" when it did not run here.
+func (b *Backend) JobReport(job string) string {
+	b.reports.mu.Lock()
+	defer b.reports.mu.Unlock()
+	return b.reports.m[job]
 }

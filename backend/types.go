@@ -68,6 +68,8 @@ type Establishment struct {
 	FirstLoginDone bool
 	// Invoice is the number of the latest invoice.
 	Invoice string
+	// Retention is the backup policy.
+	Retention Retention
 }
 
 // NewEstablishment is what an operator gives to create an establishment.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -54,7 +56,7 @@ func newJobsRun(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := g.dataDir()
+			dir, err := g.existingDataDir()
 			if err != nil {
 				return err
 			}
@@ -72,7 +74,7 @@ func newJobsRun(g *globals) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			return runJobsAt(ctx, cmd.OutOrStdout(), s, dir, at)
+			return runJobsAt(ctx, cmd.OutOrStdout(), s, dir, at, b.JobReport)
 		},
 	}
 	cmd.Flags().StringVar(&atFlag, "at", "", "`INSTANT` to run the jobs at, RFC 3339 with its offset, e.g. 2027-08-25T03:00+02:00 (required)")
@@ -96,7 +98,7 @@ func parseInstant(s string) (time.Time, error) {
 
 // runJobsAt takes the scheduler lock if it is free, runs the jobs due at
 // at and says what each did; an error when one failed.
-func runJobsAt(ctx context.Context, out io.Writer, s *scheduler.Scheduler, dir string, at time.Time) error {
+func runJobsAt(ctx context.Context, out io.Writer, s *scheduler.Scheduler, dir string, at time.Time, report func(job string) string) error {
 	held, err := s.TryLease()
 	if err != nil {
 		return err
@@ -114,7 +116,11 @@ func runJobsAt(ctx context.Context, out io.Writer, s *scheduler.Scheduler, dir s
 	results, runErr := s.RunAt(ctx, at)
 	failed := 0
 	for _, r := range results {
-		fmt.Fprintf(out, "  %s: %s\n", r.Job, outcome(r))
+		line := outcome(r)
+		if words := report(r.Job); r.Ran && words != "" {
+			line += " (" + words + ")"
+		}
+		fmt.Fprintf(out, "  %s: %s\n", r.Job, line)
 		if r.Ran && r.Outcome != scheduler.OutcomeOK {
 			failed++
 		}
@@ -171,7 +177,7 @@ func newJobsList(g *globals) *cobra.Command {
 		Example: "  hebergement admin jobs list --data /var/lib/hebergement",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := g.dataDir()
+			dir, err := g.existingDataDir()
 			if err != nil {
 				return err
 			}
@@ -225,4 +231,18 @@ func writeJobs(out io.Writer, list []scheduler.JobInfo, now time.Time) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.Name, j.Schedule, last, next)
 	}
 	return w.Flush()
+}
+
+// existingDataDir is the data folder of an operator's command that works on
+// an existing one: a mistyped --data must not run jobs on, and create, an
+// empty folder.
+func (g *globals) existingDataDir() (string, error) {
+	dir, err := g.dataDir()
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hebergement.db")); err != nil {
+		return "", fmt.Errorf("%s is not a data folder (no hebergement.db in it): check --data or HEBERGEMENT_DATA", dir)
+	}
+	return dir, nil
 }

@@ -119,7 +119,7 @@ func TestJobsRunStepsThroughMonths(t *testing.T) {
 	}
 	for k, at := range steps {
 		out, err := run(t, data, "admin", "jobs", "run", "--at", rfc3339(at))
-		if err != nil || !containsAll(out, "Jobs due at "+rfc3339(at), "  nightly-backup: ok\n", "  prune-backups: ok\n") ||
+		if err != nil || !containsAll(out, "Jobs due at "+rfc3339(at), "  nightly-backup: ok (1 backup(s) taken)", "  prune-backups: ok (") ||
 			strings.Contains(out, "Note:") {
 			t.Fatalf("step %s: %v\n%s", at, err, out)
 		}
@@ -185,7 +185,7 @@ func TestJobsRunBesideTheLockHolder(t *testing.T) {
 	out, err := run(t, data, "admin", "jobs", "run", "--at", "2027-03-10T02:30+01:00")
 	l.Release()
 	if err != nil || !containsAll(out, "Note: another process (pid ", "holds the scheduler lock of this data folder",
-		"not recorded in scheduler.json", "  nightly-backup: ok\n", "  prune-backups: ok\n") {
+		"not recorded in scheduler.json", "  nightly-backup: ok (", "  prune-backups: ok (") {
 		t.Fatalf("beside the holder: %v\n%s", err, out)
 	}
 	if _, err := os.Stat(filepath.Join(data, scheduler.StateFile)); !errors.Is(err, os.ErrNotExist) {
@@ -226,7 +226,7 @@ func TestJobsRunReportsFailures(t *testing.T) {
 	}
 	defer s.Close()
 	var out bytes.Buffer
-	err = runJobsAt(context.Background(), &out, s, dir, at)
+	err = runJobsAt(context.Background(), &out, s, dir, at, func(string) string { return "" })
 	if err == nil || err.Error() != "2 jobs failed" {
 		t.Errorf("error %v", err)
 	}
@@ -332,4 +332,19 @@ func TestJobsAreWired(t *testing.T) {
 	waitOutput(t, logs, regexp.MustCompile(`scheduler: active jobs=2 `), done, result)
 	cancel()
 	<-done
+}
+
+// TestJobsNeedADataFolder: a mistyped --data is refused, and nothing is
+// created there.
+func TestJobsNeedADataFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{{"admin", "jobs", "run", "--at", "2027-01-05T03:00+01:00"}, {"admin", "jobs", "list"}} {
+		out, err := run(t, dir, args...)
+		if err == nil || !strings.Contains(err.Error(), "not a data folder") {
+			t.Errorf("%v on a missing folder: %v\n%s", args, err, out)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the mistyped folder was created: %v", err)
+	}
 }
