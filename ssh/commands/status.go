@@ -69,9 +69,11 @@ func (r *runner) runStatus(c *cobra.Command, _ []string) error {
 		}
 		return fmt.Sprintf("%s (%s, n° %d)", sanitize.Line(b.Name), b.Year, b.ID)
 	}
-	_, err = fmt.Fprintf(w, "Établissement    %s (n° d'hébergement %s)\nServeur          %s\nVersion          %s\nBase ouverte     %s\nBase en service  %s\nSaisies          %s\nEspace utilisé   %s sur %s\n",
+	// The changes are those of the opened base's log (the base in service's
+	// when the server runs): the line follows the base they belong to.
+	_, err = fmt.Fprintf(w, "Établissement    %s (n° d'hébergement %s)\nServeur          %s\nVersion          %s\nBase ouverte     %s\n  saisies        %s\nBase en service  %s\nEspace utilisé   %s sur %s\n",
 		sanitize.Line(st.Establishment.Name), st.Establishment.HostingNumber, st.State.French(), sanitize.Line(st.Version),
-		named(st.Opened), named(st.InService), fr.Count(int(st.Changes)), fr.Size(st.UsedBytes), fr.Size(st.Establishment.QuotaBytes))
+		named(st.Opened), fr.Count(int(st.Changes)), named(st.InService), fr.Size(st.UsedBytes), fr.Size(st.Establishment.QuotaBytes))
 	return err
 }
 
