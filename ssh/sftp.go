@@ -107,6 +107,9 @@ func (h *sftpTree) Filecmd(r *sftp.Request) error {
 		}
 		return nil
 	case "Mkdir":
+		if d := path.Dir(p); d != depotDir && d != "/" {
+			return h.t.refuse(denied, "Impossible de créer le dossier « %s » : le dossier %s/ est en lecture seule.", shown(p), shown(d[1:]))
+		}
 		return h.t.refuse(denied, "Impossible de créer le dossier « %s » : déposez les fichiers directement dans depot/, sans sous-dossier.", shown(p))
 	case "Rmdir":
 		return h.t.refuse(denied, "Le dossier « %s » ne peut pas être supprimé.", shown(p))
