@@ -761,7 +761,8 @@ func (s *Session) ExportBackup(ctx context.Context, id int64) (BackupExport, err
 
 // Years is the previous years' grid, most recent first: every school year
 // from the establishment's first (the year it was created, or of its
-// oldest base or archive) to the one before the current, at least one.
+// oldest base or archive) to the one before the current (yearRange), at
+// least one.
 func (s *Session) Years(ctx context.Context) ([]YearRow, error) {
 	var out []YearRow
 	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
@@ -815,9 +816,12 @@ func CurrentSchoolYear(t time.Time) hostfile.SchoolYear {
 	return hostfile.SchoolYear(t.Year() - 1)
 }
 
-// yearRange is the first and last rows of the previous years' grid.
+// yearRange is the first and last rows of the previous years' grid. The
+// last is the year before the school year under way or, from July, the one
+// being prepared (DefaultSchoolYear): the August switch archives the year
+// that ends.
 func (b *Backend) yearRange(tx store.Tx, e store.Establishment) (first, last hostfile.SchoolYear, err error) {
-	last = CurrentSchoolYear(b.clock.Now()) - 1
+	last = DefaultSchoolYear(b.clock.Now()) - 1
 	first = min(CurrentSchoolYear(e.CreatedAt), last)
 	bases, err := tx.Bases(e.ID)
 	if err != nil {

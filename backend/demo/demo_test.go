@@ -16,16 +16,16 @@ import (
 func TestSeed(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast,
-		Clock: clock.NewFake(time.Date(2026, 10, 5, 10, 0, 0, 0, clock.Paris()))})
+	now := time.Date(2026, 10, 5, 10, 0, 0, 0, clock.Paris())
+	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast, Clock: clock.NewFake(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	res, err := demo.Seed(ctx, b, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The prefilled login goes straight in: no invoice asked.
 	s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
 	if err != nil {

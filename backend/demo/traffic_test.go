@@ -35,15 +35,15 @@ func newWorld(t *testing.T, now time.Time) *world {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
+	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast, Clock: clock.NewFake(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	res, err := demo.Seed(ctx, b, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
 	if err != nil {
 		t.Fatal(err)

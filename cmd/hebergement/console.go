@@ -100,13 +100,16 @@ func runDemo(ctx context.Context, g *globals) error {
 	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("--demo needs a new or empty data folder, and %s is not empty", dir)
 	}
+	res, err := seedDemo(ctx, g, dir)
+	if err != nil {
+		return err
+	}
 	b, err := g.open(ctx, dir)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	res, err := seedDemo(ctx, b, dir)
-	if err != nil {
+	if err := seedDemoHistory(ctx, b, res); err != nil {
 		return err
 	}
 	services, line, err := startServices(ctx, g, b, dir)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"path/filepath"
 
 	"charm.land/log/v2"
 
@@ -11,14 +12,21 @@ import (
 	"github.com/hebergement/console/backend/demo"
 )
 
-// seedDemo fills a fresh data folder for --demo: the establishment, its
-// bases and files, and 24 hours of past connections for the chart.
-func seedDemo(ctx context.Context, b *backend.Backend, dir string) (demo.Result, error) {
-	res, err := demo.Seed(ctx, b, dir)
+// seedDemo fills a fresh data folder for --demo before the process opens
+// it: the establishment's past year, lived on a clock of its own up to now
+// (its bases, services, changes, backups and archives), and its files.
+func seedDemo(ctx context.Context, g *globals, dir string) (demo.Result, error) {
+	c, err := g.clock()
 	if err != nil {
-		return res, err
+		return demo.Result{}, err
 	}
-	return res, demo.SeedHistory(ctx, b, res.Establishment)
+	return demo.Seed(ctx, demo.Config{DataDir: dir, FilesDir: filepath.Join(dir, "fichiers-hebergement"), Now: c.Now()})
+}
+
+// seedDemoHistory adds the 24 hours of past connections for the chart, on
+// the process's back end.
+func seedDemoHistory(ctx context.Context, b *backend.Backend, res demo.Result) error {
+	return demo.SeedHistory(ctx, b, res.Establishment)
 }
 
 // startDemoTraffic runs the demo's simulated clients against the stand-in

@@ -61,18 +61,23 @@ func newServe(g *globals) *cobra.Command {
 					return fmt.Errorf("--demo needs a new or empty data folder, and %s is not empty", dir)
 				}
 			}
+			var seeded *demo.Result
+			if demoMode {
+				res, err := seedDemo(ctx, g, dir)
+				if err != nil {
+					return err
+				}
+				seeded = &res
+			}
 			b, err := g.open(ctx, dir)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			var seeded *demo.Result
-			if demoMode {
-				res, err := seedDemo(ctx, b, dir)
-				if err != nil {
+			if seeded != nil {
+				if err := seedDemoHistory(ctx, b, *seeded); err != nil {
 					return err
 				}
-				seeded = &res
 			}
 			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
 			lg := g.logger(cmd.ErrOrStderr(), "")

@@ -209,17 +209,18 @@ func parseInstant(s string, now, from time.Time) (time.Time, error) {
 }
 
 // openInstantForm is "Ouvrir l'état à une date": one field, the date and
-// time in Paris, prefilled with now, checked as it is submitted; then the
+// time in Paris (now as the placeholder: typing starts a new date rather
+// than appending to one), checked as it is submitted; then the
 // confirmation of openWith.
 func (t *Tab) openInstantForm(now time.Time) tea.Cmd {
 	c := t.c
 	from := now.Add(-backend.PITRWindow)
-	value := now.In(clock.Paris()).Format(instantLayout)
+	value := ""
 	form := huh.NewForm(huh.NewGroup(
 		huh.NewInput().
 			Title("Date et heure (heure de Paris)").
 			Description("L'état de la base en service à cette minute, entre le " + fr.DateTime(earliest(from)) + " et maintenant.").
-			Placeholder("JJ/MM/AAAA HH:MM").
+			Placeholder(now.In(clock.Paris()).Format(instantLayout)).
 			CharLimit(20).
 			Value(&value).
 			Validate(func(s string) error { _, err := parseInstant(s, now, from); return err }),
