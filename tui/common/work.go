@@ -2,7 +2,11 @@ package common
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // Work is what a console still has running against the back end outside
@@ -61,3 +65,24 @@ func (w *Work) Shutdown() {
 
 // Wait returns once every call started has returned.
 func (w *Work) Wait() { w.wg.Wait() }
+
+// After waits d, then answers msg: a tab's periodic reload. The wait is
+// registered with w, so that a console that ends (q, or an SSH client
+// gone) cancels it at once, where a bare tea.Tick would keep its goroutine
+// for up to d after the session; it then answers nil.
+func (w *Work) After(d time.Duration, msg tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		done, ok := w.Start(cancel)
+		if !ok {
+			return nil
+		}
+		defer done()
+		<-ctx.Done()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil // the console is closing
+		}
+		return msg
+	}
+}

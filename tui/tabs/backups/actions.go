@@ -118,7 +118,7 @@ func (t *Tab) openWith(title, what string, open func(ctx context.Context, stopFi
 		return countThen(sess, func(n int) tea.Cmd {
 			return c.Push(dialogs.NewConfirm(c, title, "Arrêter et ouvrir", []string{
 				"Le serveur est en service : pour ouvrir " + what + ", il faut d'abord l'arrêter.",
-				stopBody(n),
+				common.StopBody(n),
 				replaced,
 			}, "Arrêt du serveur et ouverture de "+what+"…", run(true)))
 		})
@@ -339,21 +339,6 @@ func (t *Tab) putInService() tea.Cmd {
 	})
 }
 
-// stopBody is what a confirmation that stops the server says: how many
-// users it will disconnect, read when the confirmation opens (countThen);
-// n < 0 when that count is not known here.
-func stopBody(n int) string {
-	switch {
-	case n < 0:
-		return "Arrêter le serveur ? Toutes les connexions des utilisateurs seront fermées."
-	case n == 0:
-		return "Arrêter le serveur ? Aucun utilisateur n'est connecté."
-	case n == 1:
-		return "Arrêter le serveur ? 1 utilisateur connecté sera déconnecté."
-	}
-	return "Arrêter le serveur ? " + fr.Count(n) + " utilisateurs connectés seront déconnectés."
-}
-
 // connectedMsg is the number of users connected, read for a confirmation
 // that stops the server; ask opens it.
 type connectedMsg struct {
@@ -367,12 +352,6 @@ func countThen(sess *backend.Session, ask func(n int) tea.Cmd) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
-		n, err := sess.ConnectedUsers(ctx)
-		// 0 in a process that does not hold the live connections (a local
-		// console beside a serve) would be a guess.
-		if err != nil || (n == 0 && !sess.HoldsConnections()) {
-			n = -1
-		}
-		return connectedMsg{n: n, ask: ask}
+		return connectedMsg{n: common.ConnectedUsers(ctx, sess), ask: ask}
 	}
 }

@@ -77,21 +77,6 @@ func (t *Tab) complete() tea.Cmd {
 		[]hostfile.Kind{hostfile.KindLetters, hostfile.KindAttachments, hostfile.KindPhotos}, sendAnnex(c.Session)))
 }
 
-// stopBody is what every confirmation that stops the server says: how many
-// users it will disconnect, read when the confirmation opens (countThen);
-// n < 0 when that count is not known here.
-func stopBody(n int) string {
-	switch {
-	case n < 0:
-		return "Arrêter le serveur ? Toutes les connexions des utilisateurs seront fermées."
-	case n == 0:
-		return "Arrêter le serveur ? Aucun utilisateur n'est connecté."
-	case n == 1:
-		return "Arrêter le serveur ? 1 utilisateur connecté sera déconnecté."
-	}
-	return "Arrêter le serveur ? " + fr.Count(n) + " utilisateurs connectés seront déconnectés."
-}
-
 // stoppedSentence is the outcome of "Arrêter le serveur" with the users it
 // disconnected (n < 0: unknown, another process holds them).
 func stoppedSentence(n int) string {
@@ -117,24 +102,13 @@ type connectedMsg struct {
 
 // countThen reads how many users the server holds and answers with a
 // connectedMsg for ask, which runs in Update: once per confirmation, when
-// its key is pressed, never while it is open (connectedUsers).
+// its key is pressed, never while it is open (common.ConnectedUsers).
 func countThen(sess *backend.Session, form int, ask func(n int) tea.Cmd) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
 		defer cancel()
-		return connectedMsg{form: form, n: connectedUsers(ctx, sess), ask: ask}
+		return connectedMsg{form: form, n: common.ConnectedUsers(ctx, sess), ask: ask}
 	}
-}
-
-// connectedUsers is how many users the server holds, -1 when it cannot be
-// read or when it reads 0 in a process that does not hold the live
-// connections (a local console beside a serve): "nobody" would be a guess.
-func connectedUsers(ctx context.Context, sess *backend.Session) int {
-	n, err := sess.ConnectedUsers(ctx)
-	if err != nil || (n == 0 && !sess.HoldsConnections()) {
-		return -1
-	}
-	return n
 }
 
 func (t *Tab) open() tea.Cmd {
@@ -154,7 +128,7 @@ func (t *Tab) open() tea.Cmd {
 		return countThen(sess, 0, func(n int) tea.Cmd {
 			return c.Push(dialogs.NewConfirm(c, "Ouvrir cette base", "Arrêter et ouvrir", []string{
 				"Le serveur est en service : pour ouvrir la base « " + name + " », il faut d'abord l'arrêter.",
-				stopBody(n),
+				common.StopBody(n),
 			}, "Arrêt du serveur et ouverture de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
 				return ok, id, sess.StopAndOpenBase(ctx, id)
 			})))
@@ -196,9 +170,9 @@ func (t *Tab) stop() tea.Cmd {
 	}
 	sess := c.Session
 	return countThen(sess, 0, func(n int) tea.Cmd {
-		return c.Push(dialogs.NewConfirm(c, "Arrêter le serveur", "Arrêter le serveur", []string{stopBody(n)},
+		return c.Push(dialogs.NewConfirm(c, "Arrêter le serveur", "Arrêter le serveur", []string{common.StopBody(n)},
 			"Arrêt du serveur…", actionCmd(func(ctx context.Context) (string, int64, error) {
-				return stoppedSentence(connectedUsers(ctx, sess)), 0, sess.StopServer(ctx)
+				return stoppedSentence(common.ConnectedUsers(ctx, sess)), 0, sess.StopServer(ctx)
 			})))
 	})
 }

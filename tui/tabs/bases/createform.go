@@ -318,7 +318,7 @@ func (f *createForm) submit() tea.Cmd {
 		return countThen(sess, f.id, func(n int) tea.Cmd {
 			return c.Push(dialogs.NewConfirm(c, "Créer une base", "Arrêter et créer", []string{
 				"Le serveur est en service : pour créer et ouvrir la nouvelle base " + req.Year.String() + ", il faut d'abord l'arrêter.",
-				stopBody(n),
+				common.StopBody(n),
 			}, "Arrêt du serveur et création de la base…", actionCmd(func(ctx context.Context) (string, int64, error) {
 				stop := req
 				stop.StopFirst = true

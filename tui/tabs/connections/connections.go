@@ -33,7 +33,6 @@ package connections
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -185,27 +184,8 @@ func (t *Tab) Load() tea.Cmd {
 	}
 }
 
-// tick waits for the next periodic reload. The wait is registered with the
-// console's Work, so that a console that ends (q, or an SSH client gone)
-// cancels it at once: a bare tea.Tick would keep its goroutine for up to
-// RefreshEvery after the session.
-func (t *Tab) tick() tea.Cmd {
-	every, work := t.every, t.c.Work()
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), every)
-		defer cancel()
-		done, ok := work.Start(cancel)
-		if !ok {
-			return nil
-		}
-		defer done()
-		<-ctx.Done()
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil // the console is closing
-		}
-		return tickMsg{}
-	}
-}
+// tick waits for the next periodic reload (Work.After).
+func (t *Tab) tick() tea.Cmd { return t.c.Work().After(t.every, tickMsg{}) }
 
 // Update handles the tab's answers, its keys and the mouse.
 func (t *Tab) Update(msg tea.Msg) tea.Cmd {
