@@ -2,12 +2,12 @@ package components
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/tui/common"
 )
 
@@ -239,13 +239,13 @@ func (t *Table) Selected() (Row, bool) {
 }
 
 // Position is "3/120" for the title of the box around the table, or the
-// count of rows when they all show.
+// count of rows when they all show, with the thousands apart ("1/10 000").
 func (t *Table) Position() string {
 	n := len(t.rows)
 	if n > t.visibleRows() && t.visibleRows() > 0 && t.selectable {
-		return strconv.Itoa(t.cursor+1) + "/" + strconv.Itoa(n)
+		return fr.Count(t.cursor+1) + "/" + fr.Count(n)
 	}
-	return strconv.Itoa(n)
+	return fr.Count(n)
 }
 
 // SetCursor puts the cursor on row i (as drawn) and scrolls it into view.

@@ -435,21 +435,10 @@ func shellQuote(s string) string {
 func (t *Tab) titles() []string {
 	b, y := "Sauvegardes", "Années précédentes"
 	if t.loaded && t.err == nil {
-		b += " (" + position(t.backups) + ")"
-		y += " (" + position(t.years) + ")"
+		b += " (" + t.backups.Position() + ")"
+		y += " (" + t.years.Position() + ")"
 	}
 	return []string{b, y}
-}
-
-// position is "3/120" when the rows do not all show, else their count,
-// with the thousands apart.
-func position(tb *components.Table) string {
-	_, h := tb.Size()
-	n := tb.Len()
-	if n > h-1 && h > 1 {
-		return fr.Count(tb.Cursor()+1) + "/" + fr.Count(n)
-	}
-	return fr.Count(n)
 }
 
 // View draws the tab in exactly its size.

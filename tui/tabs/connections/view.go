@@ -108,7 +108,7 @@ func (t *Tab) titles() []string {
 		case viewConns:
 			s := "Connexions"
 			if t.loaded && t.conns.Len() > 0 {
-				s += " (" + position(t.conns)
+				s += " (" + t.conns.Position()
 				if t.filter.Value() != "" {
 					s += " sur " + fr.Count(len(t.data.Conns))
 				}
@@ -130,17 +130,6 @@ func (t *Tab) titles() []string {
 		}
 	}
 	return out
-}
-
-// position is "3/120" when the rows do not all show, else their count,
-// with the thousands apart: "1/10 000".
-func position(tb *components.Table) string {
-	_, h := tb.Size()
-	n := tb.Len()
-	if n > h-1 && h > 1 {
-		return fr.Count(tb.Cursor()+1) + "/" + fr.Count(n)
-	}
-	return fr.Count(n)
 }
 
 // active is the place of the view shown among views().
