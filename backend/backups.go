@@ -850,7 +850,7 @@ func (s *Session) ReplaceYear(ctx context.Context, year hostfile.SchoolYear, bas
 			return "", err
 		}
 		if year < first || year > last {
-			return "", ErrNotPreviousYear
+			return "", &NotPreviousYearError{First: first, Last: last}
 		}
 		b, err := baseRow(tx, s.estID, baseID)
 		if err != nil {

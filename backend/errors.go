@@ -135,3 +135,15 @@ func (e *InstantError) Error() string {
 
 // Is makes an InstantError an ErrInstantOutOfRange.
 func (e *InstantError) Is(target error) bool { return target == ErrInstantOutOfRange }
+
+// NotPreviousYearError is ErrNotPreviousYear with the grid's years.
+type NotPreviousYearError struct {
+	First, Last hostfile.SchoolYear
+}
+
+func (e *NotPreviousYearError) Error() string {
+	return fmt.Sprintf("%s: the grid goes from %s to %s", ErrNotPreviousYear, e.First, e.Last)
+}
+
+// Is makes a NotPreviousYearError an ErrNotPreviousYear.
+func (e *NotPreviousYearError) Is(target error) bool { return target == ErrNotPreviousYear }

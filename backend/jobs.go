@@ -20,19 +20,19 @@ const (
 // the nightly backup at 02:00 Paris, then the pruning at 03:00 (after the
 // night's backups, so the night's own backup is never what makes room).
 // Both are idempotent: a catch-up after downtime makes one backup for the
-// night of now, and prunes once. Each logs what it did, and JobReport says
-// it to the operator's `jobs run`.
+// night of now, and prunes once. JobReport says what each did: serve logs
+// it, the operator's `jobs run` prints it.
 func (b *Backend) Jobs() []scheduler.Job {
 	return []scheduler.Job{
 		scheduler.NewJob(JobNightlyBackup, scheduler.Daily(2, 0, clock.Paris()), func(ctx context.Context, now time.Time) error {
 			n, err := b.NightlyBackups(ctx, now)
-			b.reportJob(JobNightlyBackup, fmt.Sprintf("%d backup(s) taken", n), "backups", n)
+			b.reportJob(JobNightlyBackup, fmt.Sprintf("%d backup(s) taken", n))
 			return err
 		}),
 		scheduler.NewJob(JobPruneBackups, scheduler.Daily(3, 0, clock.Paris()), func(ctx context.Context, now time.Time) error {
 			r, err := b.PruneBackups(ctx, now)
 			b.reportJob(JobPruneBackups, fmt.Sprintf("%d backup(s) and %d deleted base(s) pruned, %d stored file(s) freed (%d bytes)",
-				r.Backups, r.Bases, r.Files, r.Bytes), "backups", r.Backups, "bases", r.Bases, "files", r.Files, "bytes", r.Bytes)
+				r.Backups, r.Bases, r.Files, r.Bytes))
 			return err
 		}),
 	}
@@ -44,8 +44,7 @@ type jobReports struct {
 	m  map[string]string
 }
 
-func (b *Backend) reportJob(job, words string, kv ...any) {
-	b.log.Info("job done", append([]any{"job", job}, kv...)...)
+func (b *Backend) reportJob(job, words string) {
 	b.reports.mu.Lock()
 	defer b.reports.mu.Unlock()
 	if b.reports.m == nil {

@@ -110,6 +110,14 @@ func sentence(err error) (string, bool) {
 		return fmt.Sprintf("Cette date est trop ancienne : l'état de la base se retrouve au plus tôt le %s (7 jours).",
 			fr.DateTime(instant.Earliest.Add(time.Minute-1).Truncate(time.Minute))), true
 	}
+	var notPrev *NotPreviousYearError
+	if errors.As(err, &notPrev) {
+		if notPrev.First == notPrev.Last {
+			return fmt.Sprintf("Cette année scolaire n'est pas une année précédente de l'établissement : la seule est %s.", notPrev.Last), true
+		}
+		return fmt.Sprintf("Cette année scolaire n'est pas une année précédente de l'établissement : choisissez-en une de %s à %s.",
+			notPrev.First, notPrev.Last), true
+	}
 	var year *YearMismatchError
 	if errors.As(err, &year) {
 		return fmt.Sprintf("Cette base est de l'année scolaire %s : choisissez une base de l'année %s.", year.Base, year.Want), true

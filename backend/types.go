@@ -103,7 +103,7 @@ func (o Origin) French() string {
 	case OriginCreated:
 		return "Créée sur la console"
 	case OriginRestored:
-		return "Ouverte depuis une sauvegarde"
+		return "Restaurée (sauvegarde ou état à une date)"
 	}
 	return "Chargée depuis l'établissement"
 }

@@ -481,6 +481,9 @@ func (a *App) observeJob(job, outcome string, d time.Duration) {
 	if a.met != nil {
 		a.met.observeJob(job, outcome, d)
 	}
+	if outcome == scheduler.OutcomeOK { // failures are the scheduler's own lines
+		a.logger(Scheduler).Info("job done", "job", job, "took", d.Round(time.Millisecond), "did", a.b.JobReport(job))
+	}
 }
 
 // StandInURLFile, in the data folder, holds the public URL of the stand-in

@@ -40,8 +40,9 @@ type BackupStore interface {
 	// named (bases and annexes), for the garbage collection.
 	CollectBases(establishmentID int64, keepSince time.Time) (bases int, files []string, err error)
 	// BackupOnlyBytes is what only backups keep stored: the files of the
-	// establishment's hidden bases and of its backups' annexes that no
-	// listed base or annex uses, and the hidden bases' change logs.
+	// establishment's hidden bases that backups keep (and no archived year)
+	// and of its backups' annexes, that no listed base or annex uses, and
+	// those hidden bases' change logs.
 	BackupOnlyBytes(establishmentID int64) (int64, error)
 	// Archives are the archived bases of an establishment's previous
 	// years, most recent year first.

@@ -264,7 +264,7 @@ func newEstablishmentShow(g *globals) *cobra.Command {
 					{"Hosting number", e.HostingNumber}, {"Name", sanitize.Line(e.Name)}, {"UAI", e.UAI},
 					{"E-mail", e.Email}, {"Phone", e.Phone}, {"Admin seats", adminSeats(e)},
 					{"Teacher seats", teacherSeats(e.TeacherSeats)}, {"Storage quota", humanBytes(e.QuotaBytes)},
-					{"Backup retention", fmt.Sprintf("every backup of %d days, then one a week for %d weeks", e.Retention.Days, e.Retention.Weeks)},
+					{"Backup retention", fmt.Sprintf("every backup of the last %d day(s), then the latest of each week for %d week(s)", e.Retention.Days, e.Retention.Weeks)},
 					{"Latest invoice", e.Invoice}, {"First login", first}, {"Created", e.CreatedAt.Format("2006-01-02 15:04 MST")},
 				} {
 					fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])

@@ -150,16 +150,29 @@ type backupJSON struct {
 }
 
 func backupToJSON(b backend.Backup) backupJSON {
-	return backupJSON{ID: b.ID, At: b.At, Kind: string(b.Kind), By: b.By, BaseID: b.BaseID, BaseName: b.BaseName,
+	return backupJSON{ID: b.ID, At: b.At.UTC(), Kind: string(b.Kind), By: b.By, BaseID: b.BaseID, BaseName: b.BaseName,
 		Year: b.Year.String(), BaseSHA256: b.BaseSHA256, BaseSize: b.BaseSize, BaseDeleted: b.BaseDeleted, Changes: b.Changes,
 		ChangeSeq: b.ChangeSeq, Size: b.Size, FileName: b.FileName, Weekly: b.Weekly, KeptUntil: timeOrNull(b.KeptUntil)}
 }
 
 // timeOrNull is t, or nil (JSON null) for the zero time.
+// ceilSecond is t in UTC, rounded up to the second: the earliest instant
+// written is one the back end accepts.
+func ceilSecond(t time.Time) time.Time {
+	t = t.UTC()
+	if s := t.Truncate(time.Second); !s.Equal(t) {
+		return s.Add(time.Second)
+	}
+	return t
+}
+
+// timeOrNull is t in UTC to the second, as every time of these JSON
+// documents is written, or nil for the zero time.
 func timeOrNull(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
+	t = t.UTC().Truncate(time.Second)
 	return &t
 }
 
@@ -193,7 +206,7 @@ func (r *runner) runBackups(c *cobra.Command, _ []string) error {
 	if wantJSON(c) {
 		out := backupsJSON{Backups: make([]backupJSON, 0, len(v.Backups)), Retention: retentionJSON(v.Retention),
 			NextNightly: timeOrNull(v.NextNightly), BackupBytes: v.BackupBytes, UsedBytes: v.UsedBytes, QuotaBytes: v.QuotaBytes,
-			Running: v.Running, InstantFrom: v.InstantFrom}
+			Running: v.Running, InstantFrom: ceilSecond(v.InstantFrom)}
 		for _, b := range v.Backups {
 			out.Backups = append(out.Backups, backupToJSON(b))
 		}
@@ -287,7 +300,11 @@ func (r *runner) runOpenBackup(c *cobra.Command, a []string, instant instantValu
 		b, err = bs.OpenBackup(ctx, id, stop)
 	}
 	if errors.Is(err, backend.ErrServerRunning) && !stop {
-		return &told{backend.Message(err) + " Ou ajoutez --arreter -y : le serveur est arrêté puis la sauvegarde ouverte."}
+		what := "la sauvegarde ouverte"
+		if instant.set {
+			what = "l'état ouvert"
+		}
+		return &told{backend.Message(err) + " Ou ajoutez --arreter -y : le serveur est arrêté puis " + what + "."}
 	}
 	if err != nil {
 		return &refusal{err: err, perm: backend.PermBackups}

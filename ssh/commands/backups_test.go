@@ -436,8 +436,9 @@ func TestYears(t *testing.T) {
 
 	f.refused(f.spr, []string{"annee", "remplacer", "2025-2026", "INCONNUE"}, backend.Message(backend.ErrBaseNotFound))
 	f.refused(f.spr, []string{"annee", "remplacer", "2025-2026", other.Name}, backend.Message(&backend.YearMismatchError{Base: 2024, Want: 2025}))
-	f.refused(f.spr, []string{"annee", "remplacer", "2026-2027", itoa(current.ID)}, backend.Message(backend.ErrNotPreviousYear))
-	f.refused(f.spr, []string{"annee", "remplacer", "2010-2011", itoa(first.ID)}, backend.Message(backend.ErrNotPreviousYear))
+	notPrevious := backend.Message(&backend.NotPreviousYearError{First: 2024, Last: 2025})
+	f.refused(f.spr, []string{"annee", "remplacer", "2026-2027", itoa(current.ID)}, notPrevious)
+	f.refused(f.spr, []string{"annee", "remplacer", "2010-2011", itoa(first.ID)}, notPrevious)
 	if v := decodeJSON[yearsOut](t, f.must(f.spr, []string{"annees", "--json"})); v.Years[0].Base != nil {
 		t.Fatalf("a refusal filled the year: %+v", v.Years[0])
 	}

@@ -231,7 +231,10 @@ func (t *tx) CollectBases(estID int64, keepSince time.Time) (int, []string, erro
 
 func (t *tx) BackupOnlyBytes(estID int64) (int64, error) {
 	var n int64
-	err := t.tx.QueryRowContext(t.ctx, `WITH hidden AS (SELECT id FROM bases WHERE establishment_id = ?1 AND deleted_at IS NOT NULL),
+	// Hidden bases that a backup keeps and no archived year does.
+	err := t.tx.QueryRowContext(t.ctx, `WITH hidden AS (SELECT id FROM bases WHERE establishment_id = ?1 AND deleted_at IS NOT NULL
+			AND id IN (SELECT base_id FROM backups WHERE establishment_id = ?1)
+			AND id NOT IN (SELECT base_id FROM archives WHERE establishment_id = ?1)),
 		listed AS (SELECT sha256 FROM bases WHERE establishment_id = ?1 AND deleted_at IS NULL
 			UNION SELECT a.sha256 FROM annexes a JOIN bases b ON b.id = a.base_id WHERE b.establishment_id = ?1 AND b.deleted_at IS NULL),
 		kept AS (SELECT sha256, MAX(size) AS size FROM (

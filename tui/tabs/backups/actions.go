@@ -72,7 +72,7 @@ func (t *Tab) createBackup() tea.Cmd {
 		if err != nil {
 			return "", err
 		}
-		return "Sauvegarde faite : « " + common.Clean(b.BaseName) + " » au " + fr.DateTime(b.At) + ", " +
+		return "Sauvegarde faite\u00a0: « " + common.Clean(b.BaseName) + " » le " + fr.Date(b.At) + " à " + b.At.In(clock.Paris()).Format("15:04") + ", " +
 			changes(b.Changes) + " (" + common.Clean(b.FileName) + ").", nil
 	})
 }
@@ -80,11 +80,13 @@ func (t *Tab) createBackup() tea.Cmd {
 // openedSentence is the outcome of an open: the new base, and what puts it
 // online.
 func openedSentence(b backend.Base, canStart bool) string {
-	s := "La base « " + common.Clean(b.Name) + " » est ouverte"
+	// Non-breaking spaces keep the colon and the guillemets with their
+	// words when the status line wraps.
+	s := "La base «\u00a0" + common.Clean(b.Name) + "\u00a0» est ouverte"
 	if canStart {
-		return s + " : appuyez sur m (ou s dans Autres bases) pour la mettre en service."
+		return s + "\u00a0: appuyez sur m (ou s dans Autres bases) pour la mettre en service."
 	}
-	return s + " : « Mettre en service » la met en ligne."
+	return s + "\u00a0: «\u00a0Mettre en service\u00a0» la met en ligne."
 }
 
 // replacedSentence says what happens to the opened base an open replaces.

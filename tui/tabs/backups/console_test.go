@@ -73,7 +73,7 @@ func TestBackupNow(t *testing.T) {
 	f.Clk.Set(ct.Epoch.Add(75 * time.Minute)) // 10:15
 	s := open(t, f, 80, 24, "Sauvegardes (1/24)")
 	s.Key("s")
-	waitFlat(t, s, "Sauvegarde faite : « Collège Victor Hugo 2026 » au 28/11/2026 10:15", "Sauvegardes (1/25)",
+	waitFlat(t, s, "Sauvegarde faite : « Collège Victor Hugo 2026 » le 28/11/2026 à 10:15", "Sauvegardes (1/25)",
 		"28/11/2026 10:15 Manuelle")
 	after := backups(t, f)
 	if len(after) != len(before)+1 || after[0].Kind != backend.BackupManual || after[0].Changes != before[0].Changes {
