@@ -297,8 +297,8 @@ type keep struct {
 // backup of the last r.Days days is kept; an older one is kept while it is
 // the latest of its week (ISO week, Paris) and younger than r.Days days
 // plus r.Weeks weeks. until is when the current list would lose it: for
-// the latest backup of a week not over yet, only the daily reach is sure
-// (a later backup that week takes its place).
+// the latest backup of a week not over yet, the later of its days' end and
+// its week's (a later backup that week may take its place).
 func retain(rows []store.Backup, now time.Time, r Retention) []keep {
 	day := 24 * time.Hour
 	daily := time.Duration(r.Days) * day
@@ -311,13 +311,17 @@ func retain(rows []store.Backup, now time.Time, r Retention) []keep {
 		latest := !seen[y*100+w]
 		seen[y*100+w] = true
 		monday := time.Date(p.Year(), p.Month(), p.Day()-(int(p.Weekday())+6)%7, 0, 0, 0, 0, clock.Paris())
-		over := !monday.AddDate(0, 0, 7).After(now)
 		age := now.Sub(k.At)
 		switch {
 		case latest && r.Weeks > 0:
 			out[i] = keep{kept: age < weekly, weekly: age >= daily, until: k.At.Add(weekly)}
-			if !over {
+			if end := monday.AddDate(0, 0, 7); end.After(now) {
+				// Its week is not over: a later backup may take its place;
+				// it is kept at least for its days and to its week's end.
 				out[i].until = k.At.Add(daily)
+				if end.After(out[i].until) {
+					out[i].until = end
+				}
 			}
 		default:
 			out[i] = keep{kept: age < daily, until: k.At.Add(daily)}
@@ -659,10 +663,6 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 	if err := s.backupBeforeReplace(tx, e); err != nil {
 		return 0, "", err
 	}
-	before, err := tx.UsedBytes(s.estID)
-	if err != nil {
-		return 0, "", err
-	}
 	existing, err := tx.Bases(s.estID)
 	if err != nil {
 		return 0, "", err
@@ -685,15 +685,9 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 			return 0, "", err
 		}
 	}
-	// The copied log counts in the quota; only what the opening itself
-	// adds may not pass it (a school at its quota can still go back).
-	after, err := tx.UsedBytes(s.estID)
-	if err != nil {
-		return 0, "", err
-	}
-	if after > e.QuotaBytes && after > before {
-		return 0, "", ErrRestoreOverQuota
-	}
+	// The copied log counts in the quota, and may pass it: a school at its
+	// quota must still be able to go back. Its clients' changes are then
+	// refused (ErrStorageFull) until space is freed.
 	return row.ID, row.Name, tx.SetServer(s.estID, string(ServerStopped), row.ID)
 }
 
@@ -912,18 +906,6 @@ func (b *Backend) eachEstablishment(ctx context.Context, fn func(e store.Establi
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// RecordBackup records a backup of an establishment's base in service
-// dated at, by actor: the demo's year of history uses it. A nightly one
-// belongs to the night of at; false when that night has one already, or
-// when no base is in service.
-func (b *Backend) RecordBackup(ctx context.Context, estID int64, kind BackupKind, actor string, at time.Time) (bool, error) {
-	night := 0
-	if kind == BackupNightly {
-		night = nightOf(at)
-	}
-	return b.recordBackup(ctx, estID, kind, actor, at, night)
 }
 
 func (b *Backend) recordBackup(ctx context.Context, estID int64, kind BackupKind, actor string, at time.Time, night int) (bool, error) {

@@ -39,3 +39,14 @@ func TestRetain(t *testing.T) {
 		t.Errorf("weeks=0 kept a backup past its days: %+v", k[0])
 	}
 }
+
+// TestRetainShortDays: with fewer days than a week, the latest backup of a
+// week not over is kept to its week's end, and says so.
+func TestRetainShortDays(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, clock.Paris()) // a Friday
+	tuesday := store.Backup{ID: 1, At: time.Date(2026, 12, 1, 2, 0, 0, 0, clock.Paris())}
+	k := retain([]store.Backup{tuesday}, now, Retention{Days: 1, Weeks: 2})[0]
+	if monday := time.Date(2026, 12, 7, 0, 0, 0, 0, clock.Paris()); !k.kept || !k.until.Equal(monday) {
+		t.Errorf("Tuesday's backup on Friday: %+v, want kept until Monday %v", k, monday)
+	}
+}

@@ -100,9 +100,6 @@ var (
 	ErrNotPreviousYear = errors.New("not a previous school year of the establishment")
 	// ErrNothingToBackUp is "Sauvegarder maintenant" with no opened base.
 	ErrNothingToBackUp = errors.New("no opened base to back up")
-	// ErrRestoreOverQuota is an opening of a backup whose copied change
-	// log would pass the storage quota.
-	ErrRestoreOverQuota = errors.New("opening this backup would pass the storage quota")
 	// ErrInvalidRetention is a retention policy out of bounds.
 	ErrInvalidRetention = errors.New("invalid retention policy")
 )

@@ -28,7 +28,7 @@ func (b *Backend) openExport(x export, off int64) (io.ReadCloser, error) {
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		err := b.writeExport(ctx, &skipWriter{w: pw, skip: off}, x)
+		err := b.writeExport(ctx, &skipWriter{ctx: ctx, w: pw, skip: off}, x)
 		pw.CloseWithError(err) // nil: EOF
 	}()
 	return &exportReader{PipeReader: pr, cancel: cancel}, nil
@@ -44,14 +44,22 @@ func (r *exportReader) Close() error {
 	return r.PipeReader.Close()
 }
 
-// skipWriter drops the first skip bytes written to it.
+// skipWriter drops the first skip bytes written to it. While it skips,
+// nothing reaches the pipe, so it watches ctx itself: a download closed
+// during a long skip stops at once.
 type skipWriter struct {
+	ctx  context.Context
 	w    io.Writer
 	skip int64
 }
 
 func (s *skipWriter) Write(p []byte) (int, error) {
 	n := len(p)
+	if s.skip > 0 {
+		if err := s.ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
 	if s.skip >= int64(n) {
 		s.skip -= int64(n)
 		return n, nil

@@ -196,28 +196,32 @@ func recordCheck(tx store.Tx, files *filestore.Store, sum string) error {
 	if err != nil {
 		return err
 	}
-	return tx.SetFileCheck(sum, fp.Size, fp.ModTime)
+	return tx.SetFileCheck(sum, checkOf(fp))
+}
+
+func checkOf(fp filestore.Fingerprint) store.FileCheck {
+	return store.FileCheck{Size: fp.Size, ModTime: fp.ModTime, Inode: fp.Inode, ChangeTime: fp.Changed}
 }
 
 // verifyStored checks stored files against their SHA-256 before a backup
 // is opened (SPEC §6): a file unchanged on disk since it was last checked
-// (same size and modification time) is trusted, any other is read in
-// full, so an opening costs the same for 1 MB and 1 GB while a file
-// rewritten since is caught. A missing file is ErrFileMissing, one that no
-// longer matches ErrBackupCorrupt.
+// (filestore.Fingerprint: size, modification time, inode, status-change
+// time) is trusted, any other is read in full, so an opening costs the same
+// for 1 MB and 1 GB while a file rewritten since is caught. A missing file
+// is ErrFileMissing, one that no longer matches ErrBackupCorrupt.
 func (b *Backend) verifyStored(ctx context.Context, sums ...string) error {
 	for _, sum := range sums {
 		fp, err := b.files.Info(sum)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrFileMissing, err)
 		}
-		var size, mod int64
+		var last store.FileCheck
 		err = b.store.Read(ctx, func(tx store.Tx) error {
 			var err error
-			size, mod, err = tx.FileCheck(sum)
+			last, err = tx.FileCheck(sum)
 			return err
 		})
-		if err == nil && size == fp.Size && mod == fp.ModTime {
+		if err == nil && last == checkOf(fp) {
 			continue
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -230,7 +234,7 @@ func (b *Backend) verifyStored(ctx context.Context, sums ...string) error {
 			}
 			return fmt.Errorf("%w: %w", ErrFileMissing, err)
 		}
-		if err := b.store.Write(ctx, func(tx store.Tx) error { return tx.SetFileCheck(sum, fp.Size, fp.ModTime) }); err != nil {
+		if err := b.store.Write(ctx, func(tx store.Tx) error { return tx.SetFileCheck(sum, checkOf(fp)) }); err != nil {
 			return err
 		}
 	}

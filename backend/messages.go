@@ -55,7 +55,6 @@ var messages = []struct {
 	{ErrYearMismatch, "Cette base n'est pas de l'année scolaire choisie : choisissez une base de cette année-là."},
 	{ErrNotPreviousYear, "Cette année scolaire n'est pas une année précédente de l'établissement."},
 	{ErrNothingToBackUp, "Aucune base n'est ouverte : il n'y a rien à sauvegarder."},
-	{ErrRestoreOverQuota, "Espace de stockage insuffisant : l'ouverture recopie les saisies de la sauvegarde et dépasserait le quota du contrat. Libérez de la place ou augmentez le quota."},
 	{ErrInvalidRetention, "Politique de conservation incorrecte : de 1 à 366 jours, et de 0 à 520 semaines."},
 	{ErrNotFound, "Cet élément n'existe plus : il a peut-être été supprimé depuis une autre session."},
 	{hostfile.ErrNotHostingFile, "Ce fichier n'est pas un fichier d'hébergement PRONOTE : générez-le avec la commande « Générer les fichiers pour l'hébergement » du Serveur local."},

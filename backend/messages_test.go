@@ -38,7 +38,6 @@ var sentinels = map[string]error{
 	"ErrNotPreviousYear":       backend.ErrNotPreviousYear,
 	"ErrInvalidRetention":      backend.ErrInvalidRetention,
 	"ErrNothingToBackUp":       backend.ErrNothingToBackUp,
-	"ErrRestoreOverQuota":      backend.ErrRestoreOverQuota,
 	"ErrServerRunning":         backend.ErrServerRunning,
 	"ErrServerStopped":         backend.ErrServerStopped,
 	"ErrAlreadyRunning":        backend.ErrAlreadyRunning,

@@ -342,12 +342,17 @@ func (s *Store) List() ([]string, error) {
 	return out, nil
 }
 
-// Fingerprint is how a stored file looks on disk: its size and
-// modification time. A file rewritten in place (a byte flipped by hand, a
-// restore of the folder) changes it.
+// Fingerprint is how a stored file looks on disk: its size, modification
+// time and, where the system has them, its inode and status-change time. A
+// file rewritten in place (a byte flipped by hand, a copy or a restore of
+// the folder) changes it, even when its modification time is put back.
+// Silent corruption of the disk does not: downloads, which read whole
+// files, catch that.
 type Fingerprint struct {
 	Size    int64
 	ModTime int64 // Unix nanoseconds
+	Inode   int64
+	Changed int64 // status-change time, Unix nanoseconds
 }
 
 // Info returns a stored file's fingerprint.
@@ -360,7 +365,9 @@ func (s *Store) Info(sum string) (Fingerprint, error) {
 	if err != nil {
 		return Fingerprint{}, fmt.Errorf("filestore: %w", err)
 	}
-	return Fingerprint{Size: info.Size(), ModTime: info.ModTime().UnixNano()}, nil
+	fp := Fingerprint{Size: info.Size(), ModTime: info.ModTime().UnixNano()}
+	fp.Inode, fp.Changed = sysFingerprint(info)
+	return fp, nil
 }
 
 // Verify reads a stored file whole and checks it against its name

@@ -89,7 +89,9 @@ func (s *Scheduler) runAt(ctx context.Context, j Job, at time.Time) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Job: name, Last: last[name], Due: j.Next(last[name])}
+	// The loop's rule, as if the clock read at: a run recorded after at is
+	// not trusted (nextDue).
+	r := Result{Job: name, Last: last[name], Due: nextDue(j, last[name], at)}
 	if r.Due.After(at) {
 		return r, nil
 	}

@@ -17,9 +17,15 @@ type ReferenceStore interface {
 // CheckStore remembers which stored files were checked against their
 // SHA-256, and how they looked on disk then.
 type CheckStore interface {
-	// FileCheck is the size and modification time (Unix ns) a stored file
-	// had when it was last checked; ErrNotFound when it never was.
-	FileCheck(object string) (size, modTime int64, err error)
-	SetFileCheck(object string, size, modTime int64) error
+	// FileCheck is how a stored file looked when it was last checked;
+	// ErrNotFound when it never was.
+	FileCheck(object string) (FileCheck, error)
+	SetFileCheck(object string, c FileCheck) error
 	DeleteFileCheck(object string) error
+}
+
+// FileCheck is a row of checked_files: a file's fingerprint when it was
+// checked (sizes in bytes, times in Unix nanoseconds).
+type FileCheck struct {
+	Size, ModTime, Inode, ChangeTime int64
 }

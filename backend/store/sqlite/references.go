@@ -3,6 +3,8 @@ package sqlite
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hebergement/console/backend/store"
 )
 
 // fileRef is a column that names a stored file by its SHA-256.
@@ -62,14 +64,17 @@ func (t *tx) ObjectReferenced(sha string) (bool, error) {
 	return n != 0, mapErr(err)
 }
 
-func (t *tx) FileCheck(object string) (size, modTime int64, err error) {
-	err = t.tx.QueryRowContext(t.ctx, `SELECT size, mod_time FROM checked_files WHERE object = ?`, object).Scan(&size, &modTime)
-	return size, modTime, mapErr(err)
+func (t *tx) FileCheck(object string) (store.FileCheck, error) {
+	var c store.FileCheck
+	err := t.tx.QueryRowContext(t.ctx, `SELECT size, mod_time, inode, change_time FROM checked_files WHERE object = ?`, object).
+		Scan(&c.Size, &c.ModTime, &c.Inode, &c.ChangeTime)
+	return c, mapErr(err)
 }
 
-func (t *tx) SetFileCheck(object string, size, modTime int64) error {
-	_, err := t.exec(`INSERT INTO checked_files (object, size, mod_time) VALUES (?, ?, ?)
-		ON CONFLICT (object) DO UPDATE SET size = excluded.size, mod_time = excluded.mod_time`, object, size, modTime)
+func (t *tx) SetFileCheck(object string, c store.FileCheck) error {
+	_, err := t.exec(`INSERT INTO checked_files (object, size, mod_time, inode, change_time) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (object) DO UPDATE SET size = excluded.size, mod_time = excluded.mod_time, inode = excluded.inode,
+		change_time = excluded.change_time`, object, c.Size, c.ModTime, c.Inode, c.ChangeTime)
 	return err
 }
 

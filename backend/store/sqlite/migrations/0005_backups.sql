@@ -76,11 +76,14 @@ CREATE TABLE backup_annexes (
 CREATE INDEX backup_annexes_sha256 ON backup_annexes (sha256);
 
 -- The stored files whose SHA-256 was checked, and how each looked on disk
--- then (size, modification time): "Ouvrir cette sauvegarde" trusts a file
--- unchanged since and reads any other in full, so that it verifies the
--- stored file without reading 1 GB at every opening.
+-- then (filestore.Fingerprint: size, modification time, inode, status
+-- change time): "Ouvrir cette sauvegarde" trusts a file unchanged since and
+-- reads any other in full, so that it verifies the stored file without
+-- reading 1 GB at every opening.
 CREATE TABLE checked_files (
-    object   TEXT    PRIMARY KEY CHECK (length(object) = 64),
-    size     INTEGER NOT NULL,
-    mod_time INTEGER NOT NULL
+    object      TEXT    PRIMARY KEY CHECK (length(object) = 64),
+    size        INTEGER NOT NULL,
+    mod_time    INTEGER NOT NULL,
+    inode       INTEGER NOT NULL,
+    change_time INTEGER NOT NULL
 ) WITHOUT ROWID;
