@@ -477,40 +477,71 @@ func (s *Session) backup(ctx context.Context, id int64) (Backup, error) {
 // up first. The server must be stopped, unless stopFirst (the user agreed):
 // then it is stopped in the same transaction.
 func (s *Session) OpenBackup(ctx context.Context, id int64, stopFirst bool) (Base, error) {
+	return s.openRestore(ctx, "backup.open", fmt.Sprint(id), stopFirst, func(tx store.Tx) (restoring, error) {
+		k, err := tx.Backup(s.estID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return restoring{}, fmt.Errorf("%w: %d", ErrBackupNotFound, id)
+		} else if err != nil {
+			return restoring{}, err
+		}
+		src, err := anyBase(tx, s.estID, k.BaseID)
+		return restoring{src: src, point: k.LogPoint, annexes: k.Annexes,
+			name: fmt.Sprintf("%s (sauvegarde du %s)", restoredStem(src.Name), fr.DateTime(k.At))}, err
+	})
+}
+
+// restoring is what an opening of a backup or an instant brings back.
+type restoring struct {
+	src     store.Base
+	point   store.LogPoint
+	annexes []store.BackupAnnex
+	name    string
+}
+
+// openRestore opens what resolve finds as a new base (restore), after
+// checking its stored files (verifyStored) outside the transaction. resolve
+// runs twice, for the check and in the transaction, so that what is opened
+// is what the transaction reads. A refusal is journaled under action.
+func (s *Session) openRestore(ctx context.Context, action, detail string, stopFirst bool, resolve func(tx store.Tx) (restoring, error)) (Base, error) {
 	if stopFirst {
 		if err := s.allow(PermServer); err != nil {
 			return Base{}, err
 		}
 	}
-	if err := s.verifyBackup(ctx, "backup.open", fmt.Sprint(id), func(tx store.Tx) ([]string, error) {
-		k, err := tx.Backup(s.estID, id)
+	var files []string
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		src, err := anyBase(tx, s.estID, k.BaseID)
-		sums := []string{src.SHA256}
-		for _, a := range k.Annexes {
-			sums = append(sums, a.SHA256)
+		if e.ServerState == string(ServerRunning) && !stopFirst {
+			return ErrServerRunning // before reading a whole file for nothing
 		}
-		return sums, err
-	}); err != nil {
+		r, err := resolve(tx)
+		files = append(files, r.src.SHA256)
+		for _, a := range r.annexes {
+			files = append(files, a.SHA256)
+		}
+		return err
+	})
+	if err == nil {
+		err = s.b.verifyStored(ctx, files...)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrForbidden) {
+			s.b.journal(ctx, s.estID, s.actor, s.addr, action, detail, err)
+		}
 		return Base{}, err
 	}
 	var opened int64
-	err := s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, "backup.open", fmt.Sprint(id), func(tx store.Tx, e store.Establishment) (string, error) {
-		k, err := tx.Backup(s.estID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", fmt.Errorf("%w: %d", ErrBackupNotFound, id)
-		} else if err != nil {
-			return "", err
-		}
-		src, err := anyBase(tx, s.estID, k.BaseID)
+	err = s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, action, detail, func(tx store.Tx, e store.Establishment) (string, error) {
+		r, err := resolve(tx)
 		if err != nil {
 			return "", err
 		}
-		name := fmt.Sprintf("%s (sauvegarde du %s)", restoredStem(src.Name), fr.DateTime(k.At))
-		opened, name, err = s.restore(tx, e, src, k.LogPoint, k.Annexes, name, stopFirst)
-		return fmt.Sprintf("%s, %s", name, changesWord(k.Count)), err
+		var name string
+		opened, name, err = s.restore(tx, e, r.src, r.point, r.annexes, r.name, stopFirst)
+		return fmt.Sprintf("%s, %s", name, changesWord(r.point.Count)), err
 	})
 	if err != nil {
 		return Base{}, err
@@ -519,50 +550,26 @@ func (s *Session) OpenBackup(ctx context.Context, id int64, stopFirst bool) (Bas
 }
 
 // OpenInstant is "Ouvrir l'état à une date": the base that was in service
-// at that instant, with the changes written up to it (at or before it),
+// at that instant, with its log up to the first change written after it,
 // becomes the opened base, as OpenBackup. The instant must be within the
 // last 7 days and not in the future.
 func (s *Session) OpenInstant(ctx context.Context, at time.Time, stopFirst bool) (Base, error) {
 	const action = "backup.instant"
-	if stopFirst {
-		if err := s.allow(PermServer); err != nil {
-			return Base{}, err
-		}
-	}
 	now := s.b.clock.Now()
 	if at.After(now) || at.Before(now.Add(-PITRWindow)) {
 		err := &InstantError{Future: at.After(now), Earliest: now.Add(-PITRWindow)}
 		s.b.journal(ctx, s.estID, s.actor, s.addr, action, fr.DateTime(at), err)
 		return Base{}, err
 	}
-	if err := s.verifyBackup(ctx, action, fr.DateTime(at), func(tx store.Tx) ([]string, error) {
-		src, annexes, err := s.baseAt(tx, at)
-		sums := []string{src.SHA256}
-		for _, a := range annexes {
-			sums = append(sums, a.SHA256)
-		}
-		return sums, err
-	}); err != nil {
-		return Base{}, err
-	}
-	var opened int64
-	err := s.act(ctx, PermBackups, TopicBackups|TopicBases|TopicServer, action, fr.DateTime(at), func(tx store.Tx, e store.Establishment) (string, error) {
+	return s.openRestore(ctx, action, fr.DateTime(at), stopFirst, func(tx store.Tx) (restoring, error) {
 		src, annexes, err := s.baseAt(tx, at)
 		if err != nil {
-			return "", err
+			return restoring{}, err
 		}
 		point, err := tx.LogPointAt(src.ID, at)
-		if err != nil {
-			return "", err
-		}
-		name := fmt.Sprintf("%s (état du %s)", restoredStem(src.Name), fr.DateTime(at))
-		opened, name, err = s.restore(tx, e, src, point, annexes, name, stopFirst)
-		return fmt.Sprintf("%s, %s", name, changesWord(point.Count)), err
+		return restoring{src: src, point: point, annexes: annexes,
+			name: fmt.Sprintf("%s (état du %s)", restoredStem(src.Name), fr.DateTime(at))}, err
 	})
-	if err != nil {
-		return Base{}, err
-	}
-	return s.Base(ctx, opened)
 }
 
 // baseAt is the base that was in service at an instant, hidden or not,
@@ -604,28 +611,6 @@ func annexesOf(tx store.Tx, estID, baseID int64) ([]store.BackupAnnex, error) {
 	return out, nil
 }
 
-// verifyBackup checks the stored files an opening will use (sums reads
-// them) before its transaction: see verifyStored. A refusal is journaled
-// under action.
-func (s *Session) verifyBackup(ctx context.Context, action, detail string, sums func(tx store.Tx) ([]string, error)) error {
-	var files []string
-	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
-		var err error
-		files, err = sums(tx)
-		return err
-	})
-	if errors.Is(err, ErrNotFound) && !errors.Is(err, ErrBaseNotFound) {
-		err = fmt.Errorf("%w: %s", ErrBackupNotFound, detail)
-	}
-	if err == nil {
-		err = s.b.verifyStored(ctx, files...)
-	}
-	if err != nil && !errors.Is(err, ErrForbidden) {
-		s.b.journal(ctx, s.estID, s.actor, s.addr, action, detail, err)
-	}
-	return err
-}
-
 // restoredSuffix is what OpenBackup and OpenInstant add to a name, dropped
 // from the name of a base that was itself restored so names don't grow.
 var restoredSuffix = regexp.MustCompile(` \((sauvegarde|état) du [0-9/: ]+\)( \([0-9]+\))?$`)
@@ -634,16 +619,11 @@ func restoredStem(name string) string { return restoredSuffix.ReplaceAllString(n
 
 // anyBase reads a base of the establishment, hidden or not.
 func anyBase(tx store.Tx, estID, id int64) (store.Base, error) {
-	all, err := tx.AllBases(estID)
-	if err != nil {
-		return store.Base{}, err
+	b, err := tx.AnyBase(estID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return b, fmt.Errorf("%w: %d", ErrBaseNotFound, id)
 	}
-	for _, b := range all {
-		if b.ID == id {
-			return b, nil
-		}
-	}
-	return store.Base{}, fmt.Errorf("%w: %d", ErrBaseNotFound, id)
+	return b, err
 }
 
 // restore makes a new base of src's file, its log up to point and the
@@ -691,17 +671,19 @@ func (s *Session) restore(tx store.Tx, e store.Establishment, src store.Base, po
 	return row.ID, row.Name, tx.SetServer(s.estID, string(ServerStopped), row.ID)
 }
 
-// BackupFiles lists sauvegardes/.
+// BackupFiles lists sauvegardes/, most recent first.
 func (s *Session) BackupFiles(ctx context.Context) ([]BackupFile, error) {
-	v, err := s.Backups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]BackupFile, 0, len(v.Backups))
-	for _, k := range v.Backups {
+	var rows []store.Backup
+	err := s.read(ctx, PermBackups, func(tx store.Tx) error {
+		var err error
+		rows, err = tx.Backups(s.estID)
+		return err
+	})
+	out := make([]BackupFile, 0, len(rows))
+	for _, k := range rows {
 		out = append(out, BackupFile{ID: k.ID, Name: k.FileName, Size: k.Size, ModTime: k.At})
 	}
-	return out, nil
+	return out, err
 }
 
 // BackupFile finds a backup of sauvegardes/ by its name.

@@ -261,6 +261,7 @@ func (b *Backend) dropUnreferenced(sum string) (removed bool) {
 		if err := tx.DeleteFileCheck(sum); err != nil {
 			return err
 		}
+		b.headers.Delete(sum)
 		removed = true
 		return nil
 	})

@@ -164,20 +164,21 @@ func (y *year) live(ctx context.Context, cfg Config, start, switchDay time.Time)
 				return Result{}, err
 			}
 		}
-		if sameDay(date, switchDay.AddDate(0, 0, 18)) { // the timetable's trial base, in September
+		if err := y.schoolDay(ctx, at); err != nil {
+			return Result{}, err
+		}
+		if sameDay(date, switchDay.AddDate(0, 0, 18)) && !at(17, 45).After(y.now) { // the timetable's trial base, in September
 			y.clk.Set(at(17, 45))
 			if _, err := y.load(ctx, paths[3][0]); err != nil {
 				return Result{}, err
 			}
 		}
-		if err := y.schoolDay(ctx, at); err != nil {
-			return Result{}, err
-		}
 	}
 	y.clk.Set(y.now)
-	// The files loaded are not offered again; the spare base and this
-	// year's annexes not attached are.
-	for _, p := range [][]string{paths[0], paths[1], paths[2][:1], paths[3]} {
+	// The files loaded are not offered again (load removes them), nor the
+	// annexes of past years' bases; the spare base, and this year's base and
+	// annexes when the year lived ends before they were loaded, are.
+	for _, p := range [][]string{paths[0][1:], paths[1][1:]} {
 		for _, f := range p {
 			os.Remove(f)
 		}
@@ -302,6 +303,7 @@ func (y *year) load(ctx context.Context, path string) (backend.Base, error) {
 	if err != nil {
 		return backend.Base{}, fmt.Errorf("demo load %s: %w", filepath.Base(path), err)
 	}
+	os.Remove(path) // loaded: not offered in the files to load
 	return b, nil
 }
 

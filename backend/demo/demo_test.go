@@ -87,3 +87,44 @@ func TestSeed(t *testing.T) {
 		t.Errorf("loading the spare demo base: %v", err)
 	}
 }
+
+// TestSeedAtEdges: the year lived holds together whatever the day: a
+// change of time, the day after the August switch, just after midnight
+// before the night's backup; an instant of 3 days ago opens.
+func TestSeedAtEdges(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2026, 3, 29, 12, 0, 0, 0, clock.Paris()),
+		time.Date(2026, 8, 25, 10, 0, 0, 0, clock.Paris()),
+		time.Date(2027, 1, 1, 0, 30, 0, 0, clock.Paris()),
+	} {
+		t.Run(now.Format("2006-01-02T15h04"), func(t *testing.T) {
+			dir := t.TempDir()
+			ctx := context.Background()
+			res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast, Clock: clock.NewFake(now)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := s.Backups(ctx)
+			if err != nil || len(v.Backups) < 30 {
+				t.Fatalf("%d backups, %v", len(v.Backups), err)
+			}
+			for i := 1; i < len(v.Backups); i++ {
+				if v.Backups[i].At.After(v.Backups[i-1].At) || v.Backups[i-1].At.After(now) {
+					t.Fatalf("backups out of order or in the future: %v then %v", v.Backups[i-1].At, v.Backups[i].At)
+				}
+			}
+			if _, err := s.OpenInstant(ctx, now.Add(-72*time.Hour), true); err != nil {
+				t.Errorf("instant of 3 days ago: %v", err)
+			}
+		})
+	}
+}

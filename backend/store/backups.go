@@ -31,8 +31,10 @@ type BackupStore interface {
 	// HideBase takes a base out of Autres bases; CollectBases then deletes
 	// it for good with everything of it, once nothing needs it.
 	HideBase(establishmentID, id int64, at time.Time) error
-	// AllBases are an establishment's bases, hidden ones included.
+	// AllBases are an establishment's bases, hidden ones included; AnyBase
+	// one of them.
 	AllBases(establishmentID int64) ([]Base, error)
+	AnyBase(establishmentID, id int64) (Base, error)
 	// CollectBases deletes the hidden bases of an establishment that
 	// nothing needs any more: not opened, captured by no backup, archived
 	// for no year, and out of service since before keepSince (the reach of

@@ -155,7 +155,6 @@ func backupToJSON(b backend.Backup) backupJSON {
 		ChangeSeq: b.ChangeSeq, Size: b.Size, FileName: b.FileName, Weekly: b.Weekly, KeptUntil: timeOrNull(b.KeptUntil)}
 }
 
-// timeOrNull is t, or nil (JSON null) for the zero time.
 // ceilSecond is t in UTC, rounded up to the second: the earliest instant
 // written is one the back end accepts.
 func ceilSecond(t time.Time) time.Time {

@@ -45,6 +45,10 @@ func (t *tx) AllBases(estID int64) ([]store.Base, error) {
 	return t.queryBases(`SELECT `+baseCols+` FROM bases WHERE establishment_id = ? ORDER BY loaded_at DESC, id DESC`, estID)
 }
 
+func (t *tx) AnyBase(estID, id int64) (store.Base, error) {
+	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ?`, estID, id))
+}
+
 func (t *tx) queryBases(q string, args ...any) ([]store.Base, error) {
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
