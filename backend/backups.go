@@ -401,7 +401,7 @@ func (b *Backend) takeBackup(tx store.Tx, e store.Establishment, kind BackupKind
 	if row.FileName, err = freeFileName(tx, e.ID, fileStem(restoredStem(base.Name))+"-"+at.In(clock.Paris()).Format("20060102-1504")); err != nil {
 		return store.Backup{}, err
 	}
-	if row.Annexes, err = annexesOf(tx, e.ID, base.ID); err != nil {
+	if row.Annexes, err = annexesOf(tx, base.ID); err != nil {
 		return store.Backup{}, err
 	}
 	return row, tx.InsertBackup(&row)
@@ -412,12 +412,9 @@ func (b *Backend) takeBackup(tx store.Tx, e store.Establishment, kind BackupKind
 func freeFileName(tx store.Tx, estID int64, stem string) (string, error) {
 	name := stem + ".HNOT"
 	for n := 2; ; n++ {
-		_, err := tx.BackupNamed(estID, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return name, nil
-		}
-		if err != nil {
-			return "", err
+		taken, err := tx.BackupNameTaken(estID, name)
+		if err != nil || !taken {
+			return name, err
 		}
 		name = fmt.Sprintf("%s-%d.HNOT", stem, n)
 	}
@@ -436,19 +433,18 @@ func (s *Session) backupBeforeReplace(tx store.Tx, e store.Establishment) error 
 // CreateBackup is "Sauvegarder maintenant": a manual backup of the opened
 // base.
 func (s *Session) CreateBackup(ctx context.Context) (Backup, error) {
-	var row store.Backup
+	var out Backup
 	err := s.act(ctx, PermBackups, TopicBackups, "backup.create", "", func(tx store.Tx, e store.Establishment) (string, error) {
-		var err error
-		if row, err = s.b.takeBackup(tx, e, BackupManual, s.actor, s.b.clock.Now(), 0); err != nil {
+		row, err := s.b.takeBackup(tx, e, BackupManual, s.actor, s.b.clock.Now(), 0)
+		if err != nil {
 			return "", err
 		}
 		base, err := tx.Base(s.estID, row.BaseID)
+		// The newest backup: its retention is its own (retain of it alone).
+		out = toBackup(row, base, retain([]store.Backup{row}, row.At, retentionOf(e))[0])
 		return fmt.Sprintf("%s, %s", base.Name, changesWord(row.Count)), err
 	})
-	if err != nil {
-		return Backup{}, err
-	}
-	return s.backup(ctx, row.ID)
+	return out, err
 }
 
 func changesWord(n int64) string {
@@ -456,20 +452,6 @@ func changesWord(n int64) string {
 		return fmt.Sprintf("%d saisie", n)
 	}
 	return fr.Count(int(n)) + " saisies"
-}
-
-// backup reads one backup as the list shows it.
-func (s *Session) backup(ctx context.Context, id int64) (Backup, error) {
-	v, err := s.Backups(ctx)
-	if err != nil {
-		return Backup{}, err
-	}
-	for _, k := range v.Backups {
-		if k.ID == id {
-			return k, nil
-		}
-	}
-	return Backup{}, ErrBackupNotFound
 }
 
 // OpenBackup is "Ouvrir cette sauvegarde": a new base holding exactly the
@@ -592,21 +574,19 @@ func (s *Session) baseAt(tx store.Tx, at time.Time) (store.Base, []store.BackupA
 	if err != nil {
 		return store.Base{}, nil, err
 	}
-	annexes, err := annexesOf(tx, s.estID, src.ID)
+	annexes, err := annexesOf(tx, src.ID)
 	return src, annexes, err
 }
 
 // annexesOf are a base's annexes as a backup records them.
-func annexesOf(tx store.Tx, estID, baseID int64) ([]store.BackupAnnex, error) {
-	all, err := tx.Annexes(estID)
+func annexesOf(tx store.Tx, baseID int64) ([]store.BackupAnnex, error) {
+	all, err := tx.AnnexesOf(baseID)
 	if err != nil {
 		return nil, err
 	}
-	var out []store.BackupAnnex
-	for _, a := range all {
-		if a.BaseID == baseID {
-			out = append(out, store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size})
-		}
+	out := make([]store.BackupAnnex, len(all))
+	for i, a := range all {
+		out[i] = store.BackupAnnex{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256, Size: a.Size}
 	}
 	return out, nil
 }

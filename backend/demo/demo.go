@@ -42,6 +42,9 @@ type Config struct {
 	Now time.Time
 	// Hashing is the password hashing cost (zero: the default).
 	Hashing password.Params
+	// From, when set, starts the year lived there instead (tests that only
+	// need an establishment in service live a few days).
+	From time.Time
 }
 
 // Seed lives the demo establishment's past year on cfg.DataDir with a back
@@ -56,6 +59,9 @@ func Seed(ctx context.Context, cfg Config) (Result, error) {
 	start := now.AddDate(-1, 0, 0)
 	if start.After(switchDay.AddDate(0, -1, 0)) {
 		start = switchDay.AddDate(0, -1, 0)
+	}
+	if !cfg.From.IsZero() && cfg.From.Before(now) {
+		start = cfg.From
 	}
 	clk := clock.NewFake(start)
 	b, err := backend.Open(ctx, backend.Options{DataDir: cfg.DataDir, Clock: clk, Hashing: cfg.Hashing})
@@ -186,11 +192,16 @@ func (y *year) live(ctx context.Context, cfg Config, start, switchDay time.Time)
 	return Result{Establishment: est, Password: pw, FilesDir: cfg.FilesDir}, nil
 }
 
-// night is 02:00: the scheduler's nightly backup, then its pruning at 03:00.
+// night is 02:00: the scheduler's nightly backup, then, on Sundays and
+// the last night, its pruning at 03:00 (the scheduler prunes every night;
+// once a week removes the same backups, in fewer transactions).
 func (y *year) night(ctx context.Context, at time.Time) error {
 	y.clk.Set(at)
 	if _, err := y.b.NightlyBackups(ctx, at); err != nil {
 		return fmt.Errorf("demo backups: %w", err)
+	}
+	if at.Weekday() != time.Sunday && !at.AddDate(0, 0, 1).After(y.now) {
+		return nil
 	}
 	y.clk.Set(at.Add(time.Hour))
 	if _, err := y.b.PruneBackups(ctx, at.Add(time.Hour)); err != nil {
@@ -199,8 +210,9 @@ func (y *year) night(ctx context.Context, at time.Time) error {
 	return nil
 }
 
-// schoolDay writes a school day's changes, a couple for most of the year
-// and a busy day's worth in the last two weeks, after, now and then, a
+// schoolDay writes a school day's changes, one for most of the year and
+// eight a day in the last two weeks (enough to see the log grow, few
+// enough that the demo starts in a second or two), after, now and then, a
 // manual backup before a day of timetable changes.
 func (y *year) schoolDay(ctx context.Context, at func(h, m int) time.Time) error {
 	date := at(12, 0)
@@ -216,9 +228,9 @@ func (y *year) schoolDay(ctx context.Context, at func(h, m int) time.Time) error
 			}
 		}
 	}
-	n := 2
+	n := 1
 	if y.now.Sub(date) < 14*24*time.Hour {
-		n = 16
+		n = 8
 	}
 	slot := 9 * 60 / n // minutes of the day (08:00 to 17:00) per change, in order
 	for i := range n {

@@ -35,7 +35,8 @@ func newWorld(t *testing.T, now time.Time) *world {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
+	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now,
+		Hashing: password.Fast, From: now.AddDate(0, 0, -3)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,11 @@ type BackupStore interface {
 	// finds it by its name in sauvegardes/.
 	Backup(establishmentID, id int64) (Backup, error)
 	BackupNamed(establishmentID int64, fileName string) (Backup, error)
+	// BackupNameTaken reports whether a backup of the establishment has
+	// that name.
+	BackupNameTaken(establishmentID int64, fileName string) (bool, error)
+	// AnnexesOf are a base's annexes.
+	AnnexesOf(baseID int64) ([]Annex, error)
 	// DeleteBackups deletes backups; it returns the stored files their
 	// annexes named, for the garbage collection.
 	DeleteBackups(establishmentID int64, ids []int64) ([]string, error)

@@ -67,6 +67,12 @@ func (t *tx) BackupNamed(estID int64, name string) (store.Backup, error) {
 	return t.backupWithAnnexes(`SELECT `+backupCols+` FROM backups WHERE establishment_id = ? AND file_name = ?`, estID, name)
 }
 
+func (t *tx) BackupNameTaken(estID int64, name string) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT EXISTS (SELECT 1 FROM backups WHERE establishment_id = ? AND file_name = ?)`, estID, name).Scan(&n)
+	return n != 0, mapErr(err)
+}
+
 func (t *tx) backupWithAnnexes(q string, args ...any) (store.Backup, error) {
 	b, err := scanBackup(t.tx.QueryRowContext(t.ctx, q, args...))
 	if err != nil {

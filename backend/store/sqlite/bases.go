@@ -85,8 +85,17 @@ func (t *tx) PutAnnex(a *store.Annex) (string, error) {
 }
 
 func (t *tx) Annexes(estID int64) ([]store.Annex, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT a.id, a.base_id, a.kind, a.name, a.sha256, a.size, a.loaded_by, a.loaded_at
+	return t.queryAnnexes(`SELECT a.id, a.base_id, a.kind, a.name, a.sha256, a.size, a.loaded_by, a.loaded_at
 		FROM annexes a JOIN bases b ON b.id = a.base_id WHERE b.establishment_id = ? ORDER BY a.base_id, a.kind`, estID)
+}
+
+func (t *tx) AnnexesOf(baseID int64) ([]store.Annex, error) {
+	return t.queryAnnexes(`SELECT id, base_id, kind, name, sha256, size, loaded_by, loaded_at
+		FROM annexes WHERE base_id = ? ORDER BY kind`, baseID)
+}
+
+func (t *tx) queryAnnexes(q string, args ...any) ([]store.Annex, error) {
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
