@@ -144,3 +144,19 @@ func (e *NotPreviousYearError) Error() string {
 
 // Is makes a NotPreviousYearError an ErrNotPreviousYear.
 func (e *NotPreviousYearError) Is(target error) bool { return target == ErrNotPreviousYear }
+
+// Refusals of PRONOTE.net (SPEC §9).
+var (
+	ErrAlreadyPublished         = errors.New("the base is already published")
+	ErrPublicationStopped       = errors.New("the publication is already stopped")
+	ErrEspaceAlreadyPublished   = errors.New("the Espace is already published")
+	ErrEspaceAlreadyUnpublished = errors.New("the Espace is already unpublished")
+	// ErrPublished refuses a change of the authentication while the base
+	// is published, as the original does.
+	ErrPublished = errors.New("the authentication can only change while the publication is stopped")
+	// ErrUnknownENT is an ENT that is not in the list.
+	ErrUnknownENT = errors.New("unknown ENT")
+	// ErrInvalidCASURL is a CAS server URL refused; the error is a
+	// *CASURLError with the reason.
+	ErrInvalidCASURL = errors.New("invalid CAS server URL")
+)

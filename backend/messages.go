@@ -54,6 +54,13 @@ var messages = []struct {
 	{ErrNothingAtInstant, "Aucune base n'était en service à cette date : choisissez une minute où le serveur était en service."},
 	{ErrYearMismatch, "Cette base n'est pas de l'année scolaire choisie : choisissez une base de cette année-là."},
 	{ErrNotPreviousYear, "Cette année scolaire n'est pas une année précédente de l'établissement."},
+	{ErrAlreadyPublished, "La base est déjà publiée."},
+	{ErrPublicationStopped, "La publication est déjà arrêtée."},
+	{ErrEspaceAlreadyPublished, "Cet Espace est déjà publié."},
+	{ErrEspaceAlreadyUnpublished, "Cet Espace n'est déjà plus publié."},
+	{ErrPublished, "Arrêtez d'abord la publication : l'authentification ne se modifie que lorsque la publication est arrêtée."},
+	{ErrUnknownENT, "Choisissez l'ENT dans la liste (ou « Autre »)."},
+	{ErrInvalidCASURL, "Adresse du serveur CAS incorrecte."},
 	{ErrNothingToBackUp, "Aucune base n'est ouverte : il n'y a rien à sauvegarder."},
 	{ErrInvalidRetention, "Politique de conservation incorrecte : de 1 à 366 jours, et de 0 à 520 semaines."},
 	{ErrNotFound, "Cet élément n'existe plus : il a peut-être été supprimé depuis une autre session."},
@@ -100,6 +107,10 @@ func sentence(err error) (string, bool) {
 	var reserved *ReservedError
 	if errors.As(err, &reserved) {
 		return fmt.Sprintf("Le nombre de licences réservées pour les administrateurs doit être compris entre 0 et %d (les licences du mode administratif).", reserved.Admin), true
+	}
+	var cas *CASURLError
+	if errors.As(err, &cas) {
+		return "Adresse du serveur CAS incorrecte : " + cas.Reason, true
 	}
 	var instant *InstantError
 	if errors.As(err, &instant) {
@@ -183,6 +194,11 @@ var actionLabels = map[string]string{
 	"backup.prune":         "Sauvegardes anciennes supprimées",
 	"backup.retention":     "Politique de conservation",
 	"year.replace":         "Base d'une année précédente",
+	"publication.publish":  "Publication de la base",
+	"publication.stop":     "Arrêt de la publication",
+	"espace.publish":       "Publication d'un Espace",
+	"espace.unpublish":     "Retrait d'un Espace",
+	"auth.set":             "Authentification déléguée",
 }
 
 // ActionLabel is the French name of a journal action, for every front end

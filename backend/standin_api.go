@@ -23,6 +23,10 @@ type HostedServer struct {
 	// while the server is stopped.
 	Base string
 	Year hostfile.SchoolYear
+	// Publication is PRONOTE.net's settings: whether the base is
+	// published, which Espaces, and the authentication (the CAS server's
+	// URL is public: users are sent there).
+	Publication Publication
 }
 
 // HostedServer is the public state of the server of the establishment
@@ -56,6 +60,11 @@ func (b *Backend) loadHosted(ctx context.Context, number string) (*hostedEntry, 
 			lim: seats.Limits{Admin: e.AdminSeats, Reserved: e.ReservedSeats, Teacher: e.TeacherSeats}}
 		he.hs = HostedServer{HostingNumber: e.HostingNumber, Name: e.Name, State: ServerState(e.ServerState),
 			Version: fmt.Sprintf("PRONOTE %d", e.Version)}
+		p, err := tx.Publication(e.ID)
+		if err != nil {
+			return err
+		}
+		he.hs.Publication = toPublication(p, he.hs.State == ServerRunning)
 		if he.hs.State != ServerRunning || e.OpenedBaseID == 0 {
 			return nil
 		}

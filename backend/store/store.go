@@ -30,8 +30,7 @@ type Store interface {
 
 // Tx is every query of the back end, run inside one transaction, composed of
 // one interface per domain (one file each here and in each implementation).
-// The domains still to come (publication) add their interface here when
-// their tab arrives.
+// A new domain adds its interface here.
 type Tx interface {
 	EstablishmentStore
 	CredentialStore
@@ -44,4 +43,5 @@ type Tx interface {
 	ConnectionStore
 	BackupStore
 	CheckStore
+	PublicationStore
 }
