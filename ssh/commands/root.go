@@ -13,9 +13,9 @@
 //     enrolled) and costs no back-end session. Only a valid command line opens
 //     the key's session; an unknown key then gets the enrollment hint (1).
 //   - Destructive commands (base supprimer, serveur arreter, connexion
-//     deconnecter, cle revoquer, and sauvegarde ouvrir --arreter, which stops
-//     the server first) without --oui (-y) are usage errors: nothing is
-//     asked of the back end.
+//     deconnecter, publication arreter, cle revoquer, and sauvegarde ouvrir
+//     --arreter, which stops the server first) without --oui (-y) are usage
+//     errors: nothing is asked of the back end.
 //   - Command and flag names are ASCII (creer, arreter, revoquer); arguments
 //     (a base's or a key's name) may be any text, and the text output passes
 //     every string that came from a user or a file through sanitize.Line.
@@ -69,6 +69,10 @@ type Env struct {
 	Detach func()
 	// Log receives the panics of commands; nil discards them.
 	Log *log.Logger
+	// PublicURL is the base URL of the hosted server's stand-in as users
+	// reach it (SPEC §8), "" when none is known: the publication commands
+	// then give the paths of the pages instead of their addresses.
+	PublicURL string
 	// Now, when set, is the back end's clock, from which idle times are
 	// measured (a server run with --now); nil is the real time.
 	Now func() time.Time
@@ -196,6 +200,7 @@ func (r *runner) tree() *cobra.Command {
 	r.serverCommands(root)
 	r.backupCommands(root)
 	r.connectionCommands(root)
+	r.publicationCommands(root)
 	r.keyCommands(root)
 	r.journalCommands(root)
 	// aide is cobra's help command, so that cobra adds no "help" of its own.

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hebergement/console/backend"
 )
 
 // The usage (on stderr after a usage error, on stdout for aide and --help)
@@ -76,13 +79,17 @@ EMPREINTE  a key's fingerprint as cles shows it, SHA256:…
 ID         a connection's ID as connexions shows it (connexion deconnecter),
            or a backup's n° as sauvegardes shows it (sauvegarde ouvrir)
 N          a whole number
+ESPACE     professeur, parent, eleve or viescolaire (Espaces Professeurs, Parents,
+           Élèves, Vie scolaire)
+--ent      the ENT, one of: ` + entList() + ` (case and accents ignored)
+--url      the ENT's CAS server: https://, a host name, no user, query or fragment
 DATE       2026-11-30 (from midnight, Paris time) or RFC 3339, 2026-11-30T08:00:00+01:00
 --instant  a minute of the last 7 days: 2026-12-03T10:15 (Paris time) or RFC 3339
            with its offset, 2026-12-03T10:15:00+01:00
 --arreter  with -y: stops the server first if it is in service (its users are
            disconnected), then opens the backup
 --json     JSON for scripts instead of the text for people
--y, --oui  confirms a command that cannot be undone (required)
+-y, --oui  confirms a command that cannot be undone or cuts users off (required)
 (SPR)      reserved to the key of the responsable de l'hébergement
 
 Exit status: 0 done, 1 refused (the reason, in French, on stderr), 2 usage error
@@ -122,6 +129,30 @@ func (r *runner) help(c *cobra.Command) string {
 		// A command that also holds others (licences, licences reserver).
 		b.WriteString("\nCommands:\n")
 		list(&b, subs)
+	}
+	return b.String()
+}
+
+// entList is backend.ENTs wrapped under the usage's --ent line.
+func entList() string {
+	var b strings.Builder
+	line := len("--ent      the ENT, one of: ")
+	for i, e := range backend.ENTs {
+		word := e
+		if i < len(backend.ENTs)-1 {
+			word += ","
+		}
+		if i > 0 {
+			if line+1+utf8.RuneCountInString(word) > 78 {
+				b.WriteString("\n           ")
+				line = 11
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += utf8.RuneCountInString(word)
 	}
 	return b.String()
 }
