@@ -175,11 +175,12 @@ func (s *Server) command(sess ssh.Session, args []string) {
 		}
 	}()
 	code := commands.Run(sess.Context(), commands.Env{
-		Args:   args,
-		Stdout: sess,
-		Stderr: sess.Stderr(),
-		Log:    s.log,
-		Now:    s.b.Clock().Now,
+		Args:      args,
+		Stdout:    sess,
+		Stderr:    sess.Stderr(),
+		Log:       s.log,
+		Now:       s.b.Clock().Now,
+		PublicURL: s.cfg.PublicURL,
 		Open: func() (*backend.Session, error) {
 			bs, st, e, err := s.openKeySession(sess, false)
 			stop, end = st, e
