@@ -57,6 +57,10 @@ type Config struct {
 	// ClientRate is the stand-in's per-address rate of connections and
 	// changes (standin.Config.ClientRate: 0 the default, negative none).
 	ClientRate float64
+	// EduConnectURL is where the stand-in sends the users of an
+	// establishment that delegates its authentication to ÉduConnect
+	// (standin.Config.EduConnectURL: "" the default).
+	EduConnectURL string
 	// HTTPOptional runs the app without the stand-in, and says so, when its
 	// address cannot be listened on (the local console), instead of failing.
 	HTTPOptional bool
@@ -262,7 +266,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		// connections (see backend/connections.go).
 		a.b.HoldConnections(true)
 		h := standin.New(standin.Config{Backend: a.b, BaseURL: a.PublicURL(), Health: a.Health, ClientRate: a.cfg.ClientRate,
-			Observe: a.observeHTTP, Logger: a.logger(HTTP)})
+			EduConnectURL: a.cfg.EduConnectURL, Observe: a.observeHTTP, Logger: a.logger(HTTP)})
 		a.runHTTP(g, gctx, HTTP, standin.NewServer(h, a.logger(HTTP)), httpL)
 		if err := writeStandInURL(a.cfg.DataDir, a.PublicURL()); err != nil {
 			a.logger(HTTP).Warn("cannot record the stand-in's URL in the data folder", "err", err)

@@ -1,7 +1,7 @@
 // Package standin is the HTTP stand-in of the hosted PRONOTE server (SPEC
 // §8): one listener for every establishment, whose answers follow what the
-// console did (server in service or not, and later publication, connections
-// and changes), so that a person or a test can see each action's effect from
+// console did (server in service or not, PRONOTE.net's publication, its
+// Espaces and delegated authentication, connections and changes), so that a person or a test can see each action's effect from
 // outside.
 //
 // Routes are Go 1.22 ServeMux patterns registered in routes; a new one is
@@ -21,6 +21,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -70,6 +71,12 @@ type Config struct {
 	// BaseURL is the stand-in's public address, from which the Espaces'
 	// public URLs are made, e.g. "http://127.0.0.1:8080".
 	BaseURL string
+	// EduConnectURL is where the Espaces of an establishment that
+	// delegates its authentication to ÉduConnect redirect, with
+	// ?service=; "" means DefaultEduConnectURL. It must pass
+	// CheckEduConnectURL (serve checks it at start); otherwise those
+	// Espaces answer 500 and New logs why.
+	EduConnectURL string
 	// Health, when set, reports the process's components for /healthz.
 	Health func() Health
 	// Observe, when set, is told of every request: its route pattern
@@ -81,10 +88,11 @@ type Config struct {
 
 // Handler is the stand-in's http.Handler.
 type Handler struct {
-	cfg   Config
-	log   *log.Logger
-	mux   *http.ServeMux
-	rates *addrLimiter
+	cfg        Config
+	log        *log.Logger
+	mux        *http.ServeMux
+	rates      *addrLimiter
+	educonnect *url.URL // nil when Config.EduConnectURL is invalid
 }
 
 // New builds the stand-in's handler.
@@ -94,6 +102,14 @@ func New(cfg Config) *Handler {
 		h.log = log.New(io.Discard)
 	}
 	h.cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	if h.cfg.EduConnectURL == "" {
+		h.cfg.EduConnectURL = DefaultEduConnectURL
+	}
+	u, err := CheckEduConnectURL(h.cfg.EduConnectURL)
+	if err != nil {
+		h.log.Error("stand-in: invalid ÉduConnect URL; the Espaces that delegate to ÉduConnect answer 500", "err", err)
+	}
+	h.educonnect = u
 	if c, ok := cfg.Backend.(Clients); ok && h.cfg.Clients == nil {
 		h.cfg.Clients = c
 	}
@@ -239,46 +255,48 @@ type Espace struct {
 	URL  string `json:"url"`
 }
 
-// espaces are the four Espaces, in the order the console shows them.
-var espaces = []Espace{
-	{ID: "professeur", Name: "Espace Professeurs"},
-	{ID: "parent", Name: "Espace Parents"},
-	{ID: "eleve", Name: "Espace Élèves"},
-	{ID: "viescolaire", Name: "Espace Vie scolaire"},
+// publicURL is the public address of the Espace id (a known one) of the
+// establishment hs.
+func (h *Handler) publicURL(hs backend.HostedServer, id backend.Espace) string {
+	return h.cfg.BaseURL + "/" + hs.HostingNumber + "/" + string(id)
 }
 
-// published are the Espaces the establishment publishes, with their public
-// URLs. Until PRONOTE.net's settings exist (SPEC §9), a server in service
-// publishes all four.
+// published are the Espaces the establishment publishes (PRONOTE.net's
+// settings, SPEC §9), in the order the console shows them, with their
+// public URLs.
 func (h *Handler) published(hs backend.HostedServer) []Espace {
-	out := make([]Espace, len(espaces))
-	for i, e := range espaces {
-		e.URL = h.cfg.BaseURL + "/" + hs.HostingNumber + "/" + e.ID
-		out[i] = e
+	out := []Espace{}
+	for _, e := range backend.Espaces {
+		if hs.Publication.On(e) {
+			out = append(out, Espace{ID: string(e), Name: e.French(), URL: h.publicURL(hs, e)})
+		}
 	}
 	return out
 }
 
 // homeBody is the PRONOTE.net home of one establishment.
 type homeBody struct {
-	Establishment string   `json:"establishment"`
-	HostingNumber string   `json:"hosting_number"`
-	Version       string   `json:"version"`
-	BaseInService string   `json:"base_in_service"`
-	SchoolYear    string   `json:"school_year"`
-	URL           string   `json:"url"`
-	Espaces       []Espace `json:"espaces"`
+	Establishment string `json:"establishment"`
+	HostingNumber string `json:"hosting_number"`
+	Version       string `json:"version"`
+	BaseInService string `json:"base_in_service"`
+	SchoolYear    string `json:"school_year"`
+	URL           string `json:"url"`
+	// Auth is how users authenticate: pronote, cas or educonnect.
+	Auth    string   `json:"auth"`
+	Espaces []Espace `json:"espaces"`
 }
 
-// home is GET /{number}/: the published Espaces, or 503.
+// home is GET /{number}/: the published Espaces, or 503 when the server is
+// not in service or publication is stopped.
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	hs, ok := h.establishment(w, r)
-	if !ok || !inService(w, hs) {
+	if !ok || !online(w, hs) {
 		return
 	}
 	writeJSON(w, http.StatusOK, homeBody{Establishment: hs.Name, HostingNumber: hs.HostingNumber, Version: hs.Version,
 		BaseInService: hs.Base, SchoolYear: hs.Year.String(), URL: h.cfg.BaseURL + "/" + hs.HostingNumber + "/",
-		Espaces: h.published(hs)})
+		Auth: string(hs.Publication.Auth), Espaces: h.published(hs)})
 }
 
 // toHome redirects /{number} to its home, /{number}/, for an establishment
@@ -300,33 +318,39 @@ type espaceBody struct {
 	Message string `json:"message"`
 }
 
-// espace is GET /{number}/{espace}: 200 for a published Espace, 404 for
-// any other name, 503 when the server does not serve.
+// espace is GET /{number}/{espace}, in this order: 404 for a name that is
+// no Espace; 503 when the server does not serve or publication is stopped;
+// 404 for an Espace not published; then, with delegated authentication, a
+// 302 to the CAS server's /login or to ÉduConnect with ?service= the
+// Espace's public URL, else 200.
 func (h *Handler) espace(w http.ResponseWriter, r *http.Request) {
 	hs, ok := h.establishment(w, r)
 	if !ok {
 		return
 	}
-	id := r.PathValue("espace")
-	known := false
-	for _, e := range espaces {
-		known = known || e.ID == id
-	}
+	id, known := backend.ParseEspace(r.PathValue("espace"))
 	if !known {
 		writeError(w, http.StatusNotFound, msgNoSuchEspace)
 		return
 	}
-	if !inService(w, hs) {
+	if !online(w, hs) {
 		return
 	}
-	for _, e := range h.published(hs) {
-		if e.ID == id {
-			writeJSON(w, http.StatusOK, espaceBody{Establishment: hs.Name, HostingNumber: hs.HostingNumber, Espace: e,
-				Message: e.Name + " de " + hs.Name})
-			return
-		}
+	if !hs.Publication.On(id) {
+		writeError(w, http.StatusNotFound, msgEspaceUnpublished)
+		return
 	}
-	writeError(w, http.StatusNotFound, msgNoSuchEspace) // known but not published
+	e := Espace{ID: string(id), Name: id.French(), URL: h.publicURL(hs, id)}
+	loc, ok := h.loginURL(hs, e.URL)
+	switch {
+	case !ok:
+		writeError(w, http.StatusInternalServerError, msgAuthMisconfigured)
+	case loc != "":
+		redirect(w, loc)
+	default:
+		writeJSON(w, http.StatusOK, espaceBody{Establishment: hs.Name, HostingNumber: hs.HostingNumber, Espace: e,
+			Message: e.Name + " de " + hs.Name})
+	}
 }
 
 // healthz is GET /healthz: each component's state; 503 once stopping.

@@ -22,7 +22,7 @@ import (
 func newServe(g *globals) *cobra.Command {
 	var cfg hssh.Config
 	var demoMode bool
-	var httpAddr, metricsAddr, publicURL string
+	var httpAddr, metricsAddr, publicURL, eduConnectURL string
 	var clientRate float64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -41,6 +41,10 @@ func newServe(g *globals) *cobra.Command {
 			}
 			if err := checkPublicURL(publicURL); err != nil {
 				return err
+			}
+			if _, err := standin.CheckEduConnectURL(eduConnectURL); err != nil {
+				return fmt.Errorf("--educonnect-url: %w; give a URL such as %s (http or https, a host, no user, query or fragment)",
+					err, standin.DefaultEduConnectURL)
 			}
 			if clientRate < 0 || math.IsNaN(clientRate) || math.IsInf(clientRate, 0) {
 				return fmt.Errorf("--http-client-rate: %v must be a number of requests per second, 0 for no limit", clientRate)
@@ -81,7 +85,8 @@ func newServe(g *globals) *cobra.Command {
 			}
 			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
 			lg := g.logger(cmd.ErrOrStderr(), "")
-			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, ClientRate: standInRate(clientRate), Metrics: metricsAddr, Jobs: jobs(b),
+			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, ClientRate: standInRate(clientRate),
+				EduConnectURL: eduConnectURL, Metrics: metricsAddr, Jobs: jobs(b),
 				Logger: lg})
 			if err != nil {
 				return err
@@ -114,6 +119,8 @@ func newServe(g *globals) *cobra.Command {
 	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:2222", "SSH address to listen on")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the HTTP stand-in of the hosted servers (PRONOTE.net); empty: none")
 	f.StringVar(&publicURL, "public-url", "", "base URL of the stand-in as users reach it, shown in the consoles (default: http://ADDRESS of --http)")
+	f.StringVar(&eduConnectURL, "educonnect-url", standin.DefaultEduConnectURL,
+		"where the stand-in redirects the Espaces of establishments that delegate authentication to ÉduConnect (?service= added; http or https)")
 	f.Float64Var(&clientRate, "http-client-rate", standin.DefaultClientRate,
 		"connections and changes one client address may send to the stand-in per second, in bursts of ten times as many; 0: no limit (behind a proxy, limit there)")
 	f.StringVar(&metricsAddr, "metrics", "127.0.0.1:9100", "address of the Prometheus metrics listener (/metrics); empty: none")
