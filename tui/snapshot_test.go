@@ -59,7 +59,7 @@ func TestSnapshotEveryTab(t *testing.T) {
 	}{
 		{"2", "Sauvegardes", []string{"Années précédentes (", "Prochaine sauvegarde automatique"}},
 		{"3", "SuiviDesConnexions", []string{"Mode administratif", "Aucun utilisateur connecté"}},
-		{"4", "PRONOTE.net", []string{"Authentification", "http://127.0.0.1:8080/"}},
+		{"4", "PRONOTE.net", []string{"Comptes PRONOTE", "http://127.0.0.1:8080/"}},
 		{"5", "MonCompte", []string{"Établissement", "Journal"}},
 	} {
 		t.Run(tab.name, func(t *testing.T) {

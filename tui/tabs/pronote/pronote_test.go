@@ -2,10 +2,11 @@ package pronote
 
 import (
 	"context"
-	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hebergement/console/backend"
@@ -13,18 +14,9 @@ import (
 	"github.com/hebergement/console/tui/internal/tabtest"
 )
 
-func eachSize(t *testing.T, fn func(t *testing.T, w, h int)) {
-	for _, sz := range tabtest.Sizes {
-		t.Run(fmt.Sprintf("%dx%d", sz.W, sz.H), func(t *testing.T) {
-			t.Parallel()
-			fn(t, sz.W, sz.H)
-		})
-	}
-}
-
 // published is an establishment whose base is in service, with the
-// stand-in serving its data folder.
-func published(t *testing.T) (*tabtest.Fixture, *common.Context) {
+// stand-in serving its data folder, and the tab loaded.
+func published(t *testing.T) (*tabtest.Fixture, *common.Context, *Tab) {
 	t.Helper()
 	ctx := context.Background()
 	f := tabtest.New(t, 30)
@@ -34,79 +26,105 @@ func published(t *testing.T) (*tabtest.Fixture, *common.Context) {
 	tabtest.Must(t, s.PutInService(ctx))
 	c := f.Context(t, s)
 	c.PublicURL = "http://127.0.0.1:8080"
-	return f, c
+	tab := newTab(c)
+	tabtest.Run(tab)
+	return f, c, tab
 }
 
-func TestSnapshotPronotePublished(t *testing.T) {
-	t.Parallel()
-	eachSize(t, func(t *testing.T, w, h int) {
-		f, c := published(t)
-		tab := New(c)
-		tabtest.Run(tab)
-		v := tabtest.View(t, tab, w, h)
-		if w >= 80 {
-			for _, e := range Espaces {
-				if want := "http://127.0.0.1:8080/" + f.Est.HostingNumber + "/" + e.Path; !strings.Contains(v, want) {
-					t.Errorf("no %s:\n%s", want, v)
-				}
-			}
-		}
-		tabtest.Snapshot(t, f.Normalize(v))
-	})
-}
-
-// A fresh establishment, server stopped, no web server.
-func TestSnapshotPronoteStopped(t *testing.T) {
-	t.Parallel()
-	eachSize(t, func(t *testing.T, w, h int) {
-		f := tabtest.New(t, 30)
-		tab := New(f.Context(t, f.Session(t)))
-		tabtest.Run(tab)
-		v := tabtest.View(t, tab, w, h)
-		if !strings.Contains(v, "Non publiée : le serveur est arrêté") || strings.Contains(v, "http") {
-			t.Errorf("stopped:\n%s", v)
-		}
-		tabtest.Snapshot(t, f.Normalize(v))
-	})
-}
-
+// Every string from a user, a file or the operator is cleaned: the base's
+// name, the public URL, the ENT and the CAS address as stored.
 func TestPronoteHostile(t *testing.T) {
 	t.Parallel()
-	_, c := published(t)
+	_, c, tab := published(t)
 	c.Status.InService.Name = tabtest.Hostile
 	c.PublicURL = "http://127.0.0.1:8080\x1b]0;titre volé\a\u202e"
-	tab := New(c)
-	for _, w := range []int{40, 80, 200} {
+	tab.data.Auth, tab.data.ENT, tab.data.CASURL = backend.AuthCAS, tabtest.Hostile, "https://cas.fr/"+tabtest.Hostile
+	for _, w := range []int{40, 80, 120, 200} {
 		tab.SetSize(w, 30)
 		out := tab.View()
 		tabtest.CheckClean(t, out)
 		tabtest.CheckSize(t, out, w, 30)
 	}
+	tab.table.Move(1)
+	cmd := tab.Update(tea.KeyPressMsg{Code: 'c', Text: "c"})
+	text, _ := c.StatusLine()
+	for _, s := range tabtest.Forbidden {
+		if strings.Contains(text, s) {
+			t.Errorf("the status line holds %q", s)
+		}
+	}
+	if cmd == nil {
+		t.Fatal("no copy")
+	}
 }
 
 func TestPronoteSizesAndContract(t *testing.T) {
 	t.Parallel()
-	_, c := published(t)
-	tab := New(c)
+	_, _, tab := published(t)
 	tabtest.CheckSizes(t, tab)
-	if tab.Load() != nil || tab.Typing() || tab.Title() != "PRONOTE.net" || tab.Permission() != backend.PermPublication ||
-		!tab.Topics().Has(backend.TopicPublication) || !tab.Topics().Has(backend.TopicServer) {
+	if tab.Typing() || tab.Title() != "PRONOTE.net" || tab.Permission() != backend.PermPublication ||
+		!tab.Topics().Has(backend.TopicPublication) || !tab.Topics().Has(backend.TopicServer) || !tab.Topics().Has(backend.TopicBases) {
 		t.Fatal("contract")
 	}
 	if got := URL("http://h:8080/", "123456789012", "eleve"); got != "http://h:8080/123456789012/eleve" {
 		t.Fatalf("URL: %s", got)
 	}
 	// On a short screen the pane scrolls, and the help says how.
-	tab.SetSize(40, 8)
-	if len(tab.ShortHelp()) == 0 {
-		t.Fatal("no help for a pane that scrolls")
+	tab.SetSize(40, 13)
+	if !strings.Contains(helpText(tab.ShortHelp()), "pg↓") {
+		t.Fatalf("no pg↓ for a pane that scrolls: %s", helpText(tab.ShortHelp()))
 	}
 	tab.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
-	if v := tabtest.View(t, tab, 40, 8); !strings.Contains(v, "pg↑") {
+	if v := tabtest.View(t, tab, 40, 13); !strings.Contains(v, "pg↑") {
 		t.Fatalf("pg↓ did not scroll:\n%s", v)
 	}
-	tab.SetSize(120, 40)
-	if tab.ShortHelp() != nil {
-		t.Fatal("help for keys that do nothing")
+	// At 80×18 and 120×34 everything shows: no pg↓.
+	for _, sz := range [][2]int{{80, 18}, {120, 34}} {
+		tab.SetSize(sz[0], sz[1])
+		if h := helpText(tab.ShortHelp()); strings.Contains(h, "pg↓") {
+			t.Fatalf("%v: pg↓ for panes that show everything: %s", sz, h)
+		}
+	}
+	// The keys of the actions name what they do.
+	if h := helpText(tab.ShortHelp()); !strings.Contains(h, "p arrêter la publication") || !strings.Contains(h, "c copier l'adresse") ||
+		!strings.Contains(h, "a authentification") || strings.Contains(h, "espace") {
+		t.Fatalf("help on the home page's row: %s", h)
+	}
+	tab.table.Move(1)
+	if h := helpText(tab.ShortHelp()); !strings.Contains(h, "espace dépublier l'Espace") {
+		t.Fatalf("help on an Espace: %s", h)
+	}
+}
+
+func helpText(bs []key.Binding) string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.Help().Key+" "+b.Help().Desc)
+	}
+	return strings.Join(out, " • ")
+}
+
+// c answers with Bubble Tea's clipboard command for the selected address
+// (OSC 52, which the terminal the user sees acts on, over SSH too); with
+// no stand-in there is no address and the status line says why.
+func TestCopyCommand(t *testing.T) {
+	t.Parallel()
+	f, c, tab := published(t)
+	tab.SetSize(80, 20)
+	tab.table.Move(4)
+	cmd := tab.Update(tea.KeyPressMsg{Code: 'c', Text: "c"})
+	want := "http://127.0.0.1:8080/" + f.Est.HostingNumber + "/viescolaire"
+	if cmd == nil || !reflect.DeepEqual(cmd(), tea.SetClipboard(want)()) {
+		t.Fatalf("c: not the clipboard command of %s", want)
+	}
+	if text, kind := c.StatusLine(); text != "Adresse copiée : "+want || kind != common.StatusOK {
+		t.Fatalf("status %q", text)
+	}
+	c.PublicURL = ""
+	if cmd := tab.Update(tea.KeyPressMsg{Code: 'c', Text: "c"}); cmd != nil {
+		t.Fatal("a copy with no address")
+	}
+	if text, _ := c.StatusLine(); !strings.Contains(text, "Aucune adresse publique") {
+		t.Fatalf("status %q", text)
 	}
 }
