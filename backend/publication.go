@@ -200,25 +200,26 @@ func (s *Session) SetEspace(ctx context.Context, e Espace, on bool) error {
 // checked (CheckCASURL) and stored as it normalizes it.
 func (s *Session) SetAuth(ctx context.Context, req AuthRequest) error {
 	detail := req.Mode.French()
-	var url string
 	switch req.Mode {
-	case AuthPronote, AuthEduConnect:
-	case AuthCAS:
-		if !slices.Contains(ENTs, req.ENT) {
-			err := ErrUnknownENT
-			s.b.journal(ctx, s.estID, s.actor, s.addr, "auth.set", detail, err)
-			return err
-		}
-		var err error
-		if url, err = CheckCASURL(req.CASURL); err != nil {
-			s.b.journal(ctx, s.estID, s.actor, s.addr, "auth.set", detail, err)
-			return err
-		}
-		detail = fmt.Sprintf("%s (%s, %s)", detail, req.ENT, url)
+	case AuthPronote, AuthEduConnect, AuthCAS:
 	default:
 		return fmt.Errorf("%w: no authentication mode %q", ErrInvalidInput, req.Mode)
 	}
+	url, urlErr := CheckCASURL(req.CASURL)
+	if req.Mode == AuthCAS {
+		detail = fmt.Sprintf("%s (%s, %s)", detail, req.ENT, url)
+	}
+	// The refusals come from the transaction, after the permission and the
+	// key checks: a refusal is journaled as the session's, like any other.
 	return s.setPublication(ctx, "auth.set", detail, func(p *store.Publication) error {
+		if req.Mode == AuthCAS {
+			if !slices.Contains(ENTs, req.ENT) {
+				return ErrUnknownENT
+			}
+			if urlErr != nil {
+				return urlErr
+			}
+		}
 		if p.Published {
 			return ErrPublished
 		}
@@ -274,18 +275,32 @@ func CheckCASURL(raw string) (string, error) {
 		return bad("l'adresse contient des espaces ou des caractères invisibles.")
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" {
+	switch {
+	case err == nil && !strings.EqualFold(u.Scheme, "https"), err != nil && !strings.HasPrefix(strings.ToLower(raw), "https://"):
+		return bad("l'adresse doit commencer par https:// (une connexion chiffrée).")
+	case err != nil || u.Opaque != "":
 		return bad("l'adresse est illisible : écrivez-la comme https://cas.mon-ent.fr/cas.")
 	}
 	switch {
-	case !strings.EqualFold(u.Scheme, "https"):
-		return bad("l'adresse doit commencer par https:// (une connexion chiffrée).")
 	case u.User != nil:
 		return bad("l'adresse ne doit pas contenir d'identifiant ni de mot de passe (avant un @).")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return bad("l'adresse ne doit pas contenir de fragment (#…).")
 	case u.RawQuery != "" || strings.Contains(raw, "?"):
 		return bad("l'adresse ne doit pas contenir de paramètres (?…) : la console ajoute le sien.")
+	}
+	// The path as the server reads it, decoded: no hidden character, and no
+	// empty, "." or ".." segment (a browser would resolve them, and users
+	// would not reach the address the console shows).
+	if strings.ContainsFunc(u.Path, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
+		return bad("l'adresse contient des espaces ou des caractères invisibles, même encodés (%…).")
+	}
+	if p := strings.TrimSuffix(u.Path, "/"); p != "" {
+		for _, seg := range strings.Split(p[1:], "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				return bad("le chemin de l'adresse ne doit pas contenir de « // », « . » ni « .. ».")
+			}
+		}
 	}
 	host, port := u.Hostname(), u.Port()
 	if strings.Contains(u.Host, ":") && port == "" && !strings.HasSuffix(u.Host, "]") {
@@ -319,6 +334,11 @@ func CheckCASURL(raw string) (string, error) {
 func checkHostName(host string) string {
 	if len(host) > 253 || !strings.Contains(host, ".") {
 		return "le nom du serveur doit être un nom complet, par exemple cas.mon-ent.fr."
+	}
+	// A name whose last label is not a word is an address to a browser
+	// (0177.0.0.1, 127.1, 0x7f.0.0.1) or no name at all (10.0.0.256).
+	if tld := host[strings.LastIndex(host, ".")+1:]; tld == "" || !(tld[0] >= 'a' && tld[0] <= 'z') {
+		return "l'adresse doit nommer le serveur par son nom, pas par une adresse IP."
 	}
 	for _, label := range strings.Split(host, ".") {
 		if strings.HasPrefix(label, "xn--") {

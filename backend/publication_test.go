@@ -72,6 +72,17 @@ func TestCheckCASURL(t *testing.T) {
 		"https://localhost/cas":                         "nom complet",
 		"https://cas.ent.fr/\x1b[2Jcas":                 "invisibles",
 		"https://cas.ent.fr/ca s":                       "espaces",
+		"https://0177.0.0.1/cas":                        "adresse IP",
+		"https://127.1/cas":                             "adresse IP",
+		"https://0x7f.0.0.1/cas":                        "adresse IP",
+		"https://10.0.0.256/cas":                        "adresse IP",
+		"https://cas.ent.123/cas":                       "adresse IP",
+		"https://cas.ent.fr/%0d%0aSet-Cookie:%20x=1":    "invisibles",
+		"https://cas.ent.fr/%E2%80%AE":                  "invisibles",
+		"https://cas.ent.fr/%00":                        "invisibles",
+		"https://cas.ent.fr//evil.com/a":                "« // »",
+		"https://cas.ent.fr/a/../..":                    "« .. »",
+		"https://cas.ent.fr/%2e%2e/x":                   "« .. »",
 		"https://" + strings.Repeat("a", 3000) + ".fr/": "trop longue",
 	} {
 		got, err := backend.CheckCASURL(raw)

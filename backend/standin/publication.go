@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/hebergement/console/backend"
 )
@@ -34,8 +36,8 @@ const (
 // query or fragment, no control or space character. The redirect adds
 // ?service= to it.
 func CheckEduConnectURL(raw string) (*url.URL, error) {
-	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return nil, fmt.Errorf("%q has control or space characters", raw)
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f || r > unicode.MaxASCII }) {
+		return nil, fmt.Errorf("%q has control, space or non-ASCII characters", raw)
 	}
 	u, err := url.Parse(raw)
 	switch {
@@ -45,6 +47,8 @@ func CheckEduConnectURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q is not an http or https URL", raw)
 	case u.Host == "" || u.Hostname() == "":
 		return nil, fmt.Errorf("%q names no host", raw)
+	case u.Port() != "" && !validPort(u.Port()):
+		return nil, fmt.Errorf("%q has a port out of 1…65535", raw)
 	case u.User != nil, u.RawQuery != "", u.ForceQuery, u.Fragment != "", strings.Contains(raw, "#"):
 		return nil, fmt.Errorf("%q has user information, a query or a fragment (the stand-in adds ?service=)", raw)
 	}
@@ -82,7 +86,9 @@ func (h *Handler) loginURL(hs backend.HostedServer, publicURL string) (string, b
 		if u, err = url.Parse(cas); err != nil {
 			return "", false
 		}
-		u = u.JoinPath("login")
+		// Appended as is (JoinPath would tidy the path: the address users
+		// reach must be the one the console shows, plus /login).
+		u.Path, u.RawPath = u.Path+"/login", ""
 	case backend.AuthEduConnect:
 		if h.educonnect == nil {
 			return "", false
@@ -101,4 +107,10 @@ func (h *Handler) loginURL(hs backend.HostedServer, publicURL string) (string, b
 func redirect(w http.ResponseWriter, loc string) {
 	w.Header().Set("Location", loc)
 	writeJSON(w, http.StatusFound, map[string]string{"location": loc})
+}
+
+// validPort reports whether p is a port number 1…65535 written plainly.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == p
 }

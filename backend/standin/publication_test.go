@@ -276,7 +276,8 @@ func TestLocationNeverInjected(t *testing.T) {
 			t.Errorf("stored %q: %d Location %q", cas, w.Code, w.Header().Get("Location"))
 		}
 	}
-	// Escaped line breaks in a path are text, and stay escaped.
+	// Escaped line breaks in a path are refused as well (CheckCASURL reads
+	// the path decoded): 500, no Location, no cookie.
 	srv := httptest.NewServer(standin.New(standin.Config{Backend: hostile{"https://cas.ent.fr/c%0d%0aSet-Cookie:%20x=1"}, BaseURL: publicBase}))
 	defer srv.Close()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -285,14 +286,8 @@ func TestLocationNeverInjected(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != 302 || len(resp.Header["Set-Cookie"]) != 0 || strings.ContainsAny(loc, "\r\n ") ||
-		!strings.HasPrefix(strings.ToUpper(loc), strings.ToUpper("https://cas.ent.fr/c%0d%0aSet-Cookie:%20x=1/login?service=")) {
-		t.Fatalf("%d Location %q, headers %v", resp.StatusCode, loc, resp.Header)
-	}
-	u, err := url.Parse(loc)
-	if err != nil || u.Host != "cas.ent.fr" || len(u.Query()) != 1 || u.Query().Get("service") != publicBase+"/"+n+"/parent" {
-		t.Fatalf("Location %q: %v", loc, err)
+	if resp.StatusCode != 500 || resp.Header.Get("Location") != "" || len(resp.Header["Set-Cookie"]) != 0 {
+		t.Fatalf("%d Location %q, headers %v", resp.StatusCode, resp.Header.Get("Location"), resp.Header)
 	}
 }
 

@@ -296,7 +296,7 @@ func TestAuthenticationRefusals(t *testing.T) {
 	before := f.publication(f.spr)
 	for url, reason := range map[string]string{
 		"http://cas.toutatice.fr/cas":               "doit commencer par https://",
-		"javascript:alert(1)":                       "illisible",
+		"javascript:alert(1)":                       "https://",
 		"javascript://cas.toutatice.fr/%0aalert(1)": "doit commencer par https://",
 		"https://admin:secret@cas.toutatice.fr/cas": "identifiant ni de mot de passe",
 		"https://cas.xn--toutatce-x8a.fr/cas":       "IDN",
