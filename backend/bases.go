@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/filestore"
 	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/store"
@@ -351,33 +352,13 @@ func (s *Session) CreateBase(ctx context.Context, req CreateBaseRequest) (Base, 
 		s.b.journal(ctx, s.estID, s.actor, s.addr, action, "", ErrServerRunning)
 		return Base{}, ErrServerRunning
 	}
-	id, err := hostfile.NewBaseID(rand.Reader)
-	if err != nil {
-		return Base{}, err
-	}
 	now := s.b.clock.Now()
-	h := hostfile.Header{Kind: hostfile.KindBase, Version: 1, HostingNumber: st.Establishment.HostingNumber, Year: req.Year,
-		BaseID: id, Establishment: st.Establishment.Name, Generated: now.UTC().Truncate(time.Second), Grid: req.Grid}
-	var file bytes.Buffer
-	if _, err := hostfile.Write(&file, h, bytes.NewReader(nil)); err != nil {
-		return Base{}, err
-	}
-	pending, err := s.b.files.Create()
+	pending, row, err := s.b.emptyBase(st.Establishment.ID, st.Establishment.HostingNumber, st.Establishment.Name, req.Year, req.Grid, s.actor, now)
 	if err != nil {
 		return Base{}, err
 	}
 	defer pending.Abort() // nothing once published
-	size := int64(file.Len())
-	if _, err := pending.Write(file.Bytes()); err != nil {
-		return Base{}, err
-	}
-	if err := pending.Seal(sha256.Sum256(file.Bytes())); err != nil {
-		return Base{}, err
-	}
-	sum := pending.Sum()
-	name := "Nouvelle base " + req.Year.String()
-	row := store.Base{EstablishmentID: s.estID, Name: name, SchoolYear: int(req.Year), Origin: string(OriginCreated), SHA256: sum,
-		Size: size, BaseUID: id, Grid: req.Grid.String(), LoadedBy: s.actor, LoadedAt: now}
+	sum, name := row.SHA256, row.Name
 	err = s.act(ctx, PermBases, TopicBases|TopicServer, action, name, func(tx store.Tx, e store.Establishment) (string, error) {
 		if e.ServerState == string(ServerRunning) {
 			if !req.StopFirst {
@@ -457,4 +438,36 @@ func freeName(name string, existing []store.Base) string {
 		out = fmt.Sprintf("%s (%d)", name, n)
 	}
 	return out
+}
+
+// emptyBase writes the file of an empty base of a school year and grid
+// ("Créer une base", the August switch) to a pending stored file, sealed:
+// the caller publishes it in the transaction that inserts row, or aborts
+// it. row is named "Nouvelle base 2026-2027" (freeName makes it unique).
+func (b *Backend) emptyBase(estID int64, number, estName string, year hostfile.SchoolYear, grid hostfile.Grid, by string, now time.Time) (*filestore.Pending, store.Base, error) {
+	id, err := hostfile.NewBaseID(rand.Reader)
+	if err != nil {
+		return nil, store.Base{}, err
+	}
+	h := hostfile.Header{Kind: hostfile.KindBase, Version: 1, HostingNumber: number, Year: year,
+		BaseID: id, Establishment: estName, Generated: now.UTC().Truncate(time.Second), Grid: grid}
+	var file bytes.Buffer
+	if _, err := hostfile.Write(&file, h, bytes.NewReader(nil)); err != nil {
+		return nil, store.Base{}, err
+	}
+	pending, err := b.files.Create()
+	if err != nil {
+		return nil, store.Base{}, err
+	}
+	if _, err := pending.Write(file.Bytes()); err != nil {
+		pending.Abort()
+		return nil, store.Base{}, err
+	}
+	if err := pending.Seal(sha256.Sum256(file.Bytes())); err != nil {
+		pending.Abort()
+		return nil, store.Base{}, err
+	}
+	return pending, store.Base{EstablishmentID: estID, Name: "Nouvelle base " + year.String(), SchoolYear: int(year),
+		Origin: string(OriginCreated), SHA256: pending.Sum(), Size: int64(file.Len()), BaseUID: id, Grid: grid.String(),
+		LoadedBy: by, LoadedAt: now}, nil
 }

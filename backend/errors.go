@@ -160,3 +160,7 @@ var (
 	// *CASURLError with the reason.
 	ErrInvalidCASURL = errors.New("invalid CAS server URL")
 )
+
+// ErrPreVersionClosed is a pre-version asked for outside its window; the
+// error is a *PreVersionError with the dates.
+var ErrPreVersionClosed = errors.New("the pre-version cannot be asked for now")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/mail"
 	"strings"
 	"time"
@@ -33,7 +34,8 @@ func (b *Backend) CreateEstablishment(ctx context.Context, n NewEstablishment) (
 	}
 	now := b.clock.Now()
 	row := store.Establishment{Name: n.Name, UAI: n.UAI, Email: n.Email, Phone: n.Phone, AdminSeats: n.AdminSeats,
-		TeacherSeats: n.TeacherSeats, QuotaBytes: n.QuotaBytes, PasswordHash: hash, Version: CurrentVersion(now), CreatedAt: now}
+		TeacherSeats: n.TeacherSeats, QuotaBytes: n.QuotaBytes, PasswordHash: hash, Version: CurrentVersion(now), CreatedAt: now,
+		SwitchDay: 21 + mrand.IntN(4)} // the day of the automatic switch, drawn (SPEC §11)
 	var inv store.Invoice
 	for attempt := 0; ; attempt++ {
 		if row.HostingNumber, err = drawNumber(12); err != nil {

@@ -14,11 +14,14 @@ import (
 const (
 	JobNightlyBackup = "nightly-backup"
 	JobPruneBackups  = "prune-backups"
+	JobSwitch        = "version-switch"
 )
 
 // Jobs are the back end's timed jobs, in the order the scheduler runs them:
 // the nightly backup at 02:00 Paris, then the pruning at 03:00 (after the
-// night's backups, so the night's own backup is never what makes room).
+// night's backups, so the night's own backup is never what makes room),
+// then at 03:30 the yearly switch of version of the establishments whose
+// day it is (SPEC §11).
 // Both are idempotent: a catch-up after downtime makes one backup for the
 // night of now, and prunes once. JobReport says what each did: serve logs
 // it, the operator's `jobs run` prints it.
@@ -33,6 +36,11 @@ func (b *Backend) Jobs() []scheduler.Job {
 			r, err := b.PruneBackups(ctx, now)
 			b.reportJob(JobPruneBackups, fmt.Sprintf("%d backup(s) and %d deleted base(s) pruned, %d stored file(s) freed (%d bytes)",
 				r.Backups, r.Bases, r.Files, r.Bytes))
+			return err
+		}),
+		scheduler.NewJob(JobSwitch, scheduler.Daily(SwitchHour, SwitchMinute, clock.Paris()), func(ctx context.Context, now time.Time) error {
+			n, err := b.SwitchVersions(ctx, now)
+			b.reportJob(JobSwitch, fmt.Sprintf("%d establishment(s) switched", n))
 			return err
 		}),
 	}

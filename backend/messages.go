@@ -61,6 +61,7 @@ var messages = []struct {
 	{ErrPublished, "Arrêtez d'abord la publication : l'authentification ne se modifie que lorsque la publication est arrêtée."},
 	{ErrUnknownENT, "Choisissez l'ENT dans la liste (ou « Autre »)."},
 	{ErrInvalidCASURL, "Adresse du serveur CAS incorrecte."},
+	{ErrPreVersionClosed, "La pré-version ne se demande que du 6 au 20 juillet."},
 	{ErrNothingToBackUp, "Aucune base n'est ouverte : il n'y a rien à sauvegarder."},
 	{ErrInvalidRetention, "Politique de conservation incorrecte : de 1 à 366 jours, et de 0 à 520 semaines."},
 	{ErrNotFound, "Cet élément n'existe plus : il a peut-être été supprimé depuis une autre session."},
@@ -111,6 +112,12 @@ func sentence(err error) (string, bool) {
 	var cas *CASURLError
 	if errors.As(err, &cas) {
 		return "Adresse du serveur CAS incorrecte : " + cas.Reason, true
+	}
+	var pre *PreVersionError
+	if errors.As(err, &pre) {
+		v := pre.View
+		return fmt.Sprintf("La pré-version %d se demande du %s au %s. Sinon, la bascule vers PRONOTE %d se fait automatiquement le %s.",
+			v.Next, fr.Date(v.PreVersionFrom), fr.Date(v.PreVersionUntil.Add(-time.Second)), v.Next, fr.DateTime(v.SwitchAt)), true
 	}
 	var instant *InstantError
 	if errors.As(err, &instant) {
@@ -199,6 +206,7 @@ var actionLabels = map[string]string{
 	"espace.publish":       "Publication d'un Espace",
 	"espace.unpublish":     "Retrait d'un Espace",
 	"auth.set":             "Authentification déléguée",
+	"version.switch":       "Passage à la version suivante",
 }
 
 // ActionLabel is the French name of a journal action, for every front end

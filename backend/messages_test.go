@@ -37,6 +37,7 @@ var sentinels = map[string]error{
 	"ErrYearMismatch":             backend.ErrYearMismatch,
 	"ErrNotPreviousYear":          backend.ErrNotPreviousYear,
 	"ErrInvalidRetention":         backend.ErrInvalidRetention,
+	"ErrPreVersionClosed":         backend.ErrPreVersionClosed,
 	"ErrNothingToBackUp":          backend.ErrNothingToBackUp,
 	"ErrAlreadyPublished":         backend.ErrAlreadyPublished,
 	"ErrPublicationStopped":       backend.ErrPublicationStopped,

@@ -11,6 +11,8 @@ type EstablishmentStore interface {
 	Establishments() ([]Establishment, error)
 	// BumpRevision marks a change of the establishment.
 	BumpRevision(id int64) (int64, error)
+	// SetVersion records the PRONOTE version an establishment runs.
+	SetVersion(id int64, version int) error
 	Revisions() (map[int64]int64, error)
 }
 
@@ -35,6 +37,8 @@ type Establishment struct {
 	Version        int
 	Revision       int64
 	CreatedAt      time.Time
+	// SwitchDay is the day of August (21…24) of the automatic switch.
+	SwitchDay int
 	// RetentionDays and RetentionWeeks are the backup policy.
 	RetentionDays  int
 	RetentionWeeks int

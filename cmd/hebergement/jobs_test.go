@@ -321,7 +321,7 @@ func TestJobsAreWired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(a.SchedulerState().Jobs, ","); got != backend.JobNightlyBackup+","+backend.JobPruneBackups {
+	if got := strings.Join(a.SchedulerState().Jobs, ","); got != backend.JobNightlyBackup+","+backend.JobPruneBackups+","+backend.JobSwitch {
 		t.Errorf("the console's jobs: %q", got)
 	}
 	stopServices(a)
@@ -329,7 +329,7 @@ func TestJobsAreWired(t *testing.T) {
 
 	_, logs, cancel, done, result := serveInBackground(t, "--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0",
 		"--http", "127.0.0.1:0", "--metrics", "")
-	waitOutput(t, logs, regexp.MustCompile(`scheduler: active jobs=2 `), done, result)
+	waitOutput(t, logs, regexp.MustCompile(`scheduler: active jobs=3 `), done, result)
 	cancel()
 	<-done
 }

@@ -201,6 +201,7 @@ func (r *runner) tree() *cobra.Command {
 	r.backupCommands(root)
 	r.connectionCommands(root)
 	r.publicationCommands(root)
+	r.versionCommands(root)
 	r.keyCommands(root)
 	r.journalCommands(root)
 	// aide is cobra's help command, so that cobra adds no "help" of its own.

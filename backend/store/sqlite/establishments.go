@@ -6,23 +6,26 @@ import (
 
 const establishmentCols = `id, hosting_number, name, uai, email, phone, admin_seats, reserved_seats, teacher_seats, quota_bytes,
 	password_hash, first_login_done, failed_logins, locked_until, server_state, COALESCE(opened_base_id, 0),
-	version, revision, created_at, retention_days, retention_weeks`
+	version, revision, created_at, retention_days, retention_weeks, switch_day`
 
 func scanEstablishment(s scanner) (store.Establishment, error) {
 	var e store.Establishment
 	var locked, created int64
 	err := s.Scan(&e.ID, &e.HostingNumber, &e.Name, &e.UAI, &e.Email, &e.Phone, &e.AdminSeats, &e.ReservedSeats, &e.TeacherSeats,
 		&e.QuotaBytes, &e.PasswordHash, &e.FirstLoginDone, &e.FailedLogins, &locked, &e.ServerState,
-		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks)
+		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks, &e.SwitchDay)
 	e.LockedUntil, e.CreatedAt = fromMS(locked), fromMS(created)
 	return e, mapErr(err)
 }
 
 func (t *tx) CreateEstablishment(e *store.Establishment) error {
+	if e.SwitchDay == 0 {
+		e.SwitchDay = 21
+	}
 	r, err := t.exec(`INSERT INTO establishments (hosting_number, name, uai, email, phone, admin_seats, teacher_seats,
-		quota_bytes, password_hash, server_state, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stopped', ?, ?)`,
+		quota_bytes, password_hash, server_state, version, created_at, switch_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stopped', ?, ?, ?)`,
 		e.HostingNumber, e.Name, e.UAI, e.Email, e.Phone, e.AdminSeats, e.TeacherSeats, e.QuotaBytes, e.PasswordHash,
-		e.Version, ms(e.CreatedAt))
+		e.Version, ms(e.CreatedAt), e.SwitchDay)
 	if err != nil {
 		return err
 	}
@@ -60,6 +63,10 @@ func (t *tx) BumpRevision(id int64) (int64, error) {
 	var rev int64
 	err := t.tx.QueryRowContext(t.ctx, `UPDATE establishments SET revision = revision + 1 WHERE id = ? RETURNING revision`, id).Scan(&rev)
 	return rev, mapErr(err)
+}
+
+func (t *tx) SetVersion(id int64, version int) error {
+	return t.execOne(`UPDATE establishments SET version = ? WHERE id = ?`, version, id)
 }
 
 func (t *tx) Revisions() (map[int64]int64, error) {
