@@ -35,7 +35,8 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != backend.ServerRunning || st.InService == nil || st.InService.Year != 2026 || st.InService.Name != "VICTOR-HUGO-2026-2027" {
+	if st.State != backend.ServerRunning || st.InService == nil || st.InService.Year != 2026 || st.InService.Name != "VICTOR-HUGO-2026-2027" ||
+		st.Version != "PRONOTE 2026" {
 		t.Errorf("demo status = %+v, want this year's base in service", st)
 	}
 	if len(st.InService.Annexes) != 1 {
@@ -45,10 +46,12 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.PreviouslyInService) != 2 || len(l.Uploaded) != 1 {
-		t.Errorf("demo lists: %d previously in service, %d uploaded; want 2 and 1", len(l.PreviouslyInService), len(l.Uploaded))
+	// This year's base, the August switch's empty base it replaced the same
+	// morning, last year's; the timetable trial base loaded in September.
+	if len(l.PreviouslyInService) != 3 || len(l.Uploaded) != 1 {
+		t.Errorf("demo lists: %d previously in service, %d uploaded; want 3 and 1", len(l.PreviouslyInService), len(l.Uploaded))
 	}
-	if len(l.PreviouslyInService) == 2 && l.PreviouslyInService[1].LastPeriod().To.IsZero() {
+	if len(l.PreviouslyInService) == 3 && l.PreviouslyInService[2].LastPeriod().To.IsZero() {
 		t.Error("last year's base has no end of service")
 	}
 	// A year of backups under the retention policy, and two archived years.
