@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
+	"hash/fnv"
 	"net/mail"
 	"strings"
 	"time"
@@ -35,12 +35,13 @@ func (b *Backend) CreateEstablishment(ctx context.Context, n NewEstablishment) (
 	now := b.clock.Now()
 	row := store.Establishment{Name: n.Name, UAI: n.UAI, Email: n.Email, Phone: n.Phone, AdminSeats: n.AdminSeats,
 		TeacherSeats: n.TeacherSeats, QuotaBytes: n.QuotaBytes, PasswordHash: hash, Version: CurrentVersion(now), CreatedAt: now,
-		SwitchDay: 21 + mrand.IntN(4)} // the day of the automatic switch, drawn (SPEC §11)
+	}
 	var inv store.Invoice
 	for attempt := 0; ; attempt++ {
 		if row.HostingNumber, err = drawNumber(12); err != nil {
 			return Establishment{}, "", err
 		}
+		row.SwitchDay = SwitchDayOf(row.HostingNumber)
 		inv = store.Invoice{IssuedAt: now, Label: "Contrat d'hébergement"}
 		if inv.Number, err = drawNumber(10); err != nil {
 			return Establishment{}, "", err
@@ -206,4 +207,14 @@ func toEstablishment(r store.Establishment) Establishment {
 	return Establishment{ID: r.ID, HostingNumber: r.HostingNumber, Name: r.Name, UAI: r.UAI, Email: r.Email,
 		Phone: r.Phone, AdminSeats: r.AdminSeats, ReservedSeats: r.ReservedSeats, TeacherSeats: r.TeacherSeats, QuotaBytes: r.QuotaBytes,
 		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone, Retention: retentionOf(r)}
+}
+
+// SwitchDayOf is the day of August (21 to 24) of the automatic switch of
+// the establishment with that hosting number (SPEC §11): drawn from the
+// number, itself drawn at random, so that the days spread evenly and the
+// same establishment always gets the same one.
+func SwitchDayOf(hostingNumber string) int {
+	h := fnv.New32a()
+	h.Write([]byte(hostingNumber))
+	return 21 + int(h.Sum32()%4)
 }
