@@ -250,10 +250,7 @@ func toBackup(r store.Backup, base store.Base, k keep) Backup {
 // bytes, never empty, never starting with a dot.
 func fileStem(name string) string {
 	var sb strings.Builder
-	for _, r := range name {
-		if f, ok := asciiFold[r]; ok {
-			r = f
-		}
+	for _, r := range fr.Plain(name) {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
 			sb.WriteRune(r)
@@ -273,19 +270,6 @@ func fileStem(name string) string {
 	}
 	return out
 }
-
-// asciiFold drops the accents of French letters (no library in the module
-// graph does only this; golang.org/x/text would for a whole new dependency).
-var asciiFold = func() map[rune]rune {
-	m := map[rune]rune{}
-	for from, to := range map[string]rune{"àâäáã": 'a', "ÀÂÄÁÃ": 'A', "éèêë": 'e', "ÉÈÊË": 'E', "îïíì": 'i', "ÎÏÍÌ": 'I',
-		"ôöóòõ": 'o', "ÔÖÓÒÕ": 'O', "ûüùú": 'u', "ÛÜÙÚ": 'U', "ç": 'c', "Ç": 'C', "ÿ": 'y', "Ÿ": 'Y', "ñ": 'n', "Ñ": 'N'} {
-		for _, r := range from {
-			m[r] = to
-		}
-	}
-	return m
-}()
 
 // keep is the retention's verdict on one backup.
 type keep struct {

@@ -306,11 +306,8 @@ func CheckCASURL(raw string) (string, error) {
 	if strings.Contains(u.Host, ":") && port == "" && !strings.HasSuffix(u.Host, "]") {
 		return bad("le port est vide.")
 	}
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
-			return bad("le port doit être un nombre de 1 à 65535.")
-		}
+	if port != "" && !ValidPort(port) {
+		return bad("le port doit être un nombre de 1 à 65535.")
 	}
 	switch {
 	case host == "":
@@ -357,4 +354,10 @@ func checkHostName(host string) string {
 		}
 	}
 	return ""
+}
+
+// ValidPort reports whether p is a port number 1…65535 written plainly.
+func ValidPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == p
 }

@@ -73,3 +73,24 @@ func Duration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
 }
+
+// folds are the accented letters of French, and of the names most met
+// beside them, with their plain forms, in both cases. No library in the
+// module graph does only this (golang.org/x/text would, as a dependency
+// for one table).
+var folds = strings.NewReplacer(
+	"à", "a", "â", "a", "ä", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
+	"î", "i", "ï", "i", "ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ÿ", "y", "œ", "oe", "æ", "ae",
+	"á", "a", "ã", "a", "å", "a", "ì", "i", "í", "i", "ñ", "n", "ò", "o", "ó", "o", "õ", "o", "ø", "o",
+	"ú", "u", "ý", "y", "ß", "ss",
+	"À", "A", "Â", "A", "Ä", "A", "Ç", "C", "É", "E", "È", "E", "Ê", "E", "Ë", "E",
+	"Î", "I", "Ï", "I", "Ô", "O", "Ö", "O", "Ù", "U", "Û", "U", "Ü", "U", "Ÿ", "Y", "Œ", "OE", "Æ", "AE",
+	"Á", "A", "Ã", "A", "Å", "A", "Ì", "I", "Í", "I", "Ñ", "N", "Ò", "O", "Ó", "O", "Õ", "O", "Ø", "O",
+	"Ú", "U", "Ý", "Y",
+)
+
+// Plain is s without its accents, case kept: "Élèves" is "Eleves".
+func Plain(s string) string { return folds.Replace(s) }
+
+// Fold is s for comparing and sorting: lower case, without accents.
+func Fold(s string) string { return folds.Replace(strings.ToLower(s)) }

@@ -29,3 +29,12 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestFold(t *testing.T) {
+	if got := fr.Plain("Éclat-BFC, Élèves, Cœur"); got != "Eclat-BFC, Eleves, Coeur" {
+		t.Errorf("Plain = %q", got)
+	}
+	if got := fr.Fold("ÉLÈVES Ça"); got != "eleves ca" {
+		t.Errorf("Fold = %q", got)
+	}
+}

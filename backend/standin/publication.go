@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -47,7 +46,7 @@ func CheckEduConnectURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q is not an http or https URL", raw)
 	case u.Host == "" || u.Hostname() == "":
 		return nil, fmt.Errorf("%q names no host", raw)
-	case u.Port() != "" && !validPort(u.Port()):
+	case u.Port() != "" && !backend.ValidPort(u.Port()):
 		return nil, fmt.Errorf("%q has a port out of 1…65535", raw)
 	case u.User != nil, u.RawQuery != "", u.ForceQuery, u.Fragment != "", strings.Contains(raw, "#"):
 		return nil, fmt.Errorf("%q has user information, a query or a fragment (the stand-in adds ?service=)", raw)
@@ -107,10 +106,4 @@ func (h *Handler) loginURL(hs backend.HostedServer, publicURL string) (string, b
 func redirect(w http.ResponseWriter, loc string) {
 	w.Header().Set("Location", loc)
 	writeJSON(w, http.StatusFound, map[string]string{"location": loc})
-}
-
-// validPort reports whether p is a port number 1…65535 written plainly.
-func validPort(p string) bool {
-	n, err := strconv.Atoi(p)
-	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == p
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/sanitize"
 )
 
@@ -351,14 +352,9 @@ func (r *runner) runSetAuth(mode backend.AuthMode) func(c *cobra.Command, _ []st
 // French accents; name itself when none does (the back end refuses it).
 func canonicalENT(name string) string {
 	for _, e := range backend.ENTs {
-		if foldENT(e) == foldENT(name) {
+		if fr.Fold(e) == fr.Fold(name) {
 			return e
 		}
 	}
 	return name
 }
-
-var accents = strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a",
-	"î", "i", "ï", "i", "ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "ÿ", "y", "œ", "oe", "æ", "ae")
-
-func foldENT(s string) string { return accents.Replace(strings.ToLower(s)) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/tui/common"
 	"github.com/hebergement/console/tui/components"
 )
@@ -53,11 +54,11 @@ func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0
 // connection's id.
 func (t *Tab) connRows() []components.Row {
 	conns := t.data.Conns
-	q := fold(strings.TrimSpace(t.filter.Value()))
+	q := fr.Fold(strings.TrimSpace(t.filter.Value()))
 	if q != "" && len(t.haystacks) != len(conns) {
 		t.haystacks = make([]string, len(conns))
 		for i, c := range conns {
-			t.haystacks[i] = fold(common.Clean(c.User) + "\x00" + common.Clean(c.Group) + "\x00" +
+			t.haystacks[i] = fr.Fold(common.Clean(c.User) + "\x00" + common.Clean(c.Group) + "\x00" +
 				c.Mode.French() + "\x00" + common.Clean(c.Addr))
 		}
 	}
@@ -94,7 +95,7 @@ func (t *Tab) connRows() []components.Row {
 func sortText(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e {
-			return fold(common.Clean(s))
+			return fr.Fold(common.Clean(s))
 		}
 	}
 	return strings.ToLower(s)
@@ -124,15 +125,3 @@ func (t *Tab) connByID(id string) (backend.Connection, bool) {
 	}
 	return backend.Connection{}, false
 }
-
-// folds are the accented letters of French, and of the names most met
-// beside them, and their plain forms.
-var folds = strings.NewReplacer(
-	"à", "a", "â", "a", "ä", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
-	"î", "i", "ï", "i", "ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ÿ", "y", "œ", "oe", "æ", "ae",
-	"á", "a", "ã", "a", "å", "a", "ì", "i", "í", "i", "ñ", "n", "ò", "o", "ó", "o", "õ", "o", "ø", "o",
-	"ú", "u", "ý", "y", "ß", "ss",
-)
-
-// fold is s for the filter and the sort: lower case, without accents.
-func fold(s string) string { return folds.Replace(strings.ToLower(s)) }
