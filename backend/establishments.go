@@ -41,7 +41,6 @@ func (b *Backend) CreateEstablishment(ctx context.Context, n NewEstablishment) (
 		if row.HostingNumber, err = drawNumber(12); err != nil {
 			return Establishment{}, "", err
 		}
-		row.SwitchDay = SwitchDayOf(row.HostingNumber)
 		inv = store.Invoice{IssuedAt: now, Label: "Contrat d'hébergement"}
 		if inv.Number, err = drawNumber(10); err != nil {
 			return Establishment{}, "", err
@@ -211,8 +210,8 @@ func toEstablishment(r store.Establishment) Establishment {
 
 // SwitchDayOf is the day of August (21 to 24) of the automatic switch of
 // the establishment with that hosting number (SPEC §11): drawn from the
-// number, itself drawn at random, so that the days spread evenly and the
-// same establishment always gets the same one.
+// number, itself drawn at random, so that the days spread evenly, the
+// same establishment always gets the same one, and nothing is stored.
 func SwitchDayOf(hostingNumber string) int {
 	h := fnv.New32a()
 	h.Write([]byte(hostingNumber))

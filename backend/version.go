@@ -74,7 +74,7 @@ func (s *Session) Version(ctx context.Context) (VersionView, error) {
 }
 
 func versionView(e store.Establishment, now time.Time) VersionView {
-	v := VersionView{Version: e.Version, Next: e.Version + 1, SwitchAt: SwitchAt(e.Version+1, e.SwitchDay)}
+	v := VersionView{Version: e.Version, Next: e.Version + 1, SwitchAt: SwitchAt(e.Version+1, SwitchDayOf(e.HostingNumber))}
 	v.PreVersionFrom, v.PreVersionUntil = PreVersionWindow(v.Next)
 	v.CanRequest = !now.Before(v.PreVersionFrom) && now.Before(v.PreVersionUntil)
 	return v
@@ -119,7 +119,7 @@ func (s *Session) RequestPreVersion(ctx context.Context) error {
 func (b *Backend) SwitchVersions(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := b.eachEstablishment(ctx, func(e store.Establishment) error {
-		y := dueVersion(now, e.SwitchDay)
+		y := dueVersion(now, SwitchDayOf(e.HostingNumber))
 		if e.Version >= y {
 			return nil
 		}

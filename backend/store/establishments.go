@@ -37,8 +37,6 @@ type Establishment struct {
 	Version        int
 	Revision       int64
 	CreatedAt      time.Time
-	// SwitchDay is the day of August (21…24) of the automatic switch.
-	SwitchDay int
 	// RetentionDays and RetentionWeeks are the backup policy.
 	RetentionDays  int
 	RetentionWeeks int

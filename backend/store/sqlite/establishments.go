@@ -6,14 +6,14 @@ import (
 
 const establishmentCols = `id, hosting_number, name, uai, email, phone, admin_seats, reserved_seats, teacher_seats, quota_bytes,
 	password_hash, first_login_done, failed_logins, locked_until, server_state, COALESCE(opened_base_id, 0),
-	version, revision, created_at, retention_days, retention_weeks, switch_day`
+	version, revision, created_at, retention_days, retention_weeks`
 
 func scanEstablishment(s scanner) (store.Establishment, error) {
 	var e store.Establishment
 	var locked, created int64
 	err := s.Scan(&e.ID, &e.HostingNumber, &e.Name, &e.UAI, &e.Email, &e.Phone, &e.AdminSeats, &e.ReservedSeats, &e.TeacherSeats,
 		&e.QuotaBytes, &e.PasswordHash, &e.FirstLoginDone, &e.FailedLogins, &locked, &e.ServerState,
-		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks, &e.SwitchDay)
+		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks)
 	e.LockedUntil, e.CreatedAt = fromMS(locked), fromMS(created)
 	return e, mapErr(err)
 }
@@ -28,12 +28,7 @@ func (t *tx) CreateEstablishment(e *store.Establishment) error {
 	}
 	e.ID, err = r.LastInsertId()
 	e.ServerState = "stopped"
-	if err != nil || e.SwitchDay == 0 {
-		return err
-	}
-	// Set apart from the INSERT, which the migration tests also run on the
-	// schemas before switch_day (a zero SwitchDay keeps the default).
-	return t.execOne(`UPDATE establishments SET switch_day = ? WHERE id = ?`, e.SwitchDay, e.ID)
+	return err
 }
 
 func (t *tx) Establishment(id int64) (store.Establishment, error) {
