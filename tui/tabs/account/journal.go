@@ -84,7 +84,7 @@ type journalView struct {
 	period int
 	kind   backend.JournalKind
 
-	filter textinput.Model
+	filter  textinput.Model
 	editing bool
 
 	entries []backend.JournalEntry
