@@ -88,6 +88,8 @@ type journalView struct {
 	editing bool
 
 	entries []backend.JournalEntry
+	// rows are the entries as rows, built once a load.
+	rows []components.Row
 	// haystacks are the entries' folded texts, built when a filter is first
 	// typed after a load.
 	haystacks []string
@@ -158,8 +160,10 @@ func (v *journalView) update(msg tea.Msg) tea.Cmd {
 			v.entries = nil
 		}
 		v.byKey = make(map[string]int, len(v.entries))
+		v.rows = make([]components.Row, len(v.entries))
 		for i, e := range v.entries {
-			v.byKey[strconv.FormatInt(e.ID, 10)] = i
+			v.rows[i] = journalRow(e)
+			v.byKey[v.rows[i].Key] = i
 		}
 		v.refilter()
 	case tea.BackgroundColorMsg: // the root has rebuilt the styles
@@ -183,12 +187,14 @@ func (v *journalView) refilter() {
 			v.haystacks[i] = backend.JournalHaystack(e)
 		}
 	}
-	rows := make([]components.Row, 0, len(v.entries))
-	for i, e := range v.entries {
-		if q != "" && !strings.Contains(v.haystacks[i], q) {
-			continue
+	rows := v.rows
+	if q != "" {
+		rows = make([]components.Row, 0, len(v.entries))
+		for i := range v.entries {
+			if strings.Contains(v.haystacks[i], q) {
+				rows = append(rows, v.rows[i])
+			}
 		}
-		rows = append(rows, journalRow(e))
 	}
 	v.table.SetRows(rows)
 	v.table.SetEmpty(v.emptyLine())

@@ -319,6 +319,7 @@ func BenchmarkJournalKeystroke(b *testing.B) {
 	f, s := tenThousand(b)
 	c := f.Context(b, s)
 	tab := New(c).(*Tab)
+	tabtest.Run(tab)
 	tab.SetSize(120, 40)
 	deliverCmd(tab, tab.show(viewJournal))
 	v := tab.views[viewJournal].(*journalView)
