@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/hebergement/console/backend/sanitize"
@@ -94,27 +93,6 @@ func (s *Session) RevokeKey(ctx context.Context, fingerprint string) error {
 		s.b.keys.poke()
 	}
 	return err
-}
-
-// JournalQuery selects the journal entries a session reads.
-type JournalQuery struct {
-	Since time.Time // zero: from the start
-	Limit int       // 0: all
-}
-
-// Journal returns the establishment's journal, newest first.
-func (s *Session) Journal(ctx context.Context, q JournalQuery) ([]JournalEntry, error) {
-	var rows []store.JournalEntry
-	err := s.read(ctx, PermJournal, func(tx store.Tx) error {
-		var err error
-		rows, err = tx.Journal(store.JournalQuery{EstablishmentID: s.estID, Since: q.Since, Limit: q.Limit})
-		return err
-	})
-	out := make([]JournalEntry, len(rows))
-	for i, r := range rows {
-		out[i] = JournalEntry(r)
-	}
-	return out, err
 }
 
 // MaskEmail shows enough of an address to recognise it: the first letter of
