@@ -3,7 +3,8 @@
 //   - Compte (overview.go): the establishment and its contract as the back
 //     end knows them;
 //   - Accès (access.go): the enrolled SSH keys (SPR only);
-//   - Journal (journal.go): who did what and when.
+//   - Journal (journal.go): who did what and when;
+//   - Assistance (guide.go): the hosting guide, searchable.
 //
 // The tab reloads the view shown when an event of its topics arrives, and
 // a hidden view when it is shown again after one.
@@ -38,6 +39,7 @@ const (
 	viewOverview = iota
 	viewAccess
 	viewJournal
+	viewGuide
 )
 
 // Tab is "Mon compte".
@@ -58,7 +60,7 @@ var _ common.Tab = (*Tab)(nil)
 // New returns the tab for the session of c.
 func New(c *common.Context) common.Tab {
 	t := &Tab{c: c, keys: DefaultKeyMap()}
-	t.views = []view{newOverviewView(c), newAccessView(c), newJournalView(c)}
+	t.views = []view{newOverviewView(c), newAccessView(c), newJournalView(c), newGuideView(c)}
 	t.stale = make([]bool, len(t.views))
 	return t
 }

@@ -93,7 +93,7 @@ func eachSize(t *testing.T, fn func(t *testing.T, w, h int)) {
 }
 
 // viewNames are the views' names in the goldens' paths, in the tab's order.
-var viewNames = []string{"compte", "acces", "journal"}
+var viewNames = []string{"compte", "acces", "journal", "assistance"}
 
 // eachView draws every view of tab at every size into its golden.
 func eachView(t *testing.T, newTab func(t *testing.T) (*tabtest.Fixture, *Tab)) {
@@ -197,8 +197,12 @@ func TestAccountNavigation(t *testing.T) {
 		}
 	}
 	run(tab.Update(left))
+	if tab.cur != viewGuide {
+		t.Fatalf("← from Compte: view %d, want Assistance (the last)", tab.cur)
+	}
+	run(tab.Update(left))
 	if tab.cur != viewJournal {
-		t.Fatalf("← from Compte: view %d, want the journal (the last)", tab.cur)
+		t.Fatalf("← from Assistance: view %d, want the journal", tab.cur)
 	}
 	j := tab.views[viewJournal].(*journalView)
 	down := tea.KeyPressMsg{Code: tea.KeyDown}
@@ -212,8 +216,9 @@ func TestAccountNavigation(t *testing.T) {
 		t.Fatalf("the cursor is not drawn:\n%s", v)
 	}
 	run(tab.Update(right))
+	run(tab.Update(right))
 	if tab.cur != viewOverview {
-		t.Fatalf("→ from the journal: view %d", tab.cur)
+		t.Fatalf("→ → from the journal: view %d", tab.cur)
 	}
 
 	// A click on "Accès" in the view bar.
