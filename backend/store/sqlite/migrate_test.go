@@ -447,7 +447,7 @@ func TestMigration0008ContractOfExistingRows(t *testing.T) {
 		{time.Date(2026, 7, 1, 22, 30, 0, 0, time.UTC), "2026-07-02", "2026-08-31"},   // summer: +2 h
 		{time.Date(2026, 8, 31, 22, 30, 0, 0, time.UTC), "2026-09-01", "2027-08-31"},  // 1 September in Paris
 		{time.Date(2026, 8, 31, 21, 30, 0, 0, time.UTC), "2026-08-31", "2026-08-31"},
-		{time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), "2026-03-29", "2026-08-31"},  // before the change to summer time
+		{time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), "2026-03-29", "2026-08-31"},   // before the change to summer time
 		{time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC), "2026-10-25", "2027-08-31"}, // still summer time
 		{time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), "2027-01-01", "2027-08-31"},
 	}
