@@ -12,7 +12,9 @@ import (
 	"github.com/hebergement/console/backend/clock"
 )
 
-func paris(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, clock.Paris()) }
+func paris(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, clock.Paris())
+}
 
 // The first invoice bills the contract from the creation day to the
 // 31 August at the full yearly prices, and its number is the one the first
