@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/hebergement/console/backend/clock"
 	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/backend/sanitize"
 )
@@ -58,11 +59,14 @@ func (inv Invoice) Title() string {
 
 // Render draws the invoice.
 func Render(inv Invoice) ([]byte, error) {
+	// The same instant gives the same bytes whatever its location and
+	// sub-second part (the store keeps milliseconds, in UTC).
+	at := inv.IssuedAt.In(clock.Paris()).Truncate(time.Second)
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCompression(false)
 	pdf.SetCatalogSort(true)
-	pdf.SetCreationDate(inv.IssuedAt)
-	pdf.SetModificationDate(inv.IssuedAt)
+	pdf.SetCreationDate(at)
+	pdf.SetModificationDate(at)
 	pdf.SetProducer("Console d'hébergement PRONOTE", true)
 	pdf.SetTitle(inv.Title()+" n° "+inv.Number, true)
 	pdf.SetAutoPageBreak(true, 20)

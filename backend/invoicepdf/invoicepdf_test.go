@@ -60,6 +60,10 @@ func TestRenderShowsTheTotalsAndIsDeterministic(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("the same invoice rendered two different files")
 	}
+	inv.IssuedAt = inv.IssuedAt.UTC().Add(123 * time.Microsecond) // as the store gives it back
+	if c, _ := invoicepdf.Render(inv); !bytes.Equal(a, c) {
+		t.Error("the same instant in UTC rendered another file")
+	}
 	inv.ProForma = false
 	c, _ := invoicepdf.Render(inv)
 	if bytes.Contains(c, []byte("pro forma")) || !bytes.Contains(c, []byte("Facture")) {
