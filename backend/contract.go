@@ -47,8 +47,10 @@ type Contract struct {
 	// DaysLeft is how many days from today to Until (0 on the last day,
 	// negative once it is over).
 	DaysLeft int
-	// Warn is whether the end is due: within ContractWarningDays, or past.
-	Warn bool
+	// Warn is whether the end is due: within ContractWarningDays, or past;
+	// Notice is then the warning's sentence (ContractNotice), else "".
+	Warn   bool
+	Notice string
 }
 
 // day is the Paris date of t, at midnight Paris.
@@ -84,13 +86,16 @@ func ContractOf(from, until, now time.Time) Contract {
 	}
 	c.DaysLeft = daysBetween(now, until)
 	c.Warn = c.DaysLeft <= ContractWarningDays
+	c.Notice = contractNotice(c)
 	return c
 }
 
 // ContractNotice is the French warning of a contract ending on until, at
 // now: "" while the end is more than ContractWarningDays days away.
-func ContractNotice(until, now time.Time) string {
-	c := ContractOf(time.Time{}, until, now)
+func ContractNotice(until, now time.Time) string { return ContractOf(time.Time{}, until, now).Notice }
+
+func contractNotice(c Contract) string {
+	until := c.Until
 	switch {
 	case until.IsZero() || !c.Warn:
 		return ""
