@@ -80,7 +80,7 @@ func (r *runner) runCompte(c *cobra.Command, _ []string) error {
 	notice := a.Contract.Notice
 	if wantJSON(c) {
 		j := accountJSON{Name: e.Name, UAI: e.UAI, HostingNumber: e.HostingNumber, Email: a.MaskedEmail, Phone: a.MaskedPhone,
-			Contract: contractJSON{From: dateOnly(a.Contract.From), Until: dateOnly(a.Contract.Until), DaysLeft: a.Contract.DaysLeft, Warning: notice},
+			Contract:   contractJSON{From: dateOnly(a.Contract.From), Until: dateOnly(a.Contract.Until), DaysLeft: a.Contract.DaysLeft, Warning: notice},
 			AdminSeats: e.AdminSeats, Reserved: e.ReservedSeats, QuotaBytes: e.QuotaBytes, UsedBytes: a.UsedBytes,
 			Version: a.Version.Version, SwitchAt: a.Version.SwitchAt.UTC(), Invoice: e.Invoice}
 		if e.TeacherSeats != 0 {
