@@ -24,4 +24,3 @@ func TestContractWarningOnTheStatusLine(t *testing.T) {
 		t.Errorf("no warning on the status line:\n%s", out)
 	}
 }
-
