@@ -46,6 +46,7 @@ type Options struct {
 
 // Backend is the hosting back end of one data folder.
 type Backend struct {
+	dataDir string // where PricesFile is read (prices.go)
 	store   store.Store
 	files   *filestore.Store
 	clock   clock.Clock
@@ -85,6 +86,9 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("backend: data folder: %w", err)
 	}
+	if _, err := LoadPrices(opts.DataDir); err != nil {
+		return nil, err
+	}
 	files, err := filestore.Open(filepath.Join(opts.DataDir, "files"))
 	if err != nil {
 		return nil, err
@@ -94,6 +98,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
+		dataDir: opts.DataDir,
 		store:   db,
 		files:   files,
 		clock:   opts.Clock,

@@ -32,20 +32,40 @@ func (b *Backend) CreateEstablishment(ctx context.Context, n NewEstablishment) (
 	if err != nil {
 		return Establishment{}, "", err
 	}
+	prices, err := b.Prices()
+	if err != nil {
+		return Establishment{}, "", err
+	}
 	now := b.clock.Now()
+	// The contract runs from today to the 31 August ending the school
+	// year under way; the first invoice bills it at the full yearly prices
+	// (contract.go).
 	row := store.Establishment{Name: n.Name, UAI: n.UAI, Email: n.Email, Phone: n.Phone, AdminSeats: n.AdminSeats,
 		TeacherSeats: n.TeacherSeats, QuotaBytes: n.QuotaBytes, PasswordHash: hash, Version: CurrentVersion(now), CreatedAt: now,
+		ContractFrom: day(now), ContractUntil: ContractEnd(now),
 	}
 	var inv store.Invoice
 	for attempt := 0; ; attempt++ {
-		if row.HostingNumber, err = drawNumber(12); err != nil {
-			return Establishment{}, "", err
+		row.HostingNumber = n.HostingNumber
+		if row.HostingNumber == "" {
+			if row.HostingNumber, err = drawNumber(12); err != nil {
+				return Establishment{}, "", err
+			}
 		}
-		inv = store.Invoice{IssuedAt: now, Label: "Contrat d'hébergement"}
+		inv = priced(row, prices, row.ContractFrom, row.ContractUntil)
+		inv.Kind, inv.IssuedAt = store.InvoiceFacture, now
 		if inv.Number, err = drawNumber(10); err != nil {
 			return Establishment{}, "", err
 		}
 		err = b.store.Write(ctx, func(tx store.Tx) error {
+			if n.HostingNumber != "" {
+				switch _, err := tx.EstablishmentByNumber(n.HostingNumber); {
+				case err == nil:
+					return fmt.Errorf("%w: the hosting number %s is taken", ErrInvalidInput, n.HostingNumber)
+				case !errors.Is(err, store.ErrNotFound):
+					return err
+				}
+			}
 			if err := tx.CreateEstablishment(&row); err != nil {
 				return err
 			}
@@ -106,6 +126,13 @@ func validateNew(n *NewEstablishment) error {
 		return bad("teacher seats must be 30, 50, 80 or unlimited")
 	case n.QuotaBytes < 0 || n.QuotaBytes > 1<<40:
 		return bad("quota must be between 1 byte and 1 TiB")
+	}
+	if n.HostingNumber != "" {
+		number, ok := NormalizeHostingNumber(n.HostingNumber)
+		if !ok {
+			return bad("hosting number must be 12 digits")
+		}
+		n.HostingNumber = number
 	}
 	n.Phone = phone
 	if n.QuotaBytes == 0 {
@@ -205,7 +232,8 @@ func (b *Backend) EstablishmentByNumber(ctx context.Context, hostingNumber strin
 func toEstablishment(r store.Establishment) Establishment {
 	return Establishment{ID: r.ID, HostingNumber: r.HostingNumber, Name: r.Name, UAI: r.UAI, Email: r.Email,
 		Phone: r.Phone, AdminSeats: r.AdminSeats, ReservedSeats: r.ReservedSeats, TeacherSeats: r.TeacherSeats, QuotaBytes: r.QuotaBytes,
-		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone, Retention: retentionOf(r)}
+		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone, Retention: retentionOf(r), ContractFrom: r.ContractFrom,
+		ContractUntil: r.ContractUntil}
 }
 
 // SwitchDayOf is the day of August (21 to 24) of the automatic switch of

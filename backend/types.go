@@ -70,6 +70,9 @@ type Establishment struct {
 	Invoice string
 	// Retention is the backup policy.
 	Retention Retention
+	// ContractFrom and ContractUntil are the first and last days of the
+	// hosting contract (Paris dates at midnight; contract.go).
+	ContractFrom, ContractUntil time.Time
 }
 
 // NewEstablishment is what an operator gives to create an establishment.
@@ -81,6 +84,10 @@ type NewEstablishment struct {
 	AdminSeats   int
 	TeacherSeats int
 	QuotaBytes   int64
+	// HostingNumber, when set, is the establishment's hosting number
+	// instead of one drawn at random (operators, tests): 12 digits,
+	// refused when malformed or taken.
+	HostingNumber string
 }
 
 // Origin tells where a base came from.

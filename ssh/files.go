@@ -12,7 +12,9 @@ package ssh
 //	               progress
 //	/sauvegardes/  read-only: the establishment's backups, one
 //	               NAME-YYYYMMDD-HHMM.HNOT each (Session.BackupFiles)
-//	/factures/     read-only, empty for now
+//	/factures/     read-only: the establishment's invoices and pro-formas,
+//	               facture-NUMBER.pdf / proforma-NUMBER.pdf
+//	               (Session.InvoiceFiles)
 //
 // Rules chosen (the spec leaves them open):
 //
@@ -59,6 +61,11 @@ package ssh
 //     the listed size fails the read that would have completed the file, and
 //     every read after it: the client never gets a complete-looking file.
 //     At most maxDownloads SFTP downloads are open at once per session.
+//   - factures/ lists what Session.InvoiceFiles returns, files of mode 0444
+//     with the PDF's size and the invoice's date, for every role. A PDF is
+//     rendered from the stored invoice when it is read (Session.InvoicePDF),
+//     the same bytes every time, and served like a backup (sftp at any
+//     offset, scp in both modes) from memory.
 //   - Nothing in sauvegardes/ or factures/ can be written, removed, renamed
 //     or have its attributes set: refused with PERMISSION_DENIED and the
 //     French reason to the FileNotifier. Reading a name that is not there,
@@ -69,6 +76,7 @@ package ssh
 //     answers or the session ends.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +86,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -98,6 +107,8 @@ const (
 	depotDir = "/depot"
 	// backupsDir holds the backups to download.
 	backupsDir = "/sauvegardes"
+	// invoicesDir holds the invoices to download.
+	invoicesDir = "/" + backend.InvoicesDir
 	// maxOutOfOrder bounds the bytes of one upload held while they wait for
 	// an earlier gap to be filled.
 	maxOutOfOrder = 32 << 20
@@ -429,6 +440,53 @@ func (t *fileTree) export(ctx context.Context, name string) (backend.BackupExpor
 		return backend.BackupExport{}, backupRefusal(err)
 	}
 	return x, nil
+}
+
+// invoice finds the file name of factures/ and its bytes; a name that is
+// not there is a quiet NO_SUCH_FILE.
+func (t *fileTree) invoice(ctx context.Context, name string) (backend.InvoiceFile, []byte, error) {
+	f, data, err := t.s.InvoicePDF(ctx, name)
+	if errors.Is(err, backend.ErrInvoiceNotFound) {
+		return f, nil, quiet(sftp.ErrSSHFxNoSuchFile, "« factures/%s » : facture introuvable ; `ls factures` les liste.", shown(name))
+	}
+	if err != nil {
+		return f, nil, backupRefusal(err)
+	}
+	return f, data, nil
+}
+
+// invoiceEntry is how the tree shows an invoice.
+func invoiceEntry(f backend.InvoiceFile) *treeEntry {
+	return &treeEntry{name: f.Name, size: f.Size, mode: 0o444, mtime: f.ModTime}
+}
+
+// readable is a file of sauvegardes/ or factures/, ready to download.
+type readable struct {
+	size  int64
+	mtime time.Time
+	open  func(off int64) (io.ReadCloser, error)
+}
+
+// readableDir reports whether the files of the folder dir can be read.
+func readableDir(dir string) bool { return dir == backupsDir || dir == invoicesDir }
+
+// download prepares the download of p, a file of a readable folder.
+func (t *fileTree) download(ctx context.Context, p string) (readable, error) {
+	name := path.Base(p)
+	if path.Dir(p) == invoicesDir {
+		f, data, err := t.invoice(ctx, name)
+		if err != nil {
+			return readable{}, err
+		}
+		return readable{size: f.Size, mtime: f.ModTime, open: func(off int64) (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(data[min(off, int64(len(data))):])), nil
+		}}, nil
+	}
+	x, err := t.export(ctx, name)
+	if err != nil {
+		return readable{}, err
+	}
+	return readable{size: x.Size, mtime: x.ModTime, open: x.Open}, nil
 }
 
 // backupEntry is how the tree shows a backup.

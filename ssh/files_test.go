@@ -563,10 +563,13 @@ func TestSFTPListing(t *testing.T) {
 	if fmt.Sprint(modes) != fmt.Sprint(want) {
 		t.Errorf("ReadDir(/) = %v, want %v", modes, want)
 	}
-	for _, d := range []string{"/depot", "/sauvegardes", "/factures", "sauvegardes", "."} {
+	for _, d := range []string{"/depot", "/sauvegardes", "sauvegardes", "."} {
 		if l, err := c.ReadDir(d); err != nil || len(l) != 0 {
 			t.Errorf("ReadDir(%q) = %v, %v; want empty", d, l, err)
 		}
+	}
+	if l, err := c.ReadDir("/factures"); err != nil || len(l) != 1 || l[0].Name() != "facture-"+e.est.Invoice+".pdf" { // the first invoice
+		t.Errorf("ReadDir(/factures) = %v, %v; want the first invoice", l, err)
 	}
 	if _, err := c.ReadDir("/nope"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadDir(/nope): err = %v", err)
@@ -1080,7 +1083,9 @@ func TestSCPDownloads(t *testing.T) {
 		t.Errorf("scp -r -f sauvegardes: exit %d, out %q, stderr %q", s.exit, s.outText(), s.errText())
 	}
 	s = runSCP(h, "", "scp", "-r", "-f", "/")
-	if want := "D0755 0 depot\nE\nD0555 0 sauvegardes\nE\nD0555 0 factures\nE\n"; s.exit != -1 || s.outText() != want {
+	first, _ := e.s.InvoiceFiles(context.Background()) // the first invoice
+	if want := "D0755 0 depot\nE\nD0555 0 sauvegardes\nE\nD0555 0 factures\nC0444 " + fmt.Sprint(first[0].Size) + " " + first[0].Name + "\n"; s.exit != -1 ||
+		!strings.HasPrefix(s.outText(), want) || !strings.HasSuffix(s.outText(), "%%EOF\n\x00E\n") {
 		t.Errorf("scp -r -f /: exit %d, out %q, stderr %q", s.exit, s.outText(), s.errText())
 	}
 	if e.notes.len() != 0 {

@@ -119,7 +119,7 @@ func (h *scpTree) WalkDir(s ssh.Session, root string, fn fs.WalkDirFunc) error {
 			}
 			return err
 		}
-		if d != backupsDir { // nothing else is readable
+		if !readableDir(d) { // nothing else is readable
 			continue
 		}
 		l, err := h.t.list(ctx, d)
@@ -153,18 +153,18 @@ func (h *scpTree) NewFileEntry(s ssh.Session, p string) (*scp.FileEntry, func() 
 	switch {
 	case isTreeDir(p):
 		return nil, nil, fmt.Errorf("« %s » est un dossier : utilisez scp -r.\n", shown(p))
-	case path.Dir(p) != backupsDir:
+	case !readableDir(path.Dir(p)):
 		return nil, nil, notFound(p)
 	}
 	name := path.Base(p)
-	x, err := h.t.export(sessionContext(s, h.t.ctx), name)
+	x, err := h.t.download(sessionContext(s, h.t.ctx), p)
 	if err != nil {
 		return nil, nil, scpError(err)
 	}
-	d := &scpDownload{name: name, size: x.Size, open: x.Open}
-	e := &scp.FileEntry{Name: name, Filepath: p, Mode: 0o444, Size: x.Size, Reader: d}
+	d := &scpDownload{name: name, size: x.size, open: x.open}
+	e := &scp.FileEntry{Name: name, Filepath: p, Mode: 0o444, Size: x.size, Reader: d}
 	if s != nil && slices.Contains(s.Command(), "-p") {
-		e.Mtime, e.Atime = x.ModTime.Unix(), x.ModTime.Unix()
+		e.Mtime, e.Atime = x.mtime.Unix(), x.mtime.Unix()
 	}
 	return e, d.close, nil
 }

@@ -25,8 +25,9 @@ var (
 	_ sftp.RealPathFileLister = (*sftpTree)(nil)
 )
 
-// Fileread opens a backup of sauvegardes/ for download; nothing else is
-// readable (depot holds only uploads in progress, factures is empty).
+// Fileread opens a backup of sauvegardes/ or an invoice of factures/ for
+// download; nothing else is readable (depot holds only uploads in
+// progress).
 func (h *sftpTree) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	p := resolve(r.Filepath)
 	switch {
@@ -34,11 +35,11 @@ func (h *sftpTree) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 		return nil, quiet(sftp.ErrSSHFxFailure, "« %s » est un dossier.", shown(p))
 	case path.Dir(p) == depotDir && h.t.pending(path.Base(p)) != nil:
 		return nil, quiet(sftp.ErrSSHFxPermissionDenied, "« %s » est en cours de transfert et ne peut pas être lu.", shown(path.Base(p)))
-	case path.Dir(p) != backupsDir:
+	case !readableDir(path.Dir(p)):
 		return nil, quiet(sftp.ErrSSHFxNoSuchFile, "« %s » : fichier introuvable.", shown(p))
 	}
 	name := path.Base(p)
-	x, err := h.t.export(r.Context(), name)
+	x, err := h.t.download(r.Context(), p)
 	if err != nil {
 		if errors.Is(err, sftp.ErrSSHFxPermissionDenied) {
 			h.t.tell(false, err.Error())
@@ -49,7 +50,7 @@ func (h *sftpTree) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sftpDownload{streamReaderAt: newStreamReaderAt(x.Size, x.Open), t: h.t, name: name, release: release}, nil
+	return &sftpDownload{streamReaderAt: newStreamReaderAt(x.size, x.open), t: h.t, name: name, release: release}, nil
 }
 
 // Filewrite starts an upload.
@@ -119,6 +120,8 @@ func (h *sftpTree) Filecmd(r *sftp.Request) error {
 			return h.t.refuse(denied, "Impossible de supprimer « %s » : les fichiers déposés sont chargés dès la fin du transfert et ne restent pas dans depot/.", shown(p))
 		case backupsDir:
 			return h.t.refuse(denied, "Impossible de supprimer « %s » : le dossier sauvegardes/ est en lecture seule ; les sauvegardes sont supprimées par la politique de conservation.", shown(p))
+		case invoicesDir:
+			return h.t.refuse(denied, "Impossible de supprimer « %s » : le dossier factures/ est en lecture seule.", shown(p))
 		}
 		return h.t.refuse(denied, "Impossible de supprimer « %s » : seul depot/ accepte des fichiers, et ils n'y restent pas.", shown(p))
 	case "Rename", "PosixRename":
@@ -207,6 +210,14 @@ func (t *fileTree) list(ctx context.Context, p string) (treeLister, error) {
 		for _, f := range l {
 			out = append(out, backupEntry(f))
 		}
+	case invoicesDir:
+		l, err := t.s.InvoiceFiles(ctx)
+		if err != nil {
+			return nil, backupRefusal(err)
+		}
+		for _, f := range l {
+			out = append(out, invoiceEntry(f))
+		}
 	}
 	return out, nil
 }
@@ -232,6 +243,15 @@ func (t *fileTree) stat(ctx context.Context, p string) (os.FileInfo, error) {
 			return nil, err
 		}
 		return backupEntry(f), nil
+	case invoicesDir:
+		f, _, err := t.invoice(ctx, path.Base(p))
+		switch {
+		case errors.Is(err, sftp.ErrSSHFxNoSuchFile):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		return invoiceEntry(f), nil
 	}
 	return nil, nil
 }

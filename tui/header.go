@@ -102,6 +102,13 @@ func (m *model) statusLines() []string {
 	case common.StatusErr:
 		s = st.Error
 	}
+	if text == "" && m.c.Now != nil {
+		// The contract's warning (SPEC §10), on every tab, when the line
+		// has nothing else to say.
+		if n := backend.ContractNotice(m.c.Status.Establishment.ContractUntil, m.c.Now()); n != "" {
+			text, s = n, st.Notice
+		}
+	}
 	lines := common.Wrap(text, max(m.width-2, 1))
 	if len(lines) > 2 {
 		lines = []string{lines[0], strings.Join(lines[1:], " ")}

@@ -94,3 +94,25 @@ func Plain(s string) string { return folds.Replace(s) }
 
 // Fold is s for comparing and sorting: lower case, without accents.
 func Fold(s string) string { return folds.Replace(strings.ToLower(s)) }
+
+// Euros formats an amount in cents the French way, exact to the cent, with
+// a space as the thousands separator (as Count) and a decimal comma:
+// "1 234,56 €"; a negative amount (a credit) reads "-12,00 €".
+func Euros(cents int64) string {
+	sign := ""
+	u := uint64(cents)
+	if cents < 0 {
+		sign, u = "-", uint64(-(cents+1))+1 // math.MinInt64 too
+	}
+	units := fmt.Sprint(u / 100)
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, r := range units {
+		if i > 0 && (len(units)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+	}
+	fmt.Fprintf(&b, ",%02d €", u%100)
+	return b.String()
+}

@@ -38,3 +38,29 @@ func TestFold(t *testing.T) {
 		t.Errorf("Fold = %q", got)
 	}
 }
+
+func TestEuros(t *testing.T) {
+	for _, c := range []struct {
+		cents int64
+		want  string
+	}{
+		{0, "0,00 €"},
+		{1, "0,01 €"},
+		{99, "0,99 €"},
+		{100, "1,00 €"},
+		{54000, "540,00 €"},
+		{123456, "1 234,56 €"},
+		{100000000, "1 000 000,00 €"},
+		{-1200, "-12,00 €"},
+		{-5, "-0,05 €"},
+		{9223372036854775807, "92 233 720 368 547 758,07 €"},
+		{-9223372036854775808, "-92 233 720 368 547 758,08 €"},
+	} {
+		if got := fr.Euros(c.cents); got != c.want {
+			t.Errorf("Euros(%d) = %q, want %q", c.cents, got, c.want)
+		}
+	}
+	if fr.Euros(123456)[1] != ' ' || fr.Count(1234)[1] != ' ' {
+		t.Error("Euros and Count must share the thousands separator")
+	}
+}

@@ -40,4 +40,7 @@ type Establishment struct {
 	// RetentionDays and RetentionWeeks are the backup policy.
 	RetentionDays  int
 	RetentionWeeks int
+	// ContractFrom and ContractUntil are the first and last days of the
+	// hosting contract (Paris dates at midnight).
+	ContractFrom, ContractUntil time.Time
 }

@@ -38,7 +38,7 @@ func newAdmin(g *globals) *cobra.Command {
 			})
 		},
 	})
-	admin.AddCommand(est, creds, newKeys(g), newJobs(g))
+	admin.AddCommand(est, creds, newKeys(g), newJobs(g), newInvoices(g), newPrices(g))
 	return admin
 }
 

@@ -204,6 +204,7 @@ func (r *runner) tree() *cobra.Command {
 	r.versionCommands(root)
 	r.keyCommands(root)
 	r.journalCommands(root)
+	r.accountCommands(root)
 	// aide is cobra's help command, so that cobra adds no "help" of its own.
 	root.SetHelpCommand(r.leaf(root, r.aideCmd(), r.runAide))
 

@@ -6,23 +6,26 @@ import (
 
 const establishmentCols = `id, hosting_number, name, uai, email, phone, admin_seats, reserved_seats, teacher_seats, quota_bytes,
 	password_hash, first_login_done, failed_logins, locked_until, server_state, COALESCE(opened_base_id, 0),
-	version, revision, created_at, retention_days, retention_weeks`
+	version, revision, created_at, retention_days, retention_weeks, contract_from, contract_until`
 
 func scanEstablishment(s scanner) (store.Establishment, error) {
 	var e store.Establishment
 	var locked, created int64
+	var from, until string
 	err := s.Scan(&e.ID, &e.HostingNumber, &e.Name, &e.UAI, &e.Email, &e.Phone, &e.AdminSeats, &e.ReservedSeats, &e.TeacherSeats,
 		&e.QuotaBytes, &e.PasswordHash, &e.FirstLoginDone, &e.FailedLogins, &locked, &e.ServerState,
-		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks)
+		&e.OpenedBaseID, &e.Version, &e.Revision, &created, &e.RetentionDays, &e.RetentionWeeks, &from, &until)
 	e.LockedUntil, e.CreatedAt = fromMS(locked), fromMS(created)
+	e.ContractFrom, e.ContractUntil = fromDay(from), fromDay(until)
 	return e, mapErr(err)
 }
 
 func (t *tx) CreateEstablishment(e *store.Establishment) error {
 	r, err := t.exec(`INSERT INTO establishments (hosting_number, name, uai, email, phone, admin_seats, teacher_seats,
-		quota_bytes, password_hash, server_state, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stopped', ?, ?)`,
+		quota_bytes, password_hash, server_state, version, created_at, contract_from, contract_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stopped', ?, ?, ?, ?)`,
 		e.HostingNumber, e.Name, e.UAI, e.Email, e.Phone, e.AdminSeats, e.TeacherSeats, e.QuotaBytes, e.PasswordHash,
-		e.Version, ms(e.CreatedAt))
+		e.Version, ms(e.CreatedAt), day(e.ContractFrom), day(e.ContractUntil))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/hebergement/console/backend/store"
 	"github.com/hebergement/console/backend/store/sqlite"
@@ -79,12 +82,19 @@ func versions(t *testing.T, db *sqlite.DB) []int {
 func fill(t *testing.T, db *sqlite.DB) (e *store.Establishment, b *store.Base) {
 	t.Helper()
 	e, b = est("123456789012"), nil
+	if !hasColumn(t, db, "establishments", "contract_from") {
+		// A schema before 0008: the establishment and its invoice as the
+		// release of that schema wrote them.
+		oldEstablishment(t, db, e, at)
+	}
 	write(t, db, func(tx store.Tx) error {
-		if err := tx.CreateEstablishment(e); err != nil {
-			return err
-		}
-		if err := tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1234567890", IssuedAt: at, Label: "x"}); err != nil {
-			return err
+		if e.ID == 0 {
+			if err := tx.CreateEstablishment(e); err != nil {
+				return err
+			}
+			if err := tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1234567890", IssuedAt: at, Label: "x"}); err != nil {
+				return err
+			}
 		}
 		b = base(e.ID, 'a')
 		if err := tx.InsertBase(b); err != nil {
@@ -102,6 +112,38 @@ func fill(t *testing.T, db *sqlite.DB) (e *store.Establishment, b *store.Base) {
 		return tx.PutKey(&store.Key{EstablishmentID: e.ID, Fingerprint: "SHA256:k", PublicKey: "ssh-ed25519 AAAA", Name: "poste", Role: "spr", AddedAt: at})
 	})
 	return e, b
+}
+
+// hasColumn reports whether table has the column col.
+func hasColumn(t *testing.T, db *sqlite.DB, table, col string) bool {
+	t.Helper()
+	var n int
+	if err := db.Raw().QueryRow(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, table, col).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+// oldEstablishment writes e, created at created, and its first invoice
+// 1234567890 with the columns of migration 0001, as releases before 0008
+// did.
+func oldEstablishment(t *testing.T, db *sqlite.DB, e *store.Establishment, created time.Time) {
+	t.Helper()
+	r, err := db.Raw().Exec(`INSERT INTO establishments (hosting_number, name, uai, email, phone, admin_seats, teacher_seats,
+		quota_bytes, password_hash, server_state, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stopped', ?, ?)`,
+		e.HostingNumber, e.Name, e.UAI, e.Email, e.Phone, e.AdminSeats, e.TeacherSeats, e.QuotaBytes, e.PasswordHash,
+		e.Version, created.UnixMilli())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID, err = r.LastInsertId(); err != nil {
+		t.Fatal(err)
+	}
+	number := fmt.Sprintf("1%09d", e.ID)
+	if _, err := db.Raw().Exec(`INSERT INTO invoices (establishment_id, number, issued_at, label) VALUES (?, ?, ?, 'x')`,
+		e.ID, number, created.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // check reads back what fill wrote.
@@ -128,6 +170,9 @@ func check(t *testing.T, db *sqlite.DB, e *store.Establishment, b *store.Base) {
 		}
 		if k, err := tx.KeyByFingerprint("SHA256:k"); err != nil || k.Name != "poste" {
 			t.Errorf("key = %+v, %v", k, err)
+		}
+		if inv, err := tx.LatestInvoice(e.ID); err != nil || inv.Number != "1234567890" && inv.Number != fmt.Sprintf("1%09d", e.ID) || inv.Kind != store.InvoiceFacture {
+			t.Errorf("latest invoice = %+v, %v", inv, err)
 		}
 		return nil
 	})
@@ -380,5 +425,109 @@ func TestEveryBaseReferenceIsKnown(t *testing.T) {
 	}
 	if got := baseRefs(t, extra.Raw()); len(got) != 1 || !strings.HasPrefix(got[0], "pins.base_id") {
 		t.Errorf("a forgotten reference: baseRefs = %v", got)
+	}
+}
+
+// Migration 0008 gives the establishments that exist a contract from the
+// day they were created (Paris) to the 31 August ending that school year,
+// and their invoices the kind facture without amounts.
+func TestMigration0008ContractOfExistingRows(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "h.db")
+	old, err := openWith(t, path, migrationsFS(t, 7, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		created     time.Time
+		from, until string
+	}{
+		{time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC), "2026-11-28", "2027-08-31"},
+		{time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC), "2026-11-29", "2027-08-31"}, // winter: +1 h
+		{time.Date(2026, 7, 1, 22, 30, 0, 0, time.UTC), "2026-07-02", "2026-08-31"},   // summer: +2 h
+		{time.Date(2026, 8, 31, 22, 30, 0, 0, time.UTC), "2026-09-01", "2027-08-31"},  // 1 September in Paris
+		{time.Date(2026, 8, 31, 21, 30, 0, 0, time.UTC), "2026-08-31", "2026-08-31"},
+		{time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), "2026-03-29", "2026-08-31"},   // before the change to summer time
+		{time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC), "2026-10-25", "2027-08-31"}, // still summer time
+		{time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), "2027-01-01", "2027-08-31"},
+	}
+	ests := make([]*store.Establishment, len(cases))
+	for i, c := range cases {
+		ests[i] = est(fmt.Sprintf("1234567890%02d", i))
+		oldEstablishment(t, old, ests[i], c.created)
+	}
+	old.Close()
+
+	db := openDB(t, path)
+	db.Read(context.Background(), func(tx store.Tx) error { //nolint:errcheck
+		for i, c := range cases {
+			e, err := tx.Establishment(ests[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.ContractFrom.Format(time.DateOnly); got != c.from {
+				t.Errorf("created %s: contract from %s, want %s", c.created, got, c.from)
+			}
+			if got := e.ContractUntil.Format(time.DateOnly); got != c.until {
+				t.Errorf("created %s: contract until %s, want %s", c.created, got, c.until)
+			}
+			l, err := tx.Invoices(e.ID)
+			if err != nil || len(l) != 1 {
+				t.Fatalf("invoices = %+v, %v", l, err)
+			}
+			if inv := l[0]; inv.Kind != store.InvoiceFacture || inv.Priced || len(inv.Lines) != 0 || !inv.PeriodFrom.IsZero() {
+				t.Errorf("migrated invoice = %+v", inv)
+			}
+		}
+		return nil
+	})
+}
+
+// Invoices keep their kind, period, lines and amounts; the latest invoice
+// is the latest facture, never a pro-forma; one facture per period.
+func TestInvoicesRoundTrip(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	e := est("123456789012")
+	paris, _ := time.LoadLocation("Europe/Paris")
+	from, to := time.Date(2027, 9, 1, 0, 0, 0, 0, paris), time.Date(2028, 8, 31, 0, 0, 0, 0, paris)
+	lines := []store.InvoiceLine{{Label: "Hébergement", Quantity: 1, UnitCents: 54000, Cents: 54000}}
+	write(t, db, func(tx store.Tx) error {
+		if err := tx.CreateEstablishment(e); err != nil {
+			return err
+		}
+		if err := tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1000000001", IssuedAt: at, Label: "x"}); err != nil {
+			return err
+		}
+		return tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1000000002", Kind: store.InvoiceProForma, IssuedAt: at.Add(time.Hour),
+			PeriodFrom: from, PeriodTo: to, Lines: lines, Priced: true, TotalHT: 54000, VAT: 10800, Total: 64800})
+	})
+	db.Read(context.Background(), func(tx store.Tx) error { //nolint:errcheck
+		if inv, err := tx.LatestInvoice(e.ID); err != nil || inv.Number != "1000000001" {
+			t.Errorf("latest = %+v, %v; want the facture, not the newer pro-forma", inv, err)
+		}
+		l, err := tx.Invoices(e.ID)
+		if err != nil || len(l) != 2 || l[0].Number != "1000000002" {
+			t.Fatalf("invoices = %+v, %v", l, err)
+		}
+		p := l[0]
+		if !p.PeriodFrom.Equal(from) || !p.PeriodTo.Equal(to) || !p.Priced || p.Total != 64800 || len(p.Lines) != 1 || p.Lines[0] != lines[0] {
+			t.Errorf("pro-forma = %+v", p)
+		}
+		if _, err := tx.InvoiceByNumber(e.ID+1, "1000000002"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another establishment's invoice: %v", err)
+		}
+		return nil
+	})
+	err := db.Write(context.Background(), func(tx store.Tx) error {
+		for _, n := range []string{"1000000003", "1000000004"} {
+			if err := tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: n, IssuedAt: at, PeriodFrom: from, PeriodTo: to, Priced: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("two factures for one period: %v, want ErrConflict", err)
 	}
 }
