@@ -68,13 +68,21 @@ func (f *Fake) Set(t time.Time) {
 	f.mu.Unlock()
 }
 
-// Parse reads a --now value: RFC 3339, or a plain date (midnight, Europe/Paris).
+// Parse reads a --now value: RFC 3339 (seconds optional), or a date and
+// time without an offset, or a plain date (midnight), both in Paris.
 func Parse(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+	// With an offset: RFC 3339, seconds optional (2027-08-25T03:00+02:00,
+	// as operators write --at).
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
 	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04", s, Paris()); err == nil {
-		return t, nil
+	// Without one: Paris time.
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, Paris()); err == nil {
+			return t, nil
+		}
 	}
 	return time.ParseInLocation("2006-01-02", s, Paris())
 }

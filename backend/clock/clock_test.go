@@ -14,6 +14,9 @@ func TestParse(t *testing.T) {
 		{"2026-08-21T09:00:00+02:00", time.Date(2026, 8, 21, 7, 0, 0, 0, time.UTC), true},
 		{"2026-08-21", time.Date(2026, 8, 20, 22, 0, 0, 0, time.UTC), true}, // midnight in Paris (CEST)
 		{"2027-01-10T08:30", time.Date(2027, 1, 10, 7, 30, 0, 0, time.UTC), true},
+		{"2027-08-25T03:00+02:00", time.Date(2027, 8, 25, 1, 0, 0, 0, time.UTC), true}, // as --at is written
+		{"2027-07-10T10:00:30", time.Date(2027, 7, 10, 8, 0, 30, 0, time.UTC), true},
+		{"2027-08-25T03:00+25:00", time.Time{}, false},
 		{"hier", time.Time{}, false},
 		{"2026-13-01", time.Time{}, false},
 		{"", time.Time{}, false},

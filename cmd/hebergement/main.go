@@ -75,7 +75,7 @@ func (g *globals) clock() (clock.Clock, error) {
 	}
 	t, err := clock.Parse(g.now)
 	if err != nil {
-		return nil, fmt.Errorf("--now: %q is not a date (use 2026-08-21 or 2026-08-21T09:00:00+02:00)", g.now)
+		return nil, fmt.Errorf("--now: %q is not a date (use 2026-08-21, 2026-08-21T09:00 in Paris, or 2026-08-21T09:00+02:00)", g.now)
 	}
 	return clock.NewSimulated(t), nil
 }

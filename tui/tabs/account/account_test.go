@@ -92,12 +92,32 @@ func eachSize(t *testing.T, fn func(t *testing.T, w, h int)) {
 	}
 }
 
+// viewNames are the views' names in the goldens' paths, in the tab's order.
+var viewNames = []string{"compte", "acces", "journal"}
+
+// eachView draws every view of tab at every size into its golden.
+func eachView(t *testing.T, newTab func(t *testing.T) (*tabtest.Fixture, *Tab)) {
+	for i, name := range viewNames {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			eachSize(t, func(t *testing.T, w, h int) {
+				f, tab := newTab(t)
+				tab.SetSize(w, h)
+				if cmd := tab.show(i); cmd != nil {
+					tab.Update(cmd())
+				}
+				tabtest.Snapshot(t, f.Normalize(tabtest.View(t, tab, w, h)))
+			})
+		})
+	}
+}
+
 func TestSnapshotAccountFilled(t *testing.T) {
 	t.Parallel()
-	eachSize(t, func(t *testing.T, w, h int) {
+	eachView(t, func(t *testing.T) (*tabtest.Fixture, *Tab) {
 		f, s := filled(t)
 		tab, _ := newTab(t, f, s)
-		tabtest.Snapshot(t, f.Normalize(tabtest.View(t, tab, w, h)))
+		return f, tab
 	})
 }
 
@@ -105,18 +125,14 @@ func TestSnapshotAccountFilled(t *testing.T) {
 // and who may see the keys.
 func TestSnapshotAccountAdministration(t *testing.T) {
 	t.Parallel()
-	eachSize(t, func(t *testing.T, w, h int) {
+	eachView(t, func(t *testing.T) (*tabtest.Fixture, *Tab) {
 		f, _ := filled(t)
 		s := f.KeySession(t, fpOffice)
 		if s.Role() != backend.RoleAdmin {
 			t.Fatalf("role %v", s.Role())
 		}
 		tab, _ := newTab(t, f, s)
-		v := tabtest.View(t, tab, w, h)
-		if !strings.Contains(strings.Join(strings.Fields(v), " "), "Réservé au responsable de l'hébergement (SPR).") {
-			t.Errorf("no line saying who may see the keys:\n%s", v)
-		}
-		tabtest.Snapshot(t, f.Normalize(v))
+		return f, tab
 	})
 }
 
@@ -124,10 +140,10 @@ func TestSnapshotAccountAdministration(t *testing.T) {
 // no base, unlimited teacher seats.
 func TestSnapshotAccountEmpty(t *testing.T) {
 	t.Parallel()
-	eachSize(t, func(t *testing.T, w, h int) {
+	eachView(t, func(t *testing.T) (*tabtest.Fixture, *Tab) {
 		f := tabtest.New(t, 0)
 		tab, _ := newTab(t, f, f.Session(t))
-		tabtest.Snapshot(t, f.Normalize(tabtest.View(t, tab, w, h)))
+		return f, tab
 	})
 }
 
@@ -160,8 +176,9 @@ func TestAccountSizes(t *testing.T) {
 	tabtest.CheckSizes(t, admin)
 }
 
-// tab and maj+tab move between the sections that take keys; the journal
-// scrolls with its cursor in view; a click focuses a section.
+// ← and → switch the views, and a click on a view's name shows it; a
+// view hidden when an event came reloads when shown; the journal scrolls
+// with its cursor in view; a reload keeps the keys' cursor on its key.
 func TestAccountNavigation(t *testing.T) {
 	t.Parallel()
 	f, s := filled(t)
@@ -170,42 +187,59 @@ func TestAccountNavigation(t *testing.T) {
 	}
 	tab, _ := newTab(t, f, s)
 	tab.SetSize(80, 24)
-	if tab.focus != secJournal {
-		t.Fatalf("focus %d, want the journal", tab.focus)
+	if tab.cur != viewOverview {
+		t.Fatalf("view %d, want Compte", tab.cur)
 	}
+	left, right := tea.KeyPressMsg{Code: tea.KeyLeft}, tea.KeyPressMsg{Code: tea.KeyRight}
+	run := func(cmd tea.Cmd) {
+		if cmd != nil {
+			tab.Update(cmd())
+		}
+	}
+	run(tab.Update(left))
+	if tab.cur != viewJournal {
+		t.Fatalf("← from Compte: view %d, want the journal (the last)", tab.cur)
+	}
+	j := tab.views[viewJournal].(*journalView)
 	down := tea.KeyPressMsg{Code: tea.KeyDown}
 	for range 30 {
 		tab.Update(down)
 	}
-	if tab.journal.Cursor() != 30 {
-		t.Fatalf("journal cursor %d", tab.journal.Cursor())
+	if j.table.Cursor() != 30 {
+		t.Fatalf("journal cursor %d", j.table.Cursor())
 	}
-	if !strings.Contains(tabtest.View(t, tab, 80, 24), "▸") {
-		t.Fatalf("the cursor is not drawn:\n%s", tabtest.View(t, tab, 80, 24))
+	if v := tabtest.View(t, tab, 80, 24); !strings.Contains(v, "▸") || !strings.Contains(v, "Journal (31/50)") {
+		t.Fatalf("the cursor is not drawn:\n%s", v)
 	}
-	tab.Update(tea.KeyPressMsg{Code: tea.KeyTab})
-	if tab.focus != secKeys {
-		t.Fatalf("tab: focus %d, want the keys", tab.focus)
+	run(tab.Update(right))
+	if tab.cur != viewOverview {
+		t.Fatalf("→ from the journal: view %d", tab.cur)
 	}
+
+	// A click on "Accès" in the view bar.
+	x := strings.Index(tabtest.View(t, tab, 80, 24), "Accès")
+	run(tab.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: x, Y: 0}))
+	if tab.cur != viewAccess {
+		t.Fatalf("click: view %d, want Accès", tab.cur)
+	}
+	a := tab.views[viewAccess].(*accessView)
 	tab.Update(down)
-	if tab.keyTable.Cursor() != 1 {
-		t.Fatalf("keys cursor %d", tab.keyTable.Cursor())
-	}
-	tab.Update(tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift})
-	if tab.focus != secJournal {
-		t.Fatalf("maj+tab: focus %d", tab.focus)
-	}
-	r := tab.rects[secKeys]
-	tab.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: 5, Y: r.Y + 2})
-	if tab.focus != secKeys || tab.keyTable.Cursor() != 0 {
-		t.Fatalf("click: focus %d, cursor %d", tab.focus, tab.keyTable.Cursor())
-	}
-	// A reload keeps the cursor on its key.
-	tab.Update(down)
-	sel, _ := tab.keyTable.Selected()
-	tabtest.Run(tab)
-	if now, _ := tab.keyTable.Selected(); now.Key != sel.Key {
+	sel, _ := a.keyTable.Selected()
+	run(tab.Load())
+	if now, _ := a.keyTable.Selected(); now.Key != sel.Key {
 		t.Fatalf("reload moved the cursor from %s to %s", sel.Key, now.Key)
+	}
+
+	// An event while the journal is hidden: shown again, it reads anew (its
+	// cursor stays on its entry, one row lower).
+	f.Session(t)
+	run(tab.Load())
+	if !tab.stale[viewJournal] {
+		t.Fatal("the hidden journal is not marked to reload")
+	}
+	run(tab.Update(right))
+	if tab.cur != viewJournal || tab.stale[viewJournal] || !strings.Contains(tabtest.View(t, tab, 80, 24), "Journal (32/51)") {
+		t.Fatalf("the journal did not reload when shown:\n%s", tabtest.View(t, tab, 80, 24))
 	}
 }
 
@@ -215,8 +249,10 @@ func TestAccountIgnoresOtherMessages(t *testing.T) {
 	t.Parallel()
 	f, s := filled(t)
 	tab, _ := newTab(t, f, s)
-	before := tabtest.View(t, tab, 80, 24)
+	tab.show(viewJournal)
 	old := tab.Load()()
+	tabtest.Run(tab)
+	before := tabtest.View(t, tab, 80, 24)
 	tabtest.Run(tab)
 	tab.Update(struct{ gen int }{gen: 99})
 	tab.Update(old)
@@ -236,22 +272,5 @@ func TestAccountContract(t *testing.T) {
 	}
 	if backend.ActionLabel("base.load") != "Chargement d'une base" || backend.ActionLabel("inconnue") != "inconnue" {
 		t.Fatal("ActionLabel")
-	}
-}
-
-// A size with no room for the journal (the full help open on another tab
-// shrinks every tab) does not lose it: the focus comes back with the room.
-func TestAccountFocusComesBack(t *testing.T) {
-	t.Parallel()
-	f, s := filled(t)
-	tab, _ := newTab(t, f, s)
-	tab.SetSize(80, 24)
-	if tab.focus != secJournal {
-		t.Fatalf("focus %d, want the journal", tab.focus)
-	}
-	tab.SetSize(80, 8) // the full help leaves the tab a few lines
-	tab.SetSize(80, 24)
-	if tab.focus != secJournal || !tab.journal.Focused() {
-		t.Fatalf("after a short size the focus is on %d, want the journal again", tab.focus)
 	}
 }

@@ -41,14 +41,14 @@ func keyCmd(ok string, fn func(ctx context.Context) error) tea.Cmd {
 // selectedKey is the key under the cursor of the keys table, when the role
 // may act on keys and the key is still valid; otherwise it says why in the
 // status line.
-func (t *Tab) selectedKey() (backend.Key, bool) {
-	c := t.c
+func (v *accessView) selectedKey() (backend.Key, bool) {
+	c := v.c
 	if !c.Session.Can(backend.PermKeys) {
 		c.SetStatus(backend.PermKeys.Who(), common.StatusErr)
 		return backend.Key{}, false
 	}
-	row, ok := t.keyTable.Selected()
-	k, found := t.keyData[row.Key]
+	row, ok := v.keyTable.Selected()
+	k, found := v.keyData[row.Key]
 	if !ok || !found {
 		c.SetStatus("Sélectionnez d'abord une clé SSH.", common.StatusErr)
 		return backend.Key{}, false
@@ -61,12 +61,12 @@ func (t *Tab) selectedKey() (backend.Key, bool) {
 }
 
 // rename is "Renommer la clé": a form of one field.
-func (t *Tab) rename() tea.Cmd {
-	k, ok := t.selectedKey()
+func (v *accessView) rename() tea.Cmd {
+	k, ok := v.selectedKey()
 	if !ok {
 		return nil
 	}
-	c := t.c
+	c := v.c
 	sess, fp := c.Session, k.Fingerprint
 	name := common.Clean(k.Name)
 	form := huh.NewForm(huh.NewGroup(
@@ -93,12 +93,12 @@ func (t *Tab) rename() tea.Cmd {
 }
 
 // revoke is "Révoquer la clé", after a confirmation.
-func (t *Tab) revoke() tea.Cmd {
-	k, ok := t.selectedKey()
+func (v *accessView) revoke() tea.Cmd {
+	k, ok := v.selectedKey()
 	if !ok {
 		return nil
 	}
-	c := t.c
+	c := v.c
 	sess, fp := c.Session, k.Fingerprint
 	name := common.Clean(k.Name)
 	body := []string{
