@@ -91,7 +91,7 @@ func NormalizeHostingNumber(s string) (string, bool) {
 // applies the lockout and throttling rules, journals the attempt and returns
 // an SPR session.
 func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error) {
-	est, addr, err := b.authenticate(ctx, req, "login", nil)
+	est, addr, err := b.authenticate(ctx, req, "login", "", nil)
 	b.stats.login(viaConsole, err)
 	if err != nil {
 		return nil, err
@@ -103,10 +103,21 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 // authenticate applies every rule of a credentials check (throttling, lockout,
 // invoice on the first login) for action, journals refusals, and on success
 // runs onSuccess in the transaction that records the login.
-func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action string, onSuccess func(tx store.Tx, est store.Establishment) error) (store.Establishment, string, error) {
+//
+// code, when set, is a normalized invitation code typed instead of the
+// password (the SSH enrollment screen only): it must be a pending invitation
+// of the establishment, no invoice number is asked, and onSuccess gets the
+// invitation to mark used; when it returns errInvitationGone (another key
+// used the code meanwhile) the attempt fails. Every refusal of a code is
+// ErrBadCode and counts for the lockout exactly as a wrong password.
+func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action, code string, onSuccess func(tx store.Tx, est store.Establishment, inv store.Invitation) error) (store.Establishment, string, error) {
 	addr := req.Addr
 	if addr == "" {
 		addr = "local"
+	}
+	bad := ErrBadCredentials
+	if code != "" {
+		bad = ErrBadCode
 	}
 	number, ok := NormalizeHostingNumber(req.HostingNumber)
 	actor := "connexion depuis " + addr
@@ -116,8 +127,8 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 	}
 	if !ok {
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, addr, action, "numéro d'hébergement mal formé", ErrBadCredentials)
-		return store.Establishment{}, "", ErrBadCredentials
+		b.journal(ctx, 0, actor, addr, action, "numéro d'hébergement mal formé", bad)
+		return store.Establishment{}, "", bad
 	}
 	var est store.Establishment
 	err := b.store.Read(ctx, func(tx store.Tx) error {
@@ -127,11 +138,13 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check so that timing does not tell
-		// which numbers exist.
-		password.Verify(req.Password, dummyHash(b.hashing)) //nolint:errcheck
+		// which numbers exist (a code is checked without argon2 either way).
+		if code == "" {
+			password.Verify(req.Password, dummyHash(b.hashing)) //nolint:errcheck
+		}
 		b.guard.fail(addr)
-		b.journal(ctx, 0, actor, addr, action, "numéro inconnu "+number, ErrBadCredentials)
-		return store.Establishment{}, "", ErrBadCredentials
+		b.journal(ctx, 0, actor, addr, action, "numéro inconnu "+number, bad)
+		return store.Establishment{}, "", bad
 	}
 	if err != nil {
 		return store.Establishment{}, "", err
@@ -141,69 +154,53 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		b.journal(ctx, est.ID, actor, addr, action, "", &LockedError{Until: est.LockedUntil})
 		return store.Establishment{}, "", &LockedError{Until: est.LockedUntil}
 	}
-	good, err := password.Verify(req.Password, est.PasswordHash)
-	if err != nil {
-		return store.Establishment{}, "", fmt.Errorf("login: %w", err)
-	}
 	var cause error
-	switch {
-	case !good:
-		cause = ErrBadCredentials
-	case !est.FirstLoginDone && strings.TrimSpace(req.Invoice) == "":
-		// Not a failure: the console now asks for the invoice number.
-		b.journal(ctx, est.ID, actor, addr, action, "numéro de facture demandé", ErrInvoiceRequired)
-		return store.Establishment{}, "", ErrInvoiceRequired
-	case !est.FirstLoginDone:
-		var inv store.Invoice
+	var inv store.Invitation
+	if code != "" {
+		var pending bool
 		err := b.store.Read(ctx, func(tx store.Tx) error {
 			var err error
-			inv, err = tx.LatestInvoice(est.ID)
+			inv, pending, err = pendingInvitation(tx, est.ID, code, now)
 			return err
 		})
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil {
 			return store.Establishment{}, "", err
 		}
-		if strings.ReplaceAll(strings.TrimSpace(req.Invoice), " ", "") != inv.Number || inv.Number == "" {
-			cause = ErrBadInvoice
+		if !pending {
+			cause = bad
+		}
+	} else {
+		good, err := password.Verify(req.Password, est.PasswordHash)
+		if err != nil {
+			return store.Establishment{}, "", fmt.Errorf("login: %w", err)
+		}
+		switch {
+		case !good:
+			cause = ErrBadCredentials
+		case !est.FirstLoginDone && strings.TrimSpace(req.Invoice) == "":
+			// Not a failure: the console now asks for the invoice number.
+			b.journal(ctx, est.ID, actor, addr, action, "numéro de facture demandé", ErrInvoiceRequired)
+			return store.Establishment{}, "", ErrInvoiceRequired
+		case !est.FirstLoginDone:
+			var last store.Invoice
+			err := b.store.Read(ctx, func(tx store.Tx) error {
+				var err error
+				last, err = tx.LatestInvoice(est.ID)
+				return err
+			})
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return store.Establishment{}, "", err
+			}
+			if strings.ReplaceAll(strings.TrimSpace(req.Invoice), " ", "") != last.Number || last.Number == "" {
+				cause = ErrBadInvoice
+			}
 		}
 	}
 	if cause != nil {
-		b.guard.fail(addr)
-		var lockErr *LockedError
-		var failed int
-		// Re-read the row in the (immediate) write transaction: parallel
-		// attempts are counted one after the other, none is lost.
-		if err := b.store.Write(ctx, func(tx store.Tx) error {
-			cur, err := tx.Establishment(est.ID)
-			if err != nil {
-				return err
-			}
-			if now.Before(cur.LockedUntil) {
-				lockErr = &LockedError{Until: cur.LockedUntil}
-				return nil
-			}
-			if failed = cur.FailedLogins; !cur.LockedUntil.IsZero() {
-				failed = 0 // the lock has expired: start counting again
-			}
-			failed++
-			var until time.Time
-			if failed >= MaxFailures {
-				until = now.Add(LockDuration)
-				lockErr = &LockedError{Until: until}
-			}
-			return tx.UpdateLogin(est.ID, failed, until, cur.FirstLoginDone)
-		}); err != nil {
-			return store.Establishment{}, "", err
-		}
-		b.journal(ctx, est.ID, actor, addr, action, fmt.Sprintf("échec %d sur %d", failed, MaxFailures), cause)
-		if lockErr != nil {
-			b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockErr.Until)
-			return store.Establishment{}, "", lockErr
-		}
-		return store.Establishment{}, "", cause
+		return b.failedLogin(ctx, est, actor, addr, action, now, cause)
 	}
 	var lockErr *LockedError
-	if err := b.store.Write(ctx, func(tx store.Tx) error {
+	err = b.store.Write(ctx, func(tx store.Tx) error {
 		cur, err := tx.Establishment(est.ID)
 		if err != nil {
 			return err
@@ -212,14 +209,20 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 			lockErr = &LockedError{Until: cur.LockedUntil}
 			return nil
 		}
-		if err := tx.UpdateLogin(est.ID, 0, time.Time{}, true); err != nil {
+		// A code does not count as the establishment's first login: the
+		// SPR's still asks for the invoice number.
+		if err := tx.UpdateLogin(est.ID, 0, time.Time{}, cur.FirstLoginDone || code == ""); err != nil {
 			return err
 		}
 		if onSuccess != nil {
-			return onSuccess(tx, cur)
+			return onSuccess(tx, cur, inv)
 		}
 		return nil
-	}); err != nil {
+	})
+	if errors.Is(err, errInvitationGone) {
+		return b.failedLogin(ctx, est, actor, addr, action, now, bad)
+	}
+	if err != nil {
 		return store.Establishment{}, "", err
 	}
 	if lockErr != nil {
@@ -227,6 +230,48 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action str
 		return store.Establishment{}, "", lockErr
 	}
 	return est, addr, nil
+}
+
+// errInvitationGone is a code that was pending when read and is no longer
+// when marked used: another key won the race for it.
+var errInvitationGone = errors.New("the invitation was used meanwhile")
+
+// failedLogin counts a failed attempt of est for the lockout, journals it
+// and returns the refusal: cause, or the lock when this attempt locks.
+func (b *Backend) failedLogin(ctx context.Context, est store.Establishment, actor, addr, action string, now time.Time, cause error) (store.Establishment, string, error) {
+	b.guard.fail(addr)
+	var lockErr *LockedError
+	var failed int
+	// Re-read the row in the (immediate) write transaction: parallel
+	// attempts are counted one after the other, none is lost.
+	if err := b.store.Write(ctx, func(tx store.Tx) error {
+		cur, err := tx.Establishment(est.ID)
+		if err != nil {
+			return err
+		}
+		if now.Before(cur.LockedUntil) {
+			lockErr = &LockedError{Until: cur.LockedUntil}
+			return nil
+		}
+		if failed = cur.FailedLogins; !cur.LockedUntil.IsZero() {
+			failed = 0 // the lock has expired: start counting again
+		}
+		failed++
+		var until time.Time
+		if failed >= MaxFailures {
+			until = now.Add(LockDuration)
+			lockErr = &LockedError{Until: until}
+		}
+		return tx.UpdateLogin(est.ID, failed, until, cur.FirstLoginDone)
+	}); err != nil {
+		return store.Establishment{}, "", err
+	}
+	b.journal(ctx, est.ID, actor, addr, action, fmt.Sprintf("échec %d sur %d", failed, MaxFailures), cause)
+	if lockErr != nil {
+		b.log.Warn("hosting number locked", "establishment", est.ID, "until", lockErr.Until)
+		return store.Establishment{}, "", lockErr
+	}
+	return store.Establishment{}, "", cause
 }
 
 var (
@@ -284,7 +329,7 @@ func (b *Backend) RequestCredentials(ctx context.Context, hostingNumber, addr st
 	if err != nil {
 		return err
 	}
-	return b.sendNewCredentials(ctx, est, actor, "credentials.request")
+	return b.sendNewCredentials(ctx, est, actor, addr, "credentials.request", nil)
 }
 
 // ResetCredentials is the operator's "credentials reset": same effect as a
@@ -306,10 +351,13 @@ func (b *Backend) ResetCredentials(ctx context.Context, hostingNumber, operator 
 	if err != nil {
 		return err
 	}
-	return b.sendNewCredentials(ctx, est, operator, "credentials.reset")
+	return b.sendNewCredentials(ctx, est, operator, "", "credentials.reset", nil)
 }
 
-func (b *Backend) sendNewCredentials(ctx context.Context, est store.Establishment, actor, action string) error {
+// sendNewCredentials draws a new password, records it and the journal
+// entry (check, when set, runs first in the same transaction: the key of a
+// session that asks), then delivers the credentials.
+func (b *Backend) sendNewCredentials(ctx context.Context, est store.Establishment, actor, addr, action string, check func(store.Tx) error) error {
 	pw, err := password.Generate()
 	if err != nil {
 		return err
@@ -320,6 +368,11 @@ func (b *Backend) sendNewCredentials(ctx context.Context, est store.Establishmen
 	}
 	var inv store.Invoice
 	err = b.store.Write(ctx, func(tx store.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.SetPasswordHash(est.ID, hash); err != nil {
 			return err
 		}
@@ -327,7 +380,7 @@ func (b *Backend) sendNewCredentials(ctx context.Context, est store.Establishmen
 		if err != nil {
 			return err
 		}
-		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: est.ID, At: b.clock.Now(), Actor: actor, Action: action,
+		return tx.AppendJournal(&store.JournalEntry{EstablishmentID: est.ID, At: b.clock.Now(), Actor: actor, Addr: addr, Action: action,
 			Detail: "nouveau mot de passe envoyé par SMS, numéros par e-mail", OK: true})
 	})
 	if err != nil {

@@ -164,3 +164,31 @@ var (
 // ErrPreVersionClosed is a pre-version asked for outside its window; the
 // error is a *PreVersionError with the dates.
 var ErrPreVersionClosed = errors.New("the pre-version cannot be asked for now")
+
+// Refusals of the invitations (SPEC §3).
+var (
+	// ErrBadCode refuses an enrollment with an invitation code: a wrong
+	// hosting number or a code that is not pending (unknown, used, expired,
+	// cancelled), told alike so that the screen tells nothing about codes.
+	// It is an ErrBadCredentials: a failed attempt of the lockout.
+	ErrBadCode error = badCodeError{}
+	// ErrInvitationNotFound is no invitation of the establishment with that
+	// code or label.
+	ErrInvitationNotFound = fmt.Errorf("invitation %w", ErrNotFound)
+	// ErrInvitationUsed refuses to cancel an invitation already used.
+	ErrInvitationUsed = errors.New("the invitation was already used")
+	// ErrInvitationExpired refuses to cancel an invitation past its 24 hours.
+	ErrInvitationExpired = errors.New("the invitation has expired")
+	// ErrInvitationCancelled refuses to cancel an invitation twice.
+	ErrInvitationCancelled = errors.New("the invitation is already cancelled")
+	// ErrTooManyInvitations refuses a new invitation while
+	// MaxPendingInvitations are pending.
+	ErrTooManyInvitations = errors.New("too many pending invitations")
+)
+
+type badCodeError struct{}
+
+func (badCodeError) Error() string { return "wrong hosting number or invitation code" }
+
+// Is makes ErrBadCode an ErrBadCredentials.
+func (badCodeError) Is(target error) bool { return target == ErrBadCredentials }

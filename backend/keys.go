@@ -89,31 +89,67 @@ func (b *Backend) KnownKey(ctx context.Context, fingerprint string) (bool, error
 // Enroll checks the hosting credentials exactly as Login does (same lockout,
 // throttling and first-login invoice rule), then enrolls the key as SPR of
 // that establishment and returns its session.
+//
+// When the password field holds an invitation code (NormalizeInvitationCode:
+// 12 characters of CodeAlphabet once spaces and dashes are dropped), the
+// hosting number and a pending invitation of that establishment enroll the
+// key in the groupe Administration instead, with no invoice number, and the
+// invitation is marked used by this key in the same transaction; of two
+// keys racing for one code exactly one wins. The key is named as typed, or
+// else after the invitation's name. A code that is not pending is a failed
+// attempt of the lockout (ErrBadCode).
 func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (*Session, error) {
 	if key.Fingerprint == "" || key.PublicKey == "" {
 		return nil, fmt.Errorf("%w: no key to enroll", ErrInvalidInput)
 	}
-	name := keyName(key.Name)
-	if name == "" {
-		name = "Clé " + shortFingerprint(key.Fingerprint)
+	code, isCode := NormalizeInvitationCode(req.Password)
+	if !isCode {
+		code = ""
 	}
+	role, action := "spr", "key.enroll"
+	if isCode {
+		role = "admin"
+	}
+	name := keyName(key.Name)
 	var row store.Key
-	est, addr, err := b.authenticate(ctx, req, "key.enroll", func(tx store.Tx, est store.Establishment) error {
+	var used store.Invitation
+	est, addr, err := b.authenticate(ctx, req, action, code, func(tx store.Tx, est store.Establishment, inv store.Invitation) error {
 		// The key may have been enrolled since its enrollment screen opened
 		// (another screen of the same key): a valid key stays as it is, so
 		// that its sessions go on; it cannot move to another establishment.
+		// A valid key of the establishment entering a code keeps its role
+		// and leaves the invitation pending.
 		cur, err := tx.KeyByFingerprint(key.Fingerprint)
 		switch {
 		case err == nil && cur.RevokedAt.IsZero() && cur.EstablishmentID != est.ID:
 			return ErrKeyTaken
-		case err == nil && cur.RevokedAt.IsZero() && cur.Role == "spr":
+		case err == nil && cur.RevokedAt.IsZero() && (cur.Role == "spr" || isCode):
 			row = cur
 			return nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return err
 		}
+		if name == "" && isCode {
+			name = inv.Name
+		}
+		if name == "" {
+			name = "Clé " + shortFingerprint(key.Fingerprint)
+		}
+		now := b.clock.Now()
+		if isCode {
+			if err := tx.UseInvitation(inv.ID, now, key.Fingerprint); errors.Is(err, store.ErrNotFound) {
+				return errInvitationGone
+			} else if err != nil {
+				return err
+			}
+			used = inv
+			if err := tx.AppendJournal(&store.JournalEntry{EstablishmentID: est.ID, At: now, Actor: name, Addr: req.Addr, Action: "invitation.use",
+				Detail: invitationDetail(inv.Label, inv.Name) + " par " + key.Fingerprint, OK: true}); err != nil {
+				return err
+			}
+		}
 		err = tx.PutKey(&store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
-			Name: name, Role: "spr", AddedAt: b.clock.Now()})
+			Name: name, Role: role, AddedAt: now})
 		if err != nil {
 			return err
 		}
@@ -124,14 +160,25 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 		return err
 	})
 	b.stats.login(viaEnrollment, err)
+	if name == "" {
+		name = "Clé " + shortFingerprint(key.Fingerprint)
+	}
 	if errors.Is(err, ErrKeyTaken) {
-		b.journal(ctx, est.ID, name, addr, "key.enroll", key.Fingerprint, err)
+		b.journal(ctx, est.ID, name, addr, action, key.Fingerprint, err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	b.keys.poke()
-	b.journal(ctx, est.ID, name, addr, "key.enroll", fmt.Sprintf("%s enregistrée comme SPR depuis %s", key.Fingerprint, addr), nil)
+	if row.ID != 0 && used.ID == 0 && isCode {
+		// Already enrolled: nothing was written.
+		return b.keySession(row, addr, est.Revision), nil
+	}
+	how := "SPR"
+	if row.Role == "admin" {
+		how = "Administration, avec l'invitation " + used.Label + "-…"
+	}
+	b.journal(ctx, est.ID, row.Name, addr, action, fmt.Sprintf("%s enregistrée comme %s depuis %s", key.Fingerprint, how, addr), nil)
 	// est.Revision was read before the key was written: a check at a later
 	// revision costs nothing, a missed one would keep a revoked session.
 	return b.keySession(row, addr, est.Revision), nil

@@ -21,6 +21,7 @@ var messages = []struct {
 	err  error
 	text string
 }{
+	{ErrBadCode, "Numéro d'hébergement, mot de passe ou code d'invitation incorrect."},
 	{ErrBadCredentials, "Numéro d'hébergement ou mot de passe incorrect."},
 	{ErrInvoiceRequired, "Première connexion : saisissez aussi le numéro de facture reçu par e-mail."},
 	{ErrBadInvoice, "Numéro de facture incorrect : saisissez le numéro de votre dernière facture, reçu par e-mail."},
@@ -66,6 +67,11 @@ var messages = []struct {
 	{ErrInvoiceNotFound, "Cette facture n'existe pas : `ls factures` les liste."},
 	{ErrNothingToBackUp, "Aucune base n'est ouverte : il n'y a rien à sauvegarder."},
 	{ErrInvalidRetention, "Politique de conservation incorrecte : de 1 à 366 jours, et de 0 à 520 semaines."},
+	{ErrInvitationNotFound, "Aucune invitation de votre établissement n'a ce code."},
+	{ErrInvitationUsed, "Cette invitation a déjà été utilisée : un code ne sert qu'une fois."},
+	{ErrInvitationExpired, "Cette invitation a expiré (un code est valable 24 heures) : créez-en une nouvelle."},
+	{ErrInvitationCancelled, "Cette invitation est déjà annulée."},
+	{ErrTooManyInvitations, "Trop d'invitations en attente : annulez-en une avant d'en créer une autre."},
 	{ErrNotFound, "Cet élément n'existe plus : il a peut-être été supprimé depuis une autre session."},
 	{hostfile.ErrNotHostingFile, "Ce fichier n'est pas un fichier d'hébergement PRONOTE : générez-le avec la commande « Générer les fichiers pour l'hébergement » du Serveur local."},
 	{hostfile.ErrUnsupportedVersion, "Ce fichier est dans une version de format que la console ne sait pas lire."},
@@ -211,6 +217,10 @@ var actionLabels = map[string]string{
 	"espace.unpublish":     "Retrait d'un Espace",
 	"auth.set":             "Authentification déléguée",
 	"version.switch":       "Passage à la version suivante",
+	"invitation.create":    "Invitation créée",
+	"invitation.cancel":    "Invitation annulée",
+	"invitation.use":       "Invitation utilisée",
+	"credentials.send":     "Identifiants renvoyés",
 }
 
 // ActionLabel is the French name of a journal action, for every front end

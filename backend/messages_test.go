@@ -68,6 +68,12 @@ var sentinels = map[string]error{
 	"ErrKeyNotFound":              backend.ErrKeyNotFound,
 	"ErrEstablishmentNotFound":    backend.ErrEstablishmentNotFound,
 	"ErrKeyTaken":                 backend.ErrKeyTaken,
+	"ErrBadCode":                  backend.ErrBadCode,
+	"ErrInvitationNotFound":       backend.ErrInvitationNotFound,
+	"ErrInvitationUsed":           backend.ErrInvitationUsed,
+	"ErrInvitationExpired":        backend.ErrInvitationExpired,
+	"ErrInvitationCancelled":      backend.ErrInvitationCancelled,
+	"ErrTooManyInvitations":       backend.ErrTooManyInvitations,
 
 	"hostfile.ErrNotHostingFile":     hostfile.ErrNotHostingFile,
 	"hostfile.ErrUnsupportedVersion": hostfile.ErrUnsupportedVersion,

@@ -100,7 +100,16 @@ func (l *loginScreen) SetSize(w, h int) {
 // formWidth is the width of the login box.
 func (l *loginScreen) formWidth() int { return min(max(l.width-4, 40), 72) }
 
-func (l *loginScreen) inputWidth() int { return max(l.formWidth()-4-24-1, 8) }
+func (l *loginScreen) inputWidth() int { return max(l.formWidth()-4-l.labelWidth()-1, 8) }
+
+// labelWidth is the width of the labels' column: wider on the enrollment
+// screen, whose second field reads "Mot de passe ou code d'invitation".
+func (l *loginScreen) labelWidth() int {
+	if l.enroll != nil {
+		return 36
+	}
+	return 24
+}
 
 // shown lists the fields on screen, in focus order: the key's name only on
 // the enrollment screen, the invoice number once the back end asked for it.
@@ -208,6 +217,10 @@ func (l *loginScreen) submit() tea.Cmd {
 		l.focusField(fieldHosting)
 		l.msg, l.msgErr = "Saisissez votre numéro d'hébergement (reçu par e-mail).", true
 		return nil
+	case req.Password == "" && l.enroll != nil:
+		l.focusField(fieldPassword)
+		l.msg, l.msgErr = "Saisissez votre mot de passe (reçu par SMS) ou le code d'invitation reçu du responsable de l'hébergement.", true
+		return nil
 	case req.Password == "":
 		l.focusField(fieldPassword)
 		l.msg, l.msgErr = "Saisissez votre mot de passe (reçu par SMS).", true
@@ -246,13 +259,14 @@ func (l *loginScreen) View() string {
 	st := l.c.Styles
 	w := l.formWidth()
 	inner := w - 4
-	labelW := 24
+	labelW := l.labelWidth()
 	var lines []string
 	title := "Console d'hébergement PRONOTE"
 	if l.enroll != nil {
 		title = "Enregistrer votre clé SSH"
 		for _, s := range common.Wrap("Cette clé n'est pas encore enregistrée. Identifiez-vous une fois avec vos identifiants "+
-			"d'hébergement : elle sera enregistrée comme clé du responsable de l'hébergement (SPR), puis vous entrerez "+
+			"d'hébergement : elle sera enregistrée comme clé du responsable de l'hébergement (SPR). Avec le code "+
+			"d'invitation reçu du responsable, elle le sera pour le groupe Administration. Ensuite vous entrerez "+
 			"directement.", inner) {
 			lines = append(lines, st.Muted.Render(s))
 		}
@@ -261,6 +275,10 @@ func (l *loginScreen) View() string {
 		lines = append(lines, st.Muted.Render("Pilotez votre Serveur PRONOTE hébergé."), "")
 	}
 	labels := [fieldCount]string{"Numéro d'hébergement", "Mot de passe", "Numéro de facture", "Nom de la clé"}
+	if l.enroll != nil {
+		// A local login acts as SPR and takes no code.
+		labels[fieldPassword] = "Mot de passe ou code d'invitation"
+	}
 	for _, i := range l.shown() {
 		lab := st.Label
 		marker := "  "

@@ -44,4 +44,5 @@ type Tx interface {
 	BackupStore
 	CheckStore
 	PublicationStore
+	InvitationStore
 }

@@ -203,6 +203,7 @@ func (r *runner) tree() *cobra.Command {
 	r.publicationCommands(root)
 	r.versionCommands(root)
 	r.keyCommands(root)
+	r.accessCommands(root)
 	r.journalCommands(root)
 	r.accountCommands(root)
 	// aide is cobra's help command, so that cobra adds no "help" of its own.

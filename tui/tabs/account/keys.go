@@ -5,10 +5,13 @@ import (
 	"errors"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/tui/common"
 	"github.com/hebergement/console/tui/dialogs"
 )
@@ -112,3 +115,137 @@ func (v *accessView) revoke() tea.Cmd {
 			return sess.RevokeKey(ctx, fp)
 		})))
 }
+
+// invitationCreatedMsg is the outcome of "Inviter un utilisateur": the
+// invitation and its code, which only the dialog that answers shows.
+type invitationCreatedMsg struct {
+	inv  backend.Invitation
+	code string
+	err  error
+}
+
+// invite is "Inviter un utilisateur": a form of one optional field, the
+// name, then the code in a dialog of its own.
+func (v *accessView) invite() tea.Cmd {
+	c := v.c
+	sess := c.Session
+	var name string
+	form := huh.NewForm(huh.NewGroup(
+		huh.NewInput().
+			Title("Nom de l'invitation (facultatif)").
+			Description("Par exemple : Mme Durand, secrétariat. La clé enregistrée avec le code portera ce nom.").
+			CharLimit(keyNameLimit).
+			Value(&name),
+	))
+	return c.Push(dialogs.NewForm(c, "Inviter un utilisateur du groupe Administration", form, func() tea.Cmd {
+		typed := name // read now, in Update
+		c.SetStatus("Création de l'invitation…", common.StatusInfo)
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), common.LoadTimeout)
+			defer cancel()
+			inv, code, err := sess.CreateInvitation(ctx, typed)
+			return invitationCreatedMsg{inv: inv, code: code, err: err}
+		}
+	}))
+}
+
+// created shows the new invitation's code, once.
+func (v *accessView) created(msg invitationCreatedMsg) tea.Cmd {
+	if msg.err != nil {
+		v.c.SetStatus(backend.Message(msg.err), common.StatusErr)
+		return nil
+	}
+	v.c.SetStatus("Invitation "+msg.inv.Label+"-… créée, valable jusqu'au "+fr.DateTime(msg.inv.ExpiresAt)+".", common.StatusOK)
+	return v.c.Push(newCodeDialog(v.c, msg.inv, msg.code))
+}
+
+// cancelInvitation is "Annuler l'invitation", after a confirmation.
+func (v *accessView) cancelInvitation() tea.Cmd {
+	inv, ok := v.selectedInvitation()
+	if !ok {
+		return nil
+	}
+	c := v.c
+	sess, label := c.Session, inv.Label
+	what := "l'invitation " + label + "-…"
+	if inv.Name != "" {
+		what += " (« " + common.Clean(inv.Name) + " »)"
+	}
+	body := []string{"Annuler " + what + " ? Son code ne permettra plus d'enregistrer une clé."}
+	return c.Push(dialogs.NewConfirm(c, "Annuler l'invitation", "Annuler l'invitation", body, "Annulation de l'invitation…",
+		keyCmd("L'invitation "+label+"-… est annulée.", func(ctx context.Context) error {
+			return sess.CancelInvitation(ctx, label)
+		})))
+}
+
+// sendCredentials is "Recevoir mes identifiants d'hébergement", after a
+// confirmation: the old password stops working.
+func (v *accessView) sendCredentials() tea.Cmd {
+	c := v.c
+	sess := c.Session
+	e := c.Status.Establishment
+	body := []string{
+		"Un nouveau mot de passe vous sera envoyé par SMS ; l'ancien ne fonctionnera plus.",
+		"Le numéro d'hébergement et le numéro de facture vous seront envoyés par e-mail (" + common.Clean(backend.MaskEmail(e.Email)) +
+			"), le mot de passe au " + backend.MaskPhone(e.Phone) + ". Les clés SSH enregistrées restent valables.",
+	}
+	return c.Push(dialogs.NewConfirm(c, "Recevoir mes identifiants d'hébergement", "Envoyer", body, "Envoi des identifiants…",
+		keyCmd("Identifiants envoyés : le nouveau mot de passe arrive par SMS, les numéros par e-mail.", sess.SendCredentials)))
+}
+
+// codeDialog shows a new invitation's code, the only time it is shown;
+// entrée or échap closes it, and the code is forgotten.
+type codeDialog struct {
+	c    *common.Context
+	inv  backend.Invitation
+	code string
+}
+
+func newCodeDialog(c *common.Context, inv backend.Invitation, code string) *codeDialog {
+	return &codeDialog{c: c, inv: inv, code: code}
+}
+
+// Update implements common.Dialog.
+func (d *codeDialog) Update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		k := d.c.Keys
+		if key.Matches(msg, k.Confirm, k.Cancel) {
+			d.code = ""
+			d.c.Close(d)
+		}
+	}
+	return nil
+}
+
+// View implements common.Dialog.
+func (d *codeDialog) View(maxW, maxH int) string {
+	st := d.c.Styles
+	w := min(maxW, 64)
+	inner := max(w-4, 1)
+	center := func(s string) string {
+		pad := max(inner-ansi.StringWidth(s), 0) / 2
+		return strings.Repeat(" ", pad) + s
+	}
+	var lines []string
+	if d.inv.Name != "" {
+		lines = append(lines, common.Wrap("Invitation « "+common.Clean(d.inv.Name)+" »", inner)...)
+	}
+	lines = append(lines, "", center(st.Accent.Bold(true).Render(d.code)), "")
+	for _, p := range []string{
+		"Notez ce code : il ne sera plus affiché. Valable 24 heures, pour une seule clé.",
+		"Jusqu'au " + fr.DateTime(d.inv.ExpiresAt) + ". Pour l'utiliser : ssh -t console.hebergement, puis le numéro d'hébergement " +
+			d.c.Status.Establishment.HostingNumber + " et ce code à la place du mot de passe. La clé sera enregistrée pour le groupe Administration.",
+	} {
+		lines = append(lines, common.Wrap(p, inner)...)
+	}
+	lines = append(lines, "", center(st.ButtonFocused.Render("[ J'ai noté le code (entrée) ]")))
+	return common.Box(st, "Code d'invitation", lines, w, min(len(lines)+2, maxH), true)
+}
+
+// ShortHelp implements common.Dialog.
+func (d *codeDialog) ShortHelp() []key.Binding {
+	return []key.Binding{common.WithHelp(d.c.Keys.Confirm, "fermer")}
+}
+
+// FullHelp implements common.Dialog.
+func (d *codeDialog) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

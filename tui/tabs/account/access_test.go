@@ -114,6 +114,8 @@ func (r *root) press(keys ...string) {
 			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
 		case "tab":
 			msg = tea.KeyPressMsg{Code: tea.KeyTab}
+		case "shift+tab":
+			msg = tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 		case "down":
 			msg = tea.KeyPressMsg{Code: tea.KeyDown}
 		case "up":
