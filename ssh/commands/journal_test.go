@@ -99,7 +99,7 @@ func TestJournalCommandFilters(t *testing.T) {
 	f.must(f.spr, []string{"journal", "--type", "publication"}, "Journal (0)\n")
 	// Administration reads the journal too.
 	admin := f.adminSession(f.est, "SHA256:"+strings.Repeat("a", 43))
-	f.must(admin, []string{"journal", "--depuis", "2026-12-01", "--type", "compte"}, "Journal (1)", "invitation.create")
+	f.must(admin, []string{"journal", "--depuis", "2026-12-01", "--type", "compte"}, "Journal (1)", "Invitation créée")
 }
 
 // Absurd values are usage errors (status 2) that say what is wanted, and
