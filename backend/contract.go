@@ -100,13 +100,14 @@ func contractNotice(c Contract) string {
 	case until.IsZero() || !c.Warn:
 		return ""
 	case c.DaysLeft < 0:
-		return fmt.Sprintf("Votre contrat d'hébergement s'est terminé le %s : renouvelez-le dans Mon compte.", fr.Date(until))
+		return fmt.Sprintf("Contrat terminé le %s : renouvelez-le dans Mon compte.", fr.Date(until))
 	case c.DaysLeft == 0:
-		return fmt.Sprintf("Votre contrat d'hébergement se termine aujourd'hui (%s) : renouvelez-le dans Mon compte.", fr.Date(until))
+		return fmt.Sprintf("Fin du contrat aujourd'hui (%s) : renouvelez-le dans Mon compte.", fr.Date(until))
 	case c.DaysLeft == 1:
-		return fmt.Sprintf("Votre contrat d'hébergement se termine le %s (demain) : renouvelez-le dans Mon compte.", fr.Date(until))
+		return fmt.Sprintf("Fin du contrat demain (%s) : renouvelez-le dans Mon compte.", fr.Date(until))
 	}
-	return fmt.Sprintf("Votre contrat d'hébergement se termine le %s (dans %d jours) : renouvelez-le dans Mon compte.", fr.Date(until), c.DaysLeft)
+	// Short enough for one line of an 80-column status line.
+	return fmt.Sprintf("Fin du contrat le %s (dans %d jours) : renouvelez-le dans Mon compte.", fr.Date(until), c.DaysLeft)
 }
 
 // Account is what Mon compte's "Compte" view and the compte command show.

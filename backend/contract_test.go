@@ -17,11 +17,11 @@ func TestContractNotice(t *testing.T) {
 	}{
 		{at(2027, 6, 1, 12), ""},
 		{at(2027, 7, 1, 23), ""}, // 61 days
-		{at(2027, 7, 2, 0), "Votre contrat d'hébergement se termine le 31/08/2027 (dans 60 jours) : renouvelez-le dans Mon compte."},
-		{at(2027, 7, 17, 9), "Votre contrat d'hébergement se termine le 31/08/2027 (dans 45 jours) : renouvelez-le dans Mon compte."},
-		{at(2027, 8, 30, 9), "Votre contrat d'hébergement se termine le 31/08/2027 (demain) : renouvelez-le dans Mon compte."},
-		{at(2027, 8, 31, 23), "Votre contrat d'hébergement se termine aujourd'hui (31/08/2027) : renouvelez-le dans Mon compte."},
-		{at(2027, 9, 2, 9), "Votre contrat d'hébergement s'est terminé le 31/08/2027 : renouvelez-le dans Mon compte."},
+		{at(2027, 7, 2, 0), "Fin du contrat le 31/08/2027 (dans 60 jours) : renouvelez-le dans Mon compte."},
+		{at(2027, 7, 17, 9), "Fin du contrat le 31/08/2027 (dans 45 jours) : renouvelez-le dans Mon compte."},
+		{at(2027, 8, 30, 9), "Fin du contrat demain (31/08/2027) : renouvelez-le dans Mon compte."},
+		{at(2027, 8, 31, 23), "Fin du contrat aujourd'hui (31/08/2027) : renouvelez-le dans Mon compte."},
+		{at(2027, 9, 2, 9), "Contrat terminé le 31/08/2027 : renouvelez-le dans Mon compte."},
 	} {
 		if got := backend.ContractNotice(until, c.now); got != c.want {
 			t.Errorf("at %s: %q, want %q", c.now, got, c.want)

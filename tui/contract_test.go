@@ -18,7 +18,7 @@ func TestContractWarningOnTheStatusLine(t *testing.T) {
 	f.Clk.Set(time.Date(2027, 7, 17, 9, 0, 0, 0, clock.Paris()))
 	s := run(t, f, 80, 24, options(f))
 	s.Login(t)
-	s.WaitText(t, "Autres bases", "Votre contrat d'hébergement se termine le", "(dans 45 jours)")
+	s.WaitText(t, "Autres bases", "Fin du contrat le", "(dans 45 jours)")
 	out := s.Final(t)
 	if !strings.Contains(out, "renouvelez-le dans Mon compte.") || !strings.Contains(out, "Autres bases") {
 		t.Errorf("no warning on the status line:\n%s", out)

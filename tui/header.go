@@ -91,7 +91,9 @@ func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
 
 // statusLines is the status line: the outcome of the last action, in the
 // danger colour for a refusal; a long sentence takes a second line rather
-// than losing its end.
+// than losing its end. From 60 days before the contract ends, its warning
+// (SPEC §10) takes a line of its own above, on every tab, whatever the
+// line says besides: a sentence never hides it, and it never hides one.
 func (m *model) statusLines() []string {
 	st := m.styles
 	s := st.Muted
@@ -102,19 +104,18 @@ func (m *model) statusLines() []string {
 	case common.StatusErr:
 		s = st.Error
 	}
-	if text == "" && m.c.Now != nil {
-		// The contract's warning (SPEC §10), on every tab, when the line
-		// has nothing else to say.
+	var lines []string
+	if m.c.Now != nil {
 		if n := backend.ContractNotice(m.c.Status.Establishment.ContractUntil, m.c.Now()); n != "" {
-			text, s = n, st.Notice
+			lines = append(lines, common.Fit(" "+st.Notice.Render(n), m.width))
 		}
 	}
-	lines := common.Wrap(text, max(m.width-2, 1))
-	if len(lines) > 2 {
-		lines = []string{lines[0], strings.Join(lines[1:], " ")}
+	sentence := common.Wrap(text, max(m.width-2, 1))
+	if len(sentence) > 2 {
+		sentence = []string{sentence[0], strings.Join(sentence[1:], " ")}
 	}
-	for i, l := range lines {
-		lines[i] = common.Fit(" "+s.Render(l), m.width)
+	for _, l := range sentence {
+		lines = append(lines, common.Fit(" "+s.Render(l), m.width))
 	}
 	if len(lines) == 0 {
 		lines = []string{strings.Repeat(" ", m.width)}

@@ -70,7 +70,7 @@ func TestAccountCommands(t *testing.T) {
 func TestCompteWarnsBeforeTheEnd(t *testing.T) {
 	f := newFixture(t)
 	f.clk.Set(time.Date(2027, 7, 17, 9, 0, 0, 0, clock.Paris()))
-	f.must(f.spr, []string{"compte"}, "Votre contrat d'hébergement se termine le 31/08/2027 (dans 45 jours) : renouvelez-le dans Mon compte.")
+	f.must(f.spr, []string{"compte"}, "Fin du contrat le 31/08/2027 (dans 45 jours) : renouvelez-le dans Mon compte.")
 	if _, err := f.spr.RenewContract(context.Background()); err != nil {
 		t.Fatal(err)
 	}
