@@ -233,7 +233,7 @@ func toEstablishment(r store.Establishment) Establishment {
 	return Establishment{ID: r.ID, HostingNumber: r.HostingNumber, Name: r.Name, UAI: r.UAI, Email: r.Email,
 		Phone: r.Phone, AdminSeats: r.AdminSeats, ReservedSeats: r.ReservedSeats, TeacherSeats: r.TeacherSeats, QuotaBytes: r.QuotaBytes,
 		CreatedAt: r.CreatedAt, FirstLoginDone: r.FirstLoginDone, Retention: retentionOf(r), ContractFrom: r.ContractFrom,
-		ContractUntil: r.ContractUntil}
+		ContractUntil: r.ContractUntil, Version: r.Version}
 }
 
 // SwitchDayOf is the day of August (21 to 24) of the automatic switch of

@@ -73,6 +73,9 @@ type Establishment struct {
 	// ContractFrom and ContractUntil are the first and last days of the
 	// hosting contract (Paris dates at midnight; contract.go).
 	ContractFrom, ContractUntil time.Time
+	// Version is the PRONOTE version the establishment's server runs
+	// (version.go): 2026 for PRONOTE 2026.
+	Version int
 }
 
 // NewEstablishment is what an operator gives to create an establishment.

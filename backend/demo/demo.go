@@ -85,6 +85,8 @@ type year struct {
 	now time.Time
 	cur hostfile.SchoolYear
 	r   *rand.Rand
+	// acct is the account's life (account.go).
+	acct account
 }
 
 // file is a hosting file the school's old server generated.
@@ -109,6 +111,9 @@ func (y *year) live(ctx context.Context, cfg Config, start, switchDay time.Time)
 	// that the prefilled login goes straight in.
 	if y.s, err = y.b.Login(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice, Addr: "demo"}); err != nil {
 		return Result{}, fmt.Errorf("demo login: %w", err)
+	}
+	if err := y.enrollHead(ctx, pw); err != nil {
+		return Result{}, err
 	}
 	y.b.HoldConnections(true)
 	if err := os.MkdirAll(cfg.FilesDir, 0o700); err != nil {
@@ -179,6 +184,12 @@ func (y *year) live(ctx context.Context, cfg Config, start, switchDay time.Time)
 				return Result{}, err
 			}
 		}
+		if err := y.accountDay(ctx, d, at); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := y.pendingInvitation(ctx); err != nil {
+		return Result{}, err
 	}
 	y.clk.Set(y.now)
 	// The files loaded are not offered again (load removes them), nor the

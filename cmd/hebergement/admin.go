@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/clock"
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/sanitize"
 )
@@ -82,6 +84,7 @@ func newEstablishmentCreate(g *globals) *cobra.Command {
 	f.IntVar(&n.AdminSeats, "admin-seats", 4, "licences in mode administratif")
 	f.StringVar(&teacher, "teacher-seats", "50", "licences in mode enseignant: 30, 50, 80 or unlimited")
 	f.StringVar(&quota, "quota", "", "storage quota, e.g. 20GB (default 20GB)")
+	f.StringVar(&n.HostingNumber, "hosting-number", "", "the 12-digit hosting number to give it (default: drawn at random); it sets the day of its August switch")
 	for _, name := range []string{"name", "uai", "email", "phone"} {
 		cmd.MarkFlagRequired(name) //nolint:errcheck
 	}
@@ -134,10 +137,10 @@ func newEstablishmentList(g *globals) *cobra.Command {
 					return nil
 				}
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-				fmt.Fprintln(w, "NUMBER\tUAI\tNAME\tADMIN\tTEACHER\tCREATED")
+				fmt.Fprintln(w, "NUMBER\tUAI\tNAME\tADMIN\tTEACHER\tCREATED\tCONTRACT UNTIL\tVERSION\tSWITCH")
 				for _, e := range list {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", e.HostingNumber, e.UAI, sanitize.Line(e.Name), e.AdminSeats,
-						teacherSeats(e.TeacherSeats), e.CreatedAt.Format("2006-01-02"))
+					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", e.HostingNumber, e.UAI, sanitize.Line(e.Name), e.AdminSeats,
+						teacherSeats(e.TeacherSeats), e.CreatedAt.Format("2006-01-02"), day(e.ContractUntil), e.Version, switchDay(e))
 				}
 				return w.Flush()
 			})
@@ -266,6 +269,8 @@ func newEstablishmentShow(g *globals) *cobra.Command {
 					{"Teacher seats", teacherSeats(e.TeacherSeats)}, {"Storage quota", humanBytes(e.QuotaBytes)},
 					{"Backup retention", fmt.Sprintf("every backup of the last %d day(s), then the latest of each week for %d week(s)", e.Retention.Days, e.Retention.Weeks)},
 					{"Latest invoice", e.Invoice}, {"First login", first}, {"Created", e.CreatedAt.Format("2006-01-02 15:04 MST")},
+					{"Contract", day(e.ContractFrom) + " to " + day(e.ContractUntil)},
+					{"Version", fmt.Sprintf("PRONOTE %d (automatic switch on %s at 03:30 Paris)", e.Version, switchDay(e))},
 				} {
 					fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
 				}
@@ -273,6 +278,20 @@ func newEstablishmentShow(g *globals) *cobra.Command {
 			})
 		},
 	}
+}
+
+// day is a Paris date as operators read it, "-" when unknown.
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(clock.Paris()).Format("2006-01-02")
+}
+
+// switchDay is the day of August of the establishment's automatic switch
+// of version, "Aug 23".
+func switchDay(e backend.Establishment) string {
+	return fmt.Sprintf("Aug %d", backend.SwitchDayOf(e.HostingNumber))
 }
 
 func humanBytes(n int64) string {

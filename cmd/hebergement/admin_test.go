@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -169,4 +170,32 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// An operator may choose the hosting number (it sets the day of the August
+// switch); list and show give the contract's end, the version and that day.
+func TestEstablishmentChosenNumberListShow(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	create := func(number string) (string, error) {
+		return run(t, data, "--now", "2027-06-01T10:00+02:00", "admin", "establishment", "create", "--name", "Collège Pasteur", "--uai", "0250002B",
+			"--email", "ce.0250002b@ac-besancon.fr", "--phone", "06 12 34 56 79", "--hosting-number", number)
+	}
+	if out, err := create("1234 5678 9012"); err != nil || !strings.Contains(out, "Hosting number: 123456789012") {
+		t.Fatalf("create with a chosen number: %v\n%s", err, out)
+	}
+	for _, bad := range []string{"12345", "123456789012", "12345678901a"} {
+		if out, err := create(bad); err == nil {
+			t.Errorf("--hosting-number %q accepted:\n%s", bad, out)
+		}
+	}
+	day := backend.SwitchDayOf("123456789012")
+	out, err := run(t, data, "--now", "2027-06-01T10:00+02:00", "admin", "establishment", "list")
+	if err != nil || !containsAll(out, "CONTRACT UNTIL", "VERSION", "SWITCH", "123456789012", "2027-08-31", "2026 ", fmt.Sprintf("Aug %d", day)) {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	out, err = run(t, data, "--now", "2027-06-01T10:00+02:00", "admin", "establishment", "show", "123456789012")
+	if err != nil || !containsAll(out, "Contract:", "2027-06-01 to 2027-08-31", fmt.Sprintf("PRONOTE 2026 (automatic switch on Aug %d at 03:30 Paris)", day)) {
+		t.Fatalf("show: %v\n%s", err, out)
+	}
 }
