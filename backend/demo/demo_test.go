@@ -131,3 +131,66 @@ func TestSeedAtEdges(t *testing.T) {
 		})
 	}
 }
+
+// The demo's Mon compte on 10 July: the contract ends in 52 days (the
+// warning shows, the renewal is not asked yet), the pre-version can be
+// asked, a year of invoices, two keys (the office's enrolled with an
+// invitation, as Administration), one invitation pending and one used,
+// logins in the journal.
+func TestSeedAccount(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	now := time.Date(2027, 7, 10, 10, 0, 0, 0, clock.Paris())
+	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast, Clock: clock.NewFake(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
+	if err != nil {
+		t.Fatalf("demo login: %v", err)
+	}
+	a, err := s.Account(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Contract.Warn || a.Contract.DaysLeft != 52 || !a.Version.CanRequest {
+		t.Errorf("contract %+v, version %+v: want the warning 52 days before the end and the pre-version offered", a.Contract, a.Version)
+	}
+	invoices, err := s.Invoices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[backend.InvoiceKind]int{}
+	for _, inv := range invoices {
+		kinds[inv.Kind]++
+	}
+	if kinds[backend.KindFacture] != 2 || kinds[backend.KindProForma] != 1 {
+		t.Errorf("invoices %+v: want the first one, the renewal's pro-forma and its invoice", invoices)
+	}
+	keys, err := s.Keys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0].Role != backend.RoleSPR || keys[1].Role != backend.RoleAdmin || keys[1].Name != "Secrétariat" {
+		t.Errorf("keys %+v: want the head's (SPR) and the office's (Administration)", keys)
+	}
+	invs, err := s.Invitations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(invs) != 2 || invs[0].State != backend.InvitationPending || invs[0].Name != "Vie scolaire" || invs[1].State != backend.InvitationUsed {
+		t.Errorf("invitations %+v: want the vie scolaire's pending and the office's used", invs)
+	}
+	logins, err := s.Journal(ctx, backend.JournalQuery{Kind: backend.JournalLogins})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logins) < 50 {
+		t.Errorf("%d logins in the journal, want a year of them", len(logins))
+	}
+}
