@@ -13,10 +13,13 @@ import (
 	"github.com/hebergement/console/backend/password"
 )
 
-func TestSeed(t *testing.T) {
+// seeded lives the demo's year until now in a temporary folder, opens it
+// with a back end on a fake clock at now, and logs in with the demo's
+// prefilled credentials: they go straight in, no invoice number asked.
+func seeded(t *testing.T, now time.Time) (demo.Result, *backend.Session) {
+	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	now := time.Date(2026, 10, 5, 10, 0, 0, 0, clock.Paris())
 	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
 	if err != nil {
 		t.Fatal(err)
@@ -25,12 +28,17 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-	// The prefilled login goes straight in: no invoice asked.
+	t.Cleanup(func() { b.Close() })
 	s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
 	if err != nil {
 		t.Fatalf("demo login: %v", err)
 	}
+	return res, s
+}
+
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	res, s := seeded(t, time.Date(2026, 10, 5, 10, 0, 0, 0, clock.Paris()))
 	st, err := s.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -101,21 +109,8 @@ func TestSeedAtEdges(t *testing.T) {
 		time.Date(2027, 1, 1, 0, 30, 0, 0, clock.Paris()),
 	} {
 		t.Run(now.Format("2006-01-02T15h04"), func(t *testing.T) {
-			dir := t.TempDir()
 			ctx := context.Background()
-			res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast, Clock: clock.NewFake(now)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, s := seeded(t, now)
 			v, err := s.Backups(ctx)
 			if err != nil || len(v.Backups) < 30 {
 				t.Fatalf("%d backups, %v", len(v.Backups), err)
@@ -138,22 +133,8 @@ func TestSeedAtEdges(t *testing.T) {
 // invitation, as Administration), one invitation pending and one used,
 // logins in the journal.
 func TestSeedAccount(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	now := time.Date(2027, 7, 10, 10, 0, 0, 0, clock.Paris())
-	res, err := demo.Seed(ctx, demo.Config{DataDir: filepath.Join(dir, "data"), FilesDir: filepath.Join(dir, "files"), Now: now, Hashing: password.Fast})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := backend.Open(ctx, backend.Options{DataDir: filepath.Join(dir, "data"), Hashing: password.Fast, Clock: clock.NewFake(now)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	s, err := b.Login(ctx, backend.LoginRequest{HostingNumber: res.Establishment.HostingNumber, Password: res.Password, Addr: "local"})
-	if err != nil {
-		t.Fatalf("demo login: %v", err)
-	}
+	_, s := seeded(t, time.Date(2027, 7, 10, 10, 0, 0, 0, clock.Paris()))
 	a, err := s.Account(ctx)
 	if err != nil {
 		t.Fatal(err)
