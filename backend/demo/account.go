@@ -116,7 +116,7 @@ func (y *year) accountDay(ctx context.Context, d int, at func(h, m int) time.Tim
 			return err
 		}
 	}
-	if d%23 == 11 && when(at(18, 40)) { // a mistyped password, then the right one
+	if d%150 == 40 && when(at(18, 40)) { // a mistyped password, then the right one (twice a year: each costs an argon2id hash)
 		req := backend.LoginRequest{HostingNumber: y.est.HostingNumber, Password: "Proviseur2026!", Addr: "198.51.100.20"}
 		if _, err := y.b.Login(ctx, req); err == nil {
 			return fmt.Errorf("demo: a wrong password logged in")
