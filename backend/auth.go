@@ -102,7 +102,9 @@ func (b *Backend) Login(ctx context.Context, req LoginRequest) (*Session, error)
 
 // authenticate applies every rule of a credentials check (throttling, lockout,
 // invoice on the first login) for action, journals refusals, and on success
-// runs onSuccess in the transaction that records the login.
+// runs onSuccess in the transaction that records the login. The
+// establishment and address come back with an error only when onSuccess
+// refused, for the caller to journal its refusal.
 //
 // code, when set, is a normalized invitation code typed instead of the
 // password (the SSH enrollment screen only): it must be a pending invitation
@@ -223,7 +225,10 @@ func (b *Backend) authenticate(ctx context.Context, req LoginRequest, action, co
 		return b.failedLogin(ctx, est, actor, addr, action, now, bad)
 	}
 	if err != nil {
-		return store.Establishment{}, "", err
+		// The credentials were right and onSuccess refused (Enroll:
+		// ErrKeyTaken): the caller journals that refusal for this
+		// establishment and address.
+		return est, addr, err
 	}
 	if lockErr != nil {
 		b.journal(ctx, est.ID, actor, addr, action, "", lockErr)

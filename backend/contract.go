@@ -21,7 +21,9 @@ import (
 //     0008 got the same rule from their creation time.
 //   - The next period starts the day after ContractUntil and ends on the
 //     31 August ending the school year it starts in: normally 1 September
-//     to 31 August.
+//     to 31 August. A contract that ended before the school year under way
+//     began is renewed from that school year's 1 September: a year gone by
+//     is never billed.
 //   - Only an invoice proper (kind facture, issued by an operator)
 //     extends the contract, to the end of the period it bills; a
 //     pro-forma changes nothing.
@@ -64,9 +66,15 @@ func ContractEnd(t time.Time) time.Time {
 	return time.Date(int(CurrentSchoolYear(t))+1, time.August, 31, 0, 0, 0, 0, clock.Paris())
 }
 
-// nextPeriod is the contract period that follows one ending on until.
-func nextPeriod(until time.Time) (from, to time.Time) {
+// nextPeriod is the contract period that follows one ending on until, at
+// now: from the day after until, or from the 1 September that began the
+// school year under way when the contract ended before it (a lapsed
+// contract is renewed for the year under way, never for a year past).
+func nextPeriod(until, now time.Time) (from, to time.Time) {
 	from = day(until).AddDate(0, 0, 1)
+	if begun := time.Date(int(CurrentSchoolYear(now)), time.September, 1, 0, 0, 0, 0, clock.Paris()); from.Before(begun) {
+		from = begun
+	}
 	return from, ContractEnd(from)
 }
 

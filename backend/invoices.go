@@ -169,7 +169,7 @@ func renewable(e store.Establishment, now time.Time) (from, to time.Time, err er
 	if !e.ContractUntil.Before(limit) {
 		return time.Time{}, time.Time{}, fmt.Errorf("%w: it runs to %s", ErrContractRenewed, e.ContractUntil.Format(time.DateOnly))
 	}
-	from, to = nextPeriod(e.ContractUntil)
+	from, to = nextPeriod(e.ContractUntil, now)
 	return from, to, nil
 }
 

@@ -162,6 +162,41 @@ func TestIssueInvoice(t *testing.T) {
 	}
 }
 
+// A contract that ended years ago is renewed for the school year under
+// way, never for a year already past: the school pays for what it gets, and
+// once the invoice is issued its contract runs again.
+func TestRenewalOfALapsedContract(t *testing.T) {
+	e := newEnv(t) // 10 March 2026: the contract runs to 31 August 2026
+	s, est := e.session(t, "Lycée Victor Hugo")
+	ctx := context.Background()
+	e.clock.Set(time.Date(2028, 10, 5, 10, 0, 0, 0, clock.Paris()))
+	p, err := s.RenewContract(ctx)
+	ok(t, err)
+	if !p.PeriodFrom.Equal(paris(2028, 9, 1)) || !p.PeriodTo.Equal(paris(2029, 8, 31)) ||
+		p.Lines[0].Label != "Hébergement PRONOTE, année scolaire 2028-2029" {
+		t.Errorf("renewal of a contract ended on 31/08/2026, in October 2028: %s .. %s, %q", p.PeriodFrom, p.PeriodTo, p.Lines[0].Label)
+	}
+	inv, err := e.b.IssueInvoice(ctx, est.HostingNumber)
+	ok(t, err)
+	if !inv.PeriodFrom.Equal(paris(2028, 9, 1)) || inv.Total != p.Total {
+		t.Errorf("issued = %+v", inv)
+	}
+	a, err := s.Account(ctx)
+	ok(t, err)
+	if !a.Contract.Until.Equal(paris(2029, 8, 31)) || a.Contract.Warn {
+		t.Errorf("after the invoice: %+v", a.Contract)
+	}
+	// Ended a few days ago: the next period still starts the day after.
+	e2 := newEnv(t)
+	s2, _ := e2.session(t, "Collège Colette")
+	e2.clock.Set(time.Date(2026, 9, 5, 10, 0, 0, 0, clock.Paris()))
+	p2, err := s2.RenewContract(ctx)
+	ok(t, err)
+	if !p2.PeriodFrom.Equal(paris(2026, 9, 1)) || !p2.PeriodTo.Equal(paris(2027, 8, 31)) {
+		t.Errorf("renewal five days after the end: %s .. %s", p2.PeriodFrom, p2.PeriodTo)
+	}
+}
+
 func TestInvoiceFilesAreTheEstablishments(t *testing.T) {
 	e := newEnv(t)
 	s, _ := e.session(t, "Lycée A")

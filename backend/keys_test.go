@@ -240,6 +240,17 @@ func TestEnrollAnEnrolledKey(t *testing.T) {
 	if !errors.Is(err, backend.ErrKeyTaken) {
 		t.Fatalf("enrolling a valid key for another establishment: %v, want ErrKeyTaken", err)
 	}
+	// The refusal is in the journal of the establishment it was tried for,
+	// with the address it came from.
+	var refused []backend.JournalEntry
+	for _, j := range e.journal(t, other.ID) {
+		if j.Action == "key.enroll" && !j.OK {
+			refused = append(refused, j)
+		}
+	}
+	if len(refused) != 1 || refused[0].Addr != "x" || !strings.HasPrefix(refused[0].Detail, "SHA256:twice") {
+		t.Errorf("the refused move in the other establishment's journal: %+v", refused)
+	}
 	if _, err := first.Bases(ctx); err != nil {
 		t.Errorf("the key's session after the refused move: %v", err)
 	}

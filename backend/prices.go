@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,7 +90,9 @@ func LoadPrices(dir string) (Prices, error) {
 		return Prices{}, fmt.Errorf("prices: %s is malformed: %w (want {\"hosting_cents\": 54000, \"admin_seat_cents\": 2400, "+
 			"\"teacher_seat_cents\": 600, \"teacher_unlimited_cents\": 39000}, amounts in cents excluding tax)", path, err)
 	}
-	if dec.More() {
+	// Nothing but white space may follow the object (More lets a stray
+	// closing ] or } through).
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Prices{}, fmt.Errorf("prices: %s is malformed: data after the JSON object", path)
 	}
 	var missing []string

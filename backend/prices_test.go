@@ -55,7 +55,12 @@ func TestPricesFile(t *testing.T) {
 // A malformed prices file stops Open with a message naming the file.
 func TestOpenRefusesMalformedPrices(t *testing.T) {
 	for _, body := range []string{`{`, `{"hosting_cents": 54000}`, `{"hosting_cents": -5, "admin_seat_cents": 1, "teacher_seat_cents": 1, "teacher_unlimited_cents": 1}`,
-		`{"hosting_cents": 1, "admin_seat_cents": 1, "teacher_seat_cents": 1, "teacher_unlimited_cents": 1, "typo": 2}`, `[]`} {
+		`{"hosting_cents": 1, "admin_seat_cents": 1, "teacher_seat_cents": 1, "teacher_unlimited_cents": 1, "typo": 2}`, `[]`,
+		// A whole object followed by a stray closing bracket or brace: what is
+		// after the object is not ignored.
+		`{"hosting_cents": 1, "admin_seat_cents": 1, "teacher_seat_cents": 1, "teacher_unlimited_cents": 1}]`,
+		`{"hosting_cents": 1, "admin_seat_cents": 1, "teacher_seat_cents": 1, "teacher_unlimited_cents": 1}}`,
+		`{"hosting_cents": 1, "admin_seat_cents": 1, "teacher_seat_cents": 1, "teacher_unlimited_cents": 1} {}`} {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, backend.PricesFile), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
