@@ -52,3 +52,25 @@ func TestEnrollWithInvitationCode(t *testing.T) {
 	s2.Key("enter")
 	s2.WaitText(t, backend.Message(backend.ErrBadCode))
 }
+
+// At 80 columns, a key enrolled with an invitation whose name is long
+// still shows its role in the header: the key's name gives way first.
+func TestHeaderKeepsTheRoleOfALongKeyName(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, code, err := f.Session(t).CreateInvitation(context.Background(), "Mme Durand, secrétariat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := enrollOptions(f)
+	opts.Enroll.Name = ""
+	s := run(t, f, 80, 24, opts)
+	s.WaitText(t, "Mot de passe ou code d'invitation")
+	s.Type(code)
+	s.Key("enter")
+	s.WaitText(t, "Autres bases")
+	first := strings.SplitN(s.View(), "\n", 2)[0]
+	if !strings.Contains(first, "Administration") {
+		t.Errorf("the header's first line lost the role:\n%s", first)
+	}
+}
