@@ -508,21 +508,41 @@ func (d *proFormaDialog) View(maxW, maxH int) string {
 		"Période : du " + fr.Date(inv.PeriodFrom) + " au " + fr.Date(inv.PeriodTo),
 		"",
 	}
-	row := func(label, value string) string {
-		label = ansi.Truncate(label, max(inner-amount-1, 1), "…")
-		return label + strings.Repeat(" ", max(inner-ansi.StringWidth(label)-ansi.StringWidth(value), 1)) + value
+	// A label too long for its column wraps (the school year ends it and
+	// must show), the amount on its first line.
+	row := func(label, value string) []string {
+		parts := common.Wrap(label, max(inner-amount-1, 1))
+		parts[0] += strings.Repeat(" ", max(inner-ansi.StringWidth(parts[0])-ansi.StringWidth(value), 1)) + value
+		return parts
 	}
 	for _, l := range inv.Lines {
-		lines = append(lines, row(common.Clean(l.Label), fr.Euros(l.Cents)))
+		lines = append(lines, row(common.Clean(l.Label), fr.Euros(l.Cents))...)
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("  %s × %s HT", fr.Count(l.Quantity), fr.Euros(l.UnitCents))))
 	}
-	lines = append(lines, "",
-		row("Total HT", invoiceMoney(inv, inv.TotalHT)),
-		row("TVA 20 %", invoiceMoney(inv, inv.VAT)),
-		st.Bold.Render(row("Total TTC", invoiceMoney(inv, inv.Total))),
-		"",
-	)
-	lines = append(lines, common.Wrap("À télécharger par sftp ou scp : "+backend.InvoicesDir+"/"+inv.FileName(), inner)...)
+	lines = append(lines, "")
+	lines = append(lines, row("Total HT", invoiceMoney(inv, inv.TotalHT))...)
+	lines = append(lines, row("TVA 20 %", invoiceMoney(inv, inv.VAT))...)
+	lines = append(lines, st.Bold.Render(row("Total TTC", invoiceMoney(inv, inv.Total))[0]), "")
+	// The file's name is not cut in two: on a line of its own when the
+	// sentence does not hold it.
+	file, where := backend.InvoicesDir+"/"+inv.FileName(), "À télécharger par sftp ou scp :"
+	if ansi.StringWidth(where+" "+file) <= inner {
+		lines = append(lines, where+" "+file)
+	} else {
+		lines = append(lines, common.Wrap(where, inner)...)
+		lines = append(lines, common.Wrap(file, inner)...)
+	}
+	// On a short screen the blank lines give way, so that the dialog
+	// covers less of the screen (the header and the status lines take 5).
+	if len(lines)+2 > maxH-5 {
+		kept := lines[:0:0]
+		for _, l := range lines {
+			if l != "" {
+				kept = append(kept, l)
+			}
+		}
+		lines = kept
+	}
 	h := min(len(lines)+2, maxH)
 	return common.Box(st, "Renouveler mon contrat d'hébergement", lines, w, h, true)
 }
