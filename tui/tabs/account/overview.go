@@ -226,7 +226,7 @@ func (v *overviewView) preVersion() tea.Cmd {
 	body := []string{
 		fmt.Sprintf("Passer dès maintenant à PRONOTE %d ? La base en service est sauvegardée, puis archivée pour son année scolaire ; "+
 			"une nouvelle base vide de %d-%d est créée et mise en service.", next, next, next+1),
-		fmt.Sprintf("Sinon, la bascule se fera automatiquement le %s.", fr.DateTime(ver.SwitchAt)),
+		fmt.Sprintf("Sinon, la bascule se fera automatiquement le %s à %s.", fr.Date(ver.SwitchAt), frHour(ver.SwitchAt)),
 	}
 	return c.Push(dialogs.NewConfirm(c, "Passer à la pré-version", "Passer à PRONOTE "+fmt.Sprint(next), body, "Bascule vers la pré-version…",
 		func() tea.Msg {
