@@ -74,3 +74,20 @@ func TestHeaderKeepsTheRoleOfALongKeyName(t *testing.T) {
 		t.Errorf("the header's first line lost the role:\n%s", first)
 	}
 }
+
+// At 80 columns the enrollment screen's placeholders hold whole in their
+// narrower fields, and the second one does not say the code comes by SMS.
+func TestEnrollPlaceholdersAt80(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := enrollOptions(f)
+	opts.Enroll.Name = ""
+	s := run(t, f, 80, 24, opts)
+	s.WaitText(t, "Mot de passe ou code d'invitation")
+	v := s.View()
+	for _, want := range []string{"reçu par SMS ou du responsable", "ex. : poste du secrétariat"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("placeholder %q not whole:\n%s", want, v)
+		}
+	}
+}
