@@ -46,6 +46,9 @@ type overviewView struct {
 
 	w, h  int
 	focus int
+	// moved: the user moved the focus (tab, the mouse); until then it is
+	// on the first section that takes keys, whatever loaded first.
+	moved bool
 	// rects are the sections' places in the view, set by setSize.
 	rects [ovSections]components.Rect
 	// merged: one pane for the establishment and the contract (narrow).
@@ -277,8 +280,10 @@ func (v *overviewView) cycle(d int) {
 func (v *overviewView) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, v.keys.Next):
+		v.moved = true
 		v.cycle(1)
 	case key.Matches(msg, v.keys.Prev):
+		v.moved = true
 		v.cycle(-1)
 	case key.Matches(msg, v.keys.Renew):
 		return v.renew()
@@ -337,7 +342,13 @@ func (v *overviewView) setSize(w, h int) {
 	v.contractPane.SetSize(v.rects[ovContract].W, v.rects[ovContract].H)
 	in := components.FrameInner(v.rects[ovInvoices].W, v.rects[ovInvoices].H)
 	v.invoices.SetSize(in.W, in.H)
-	if !v.focusable(v.focus) {
+	if !v.moved {
+		// The status, the account and the invoices arrive in any order,
+		// and each may make a pane overflow: the first focusable section
+		// is chosen again until the user moves.
+		v.focus = ovSections - 1
+		v.cycle(1)
+	} else if !v.focusable(v.focus) {
 		v.cycle(1)
 	}
 	v.setFocus(v.focus)
@@ -371,16 +382,10 @@ func (v *overviewView) fillPanes() {
 	if n := backend.ContractNotice(until, v.c.Now()); n != "" {
 		contract = append(contract, components.Text(n, components.ToneWarning))
 	}
-	contract = append(contract,
-		components.Field("Licences", "mode administratif : "+fr.Count(e.AdminSeats)+reservedNote(e.ReservedSeats)),
-		components.Field("", "mode enseignant : "+teachers),
-		components.Field("", "vie scolaire et Espaces : illimitées"),
-		components.Drawn("Stockage", func(w int) string {
-			return components.Gauge{Used: used, Total: quota, Text: fr.Size(used) + " / " + fr.Size(quota)}.View(styles, w)
-		}),
-		components.Field("Facture", invoice),
-		components.Field("Version", st.Version),
-	)
+	// The version and its offer come before the licences: in July the
+	// pre-version is what the school has to act on, and on a 80×24 screen
+	// the pane shows only its first lines.
+	contract = append(contract, components.Field("Version", st.Version))
 	if v.loaded && v.loadErr == nil {
 		ver := v.acct.Version
 		if ver.CanRequest {
@@ -391,6 +396,15 @@ func (v *overviewView) fillPanes() {
 				fr.Date(ver.SwitchAt), frHour(ver.SwitchAt))))
 		}
 	}
+	contract = append(contract,
+		components.Field("Licences", "mode administratif : "+fr.Count(e.AdminSeats)+reservedNote(e.ReservedSeats)),
+		components.Field("", "mode enseignant : "+teachers),
+		components.Field("", "vie scolaire et Espaces : illimitées"),
+		components.Drawn("Stockage", func(w int) string {
+			return components.Gauge{Used: used, Total: quota, Text: fr.Size(used) + " / " + fr.Size(quota)}.View(styles, w)
+		}),
+		components.Field("Facture", invoice),
+	)
 	if !v.c.Loaded {
 		est = []components.Item{components.Text("Chargement…", components.ToneMuted)}
 		contract = est
