@@ -93,6 +93,9 @@ func newOverviewView(c *common.Context) *overviewView {
 		Details:    components.DefaultDetailsKeyMap(),
 		Table:      components.DefaultTableKeyMap(),
 	}}
+	// The panes are Établissement and Contrat, not "Détails".
+	v.keys.Details.PageDown.SetHelp("pg↓", "faire défiler")
+	v.keys.Details.PageUp.SetHelp("pg↑", "remonter")
 	v.estPane = components.NewDetails(c.Styles, "Établissement")
 	v.contractPane = components.NewDetails(c.Styles, "Contrat")
 	v.invoices = components.NewTable(c.Styles, []components.Column{
