@@ -136,6 +136,21 @@ func TestProFormaDialogNarrow(t *testing.T) {
 	}
 }
 
+// Below 70 columns the establishment and the contract share one pane of
+// the whole width: two panes of 30 columns cut the labels.
+func TestOverviewOnePaneWhenNarrow(t *testing.T) {
+	t.Parallel()
+	tab, _, _ := overviewAt(t, time.Date(2027, 6, 1, 10, 0, 0, 0, clock.Paris()), false)
+	out := tabtest.View(t, tab, 60, 20)
+	if !strings.Contains(out, "Établissement et contrat") || !strings.Contains(out, "N° d'hébergement") {
+		t.Errorf("at 60×20:\n%s", out)
+	}
+	out = tabtest.View(t, tab, 80, 24)
+	if !strings.Contains(out, "─ Contrat ─") {
+		t.Errorf("at 80×24:\n%s", out)
+	}
+}
+
 // A member of the groupe Administration is told who may renew, and the
 // back end refuses the renewal anyway.
 func TestOverviewAdministrationCannotRenew(t *testing.T) {
