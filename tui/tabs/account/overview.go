@@ -315,9 +315,10 @@ func (v *overviewView) mouse(msg tea.Msg) {
 	}
 }
 
-// setSize lays the panes out side by side (one pane below 70 columns: two panes of 30 cut the labels), at
-// their content's height, and the invoices below them in the rest (at
-// least four lines: the panes scroll when the height is short).
+// setSize lays the panes out side by side (one pane below 70 columns:
+// two panes of 30 cut the labels), at their content's height, and the
+// invoices below them in the rest (at least four lines: the panes scroll
+// when the height is short).
 func (v *overviewView) setSize(w, h int) {
 	v.w, v.h = max(w, 0), max(h, 0)
 	v.rects = [ovSections]components.Rect{}
