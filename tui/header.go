@@ -135,7 +135,6 @@ func (m *model) header() string {
 	if actor != "" && actor != role {
 		who += " · " + actor
 	}
-	who = st.Muted.Render(who)
 	name := common.Clean(e.Name)
 	if name == "" {
 		name = "Console d'hébergement"
@@ -144,11 +143,19 @@ func (m *model) header() string {
 	if e.HostingNumber != "" {
 		hn = st.Label.Render("  n° d'hébergement ") + st.Bold.Render(common.Clean(e.HostingNumber))
 	}
-	// The hosting number and the role always show; the name gives way.
+	// The hosting number and the role always show; the name of the
+	// establishment gives way, then the key's name, then the role.
 	room := w - 1 - ansi.StringWidth(hn) - 2 - ansi.StringWidth(who)
+	if room < 16 && who != role {
+		who = role
+		room = w - 1 - ansi.StringWidth(hn) - 2 - ansi.StringWidth(who)
+	}
 	if room < 16 {
 		who = ""
 		room = w - 1 - ansi.StringWidth(hn)
+	}
+	if who != "" {
+		who = st.Muted.Render(who)
 	}
 	line1 := " " + ansi.Truncate(st.Title.Render(name), max(room, 0), "…") + hn
 	if who != "" {

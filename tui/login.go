@@ -74,6 +74,11 @@ func newLoginScreen(c *common.Context, b *backend.Backend, opts Options) *loginS
 	l.inputs[fieldKeyName].Placeholder = "par exemple : poste du secrétariat"
 	if opts.Enroll != nil {
 		l.inputs[fieldKeyName].SetValue(opts.Enroll.Name)
+		// The enrollment screen's labels are wider, its fields narrower:
+		// the placeholders must hold in 31 columns, and the code comes
+		// from the responsable, not by SMS.
+		l.inputs[fieldPassword].Placeholder = "reçu par SMS ou du responsable"
+		l.inputs[fieldKeyName].Placeholder = "ex. : poste du secrétariat"
 	}
 	if opts.Prefill.HostingNumber != "" && opts.Prefill.Password == "" {
 		l.focus = fieldPassword

@@ -52,3 +52,42 @@ func TestEnrollWithInvitationCode(t *testing.T) {
 	s2.Key("enter")
 	s2.WaitText(t, backend.Message(backend.ErrBadCode))
 }
+
+// At 80 columns, a key enrolled with an invitation whose name is long
+// still shows its role in the header: the key's name gives way first.
+func TestHeaderKeepsTheRoleOfALongKeyName(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, code, err := f.Session(t).CreateInvitation(context.Background(), "Mme Durand, secrétariat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := enrollOptions(f)
+	opts.Enroll.Name = ""
+	s := run(t, f, 80, 24, opts)
+	s.WaitText(t, "Mot de passe ou code d'invitation")
+	s.Type(code)
+	s.Key("enter")
+	s.WaitText(t, "Autres bases")
+	first := strings.SplitN(s.View(), "\n", 2)[0]
+	if !strings.Contains(first, "Administration") {
+		t.Errorf("the header's first line lost the role:\n%s", first)
+	}
+}
+
+// At 80 columns the enrollment screen's placeholders hold whole in their
+// narrower fields, and the second one does not say the code comes by SMS.
+func TestEnrollPlaceholdersAt80(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := enrollOptions(f)
+	opts.Enroll.Name = ""
+	s := run(t, f, 80, 24, opts)
+	s.WaitText(t, "Mot de passe ou code d'invitation")
+	v := s.View()
+	for _, want := range []string{"reçu par SMS ou du responsable", "ex. : poste du secrétariat"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("placeholder %q not whole:\n%s", want, v)
+		}
+	}
+}

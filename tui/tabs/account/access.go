@@ -149,7 +149,7 @@ func (v *accessView) setKeys(keys []backend.Key, err error) {
 	if err != nil {
 		v.keyTable.SetEmpty(backend.Message(err))
 	} else {
-		v.keyTable.SetEmpty("Aucune clé SSH enregistrée.")
+		v.keyTable.SetEmpty("Aucune clé SSH : chacune s'enregistre à sa première connexion par SSH.")
 	}
 }
 

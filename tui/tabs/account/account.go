@@ -166,8 +166,12 @@ func (t *Tab) View() string {
 	return common.PadLines(bar+"\n"+t.views[t.cur].view(), t.w, t.h)
 }
 
-// ShortHelp is the keys of the view shown, then ← →.
+// ShortHelp is the keys of the view shown, then ← → (not while a field
+// has the focus: there they move in the text).
 func (t *Tab) ShortHelp() []key.Binding {
+	if t.views[t.cur].typing() {
+		return t.views[t.cur].shortHelp()
+	}
 	return append(t.views[t.cur].shortHelp(), t.keys.PrevView, t.keys.NextView)
 }
 

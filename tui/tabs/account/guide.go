@@ -151,6 +151,8 @@ func renderGuide(w int, dark bool) []string {
 	if !dark {
 		style = styles.LightStyleConfig
 	}
+	// Headings read as titles (bold, coloured), not as Markdown: no "## ".
+	style.H2.Prefix, style.H3.Prefix, style.H4.Prefix = "", "", ""
 	out := ""
 	r, err := glamour.NewTermRenderer(glamour.WithStyles(style), glamour.WithWordWrap(w))
 	if err == nil {

@@ -192,3 +192,16 @@ func TestGuideRenderCache(t *testing.T) {
 		t.Error("a new width kept the old rendering")
 	}
 }
+
+// The guide's headings read as titles, in both styles: no Markdown "##"
+// left in front of them.
+func TestGuideHeadingsWithoutHashes(t *testing.T) {
+	t.Parallel()
+	for _, dark := range []bool{true, false} {
+		for _, l := range renderGuide(80, dark) {
+			if s := strings.TrimSpace(ansi.Strip(l)); strings.HasPrefix(s, "#") {
+				t.Errorf("dark %v: %q", dark, s)
+			}
+		}
+	}
+}

@@ -102,8 +102,8 @@ func newJournalView(c *common.Context) *journalView {
 	v.table = components.NewTable(c.Styles, []components.Column{
 		{Title: "Quand", Min: 16, Max: 16},
 		{Title: "Qui", Min: 10, Max: 24},
-		{Title: "Action", Min: 12, Max: 34, Priority: 2},
-		{Title: "Détail", Min: 12, Flex: true},
+		{Title: "Action", Min: 12, Max: 34},
+		{Title: "Détail", Min: 12, Flex: true, Priority: 2},
 		{Title: "Adresse", Min: 9, Max: 39, Priority: 3},
 		{Title: "Résultat", Min: 8, Max: 8, Priority: 1},
 	})
@@ -325,7 +325,7 @@ func (v *journalView) setSize(w, h int) {
 // or holds a filter, then the period and the kind.
 func (v *journalView) filterLine(w int) string {
 	st := v.c.Styles
-	choices := st.Muted.Render("p ") + periods[v.period].name + st.Muted.Render(" · k ") + v.kind.French()
+	choices := st.Muted.Render("p période : ") + periods[v.period].name + st.Muted.Render(" · k type : ") + v.kind.French()
 	if !v.editing && v.filter.Value() == "" {
 		return common.Fit(" "+choices+st.Muted.Render(" · / filtrer"), w)
 	}
@@ -347,8 +347,15 @@ func (v *journalView) view() string {
 		}
 		title += " · " + v.countText()
 	}
+	// The filter line shows the text then: the title keeps the period
+	// and the kind, when they are set.
 	if v.editing || v.filter.Value() != "" {
-		title += " · " + periods[v.period].name + " · " + v.kind.French()
+		if v.period != 0 {
+			title += " · " + periods[v.period].name
+		}
+		if v.kind != backend.JournalAll {
+			title += " · " + v.kind.French()
+		}
 	}
 	in := components.FrameInner(v.w, v.h)
 	body := v.filterLine(in.W) + "\n" + v.table.View()
@@ -363,8 +370,8 @@ func (v *journalView) countText() string {
 	switch {
 	case n != m:
 		s = fr.Count(n) + " sur " + fr.Count(m)
-	case m == 1:
-		s = "1 entrée"
+	case m <= 1:
+		s = fr.Count(m) + " entrée"
 	default:
 		s = fr.Count(m) + " entrées"
 	}
@@ -394,8 +401,14 @@ func (v *journalView) fullHelp() [][]key.Binding {
 		return nil
 	}
 	k := v.keys
+	// entrée keeps the filter only while it is typed; otherwise it opens
+	// the entry, and the help says only that.
+	filterKeys := []key.Binding{k.Filter, k.ClearFilter}
+	if v.editing {
+		filterKeys = []key.Binding{k.Filter, k.Apply, k.ClearFilter}
+	}
 	return [][]key.Binding{
-		{k.Filter, k.Apply, k.ClearFilter},
+		filterKeys,
 		{k.Kind, k.Period, k.Open},
 		{k.Table.Up, k.Table.Down, k.Table.Top, k.Table.Bottom},
 		{k.Table.PageUp, k.Table.PageDown, k.Table.Sort, k.Table.Reverse},

@@ -196,7 +196,7 @@ func TestJournalFilterKeys(t *testing.T) {
 			t.Errorf("%s under Compte et accès", r.Action)
 		}
 	}
-	if len(v.entries) < 2 || !strings.Contains(tabtest.View(t, tab, 120, 40), "k Compte et accès") {
+	if len(v.entries) < 2 || !strings.Contains(tabtest.View(t, tab, 120, 40), "k type : Compte et accès") {
 		t.Errorf("Compte et accès: %d entries\n%s", len(v.entries), tabtest.View(t, tab, 120, 40))
 	}
 	press(tab, "k", "k")
@@ -205,7 +205,7 @@ func TestJournalFilterKeys(t *testing.T) {
 	}
 	// The period: 7 days leave the backups and the authentication out.
 	press(tab, "p")
-	if !strings.Contains(tabtest.View(t, tab, 120, 40), "p 7 derniers jours") {
+	if !strings.Contains(tabtest.View(t, tab, 120, 40), "p période : 7 derniers jours") {
 		t.Error("the period is not shown")
 	}
 	for _, e := range v.entries {
@@ -340,4 +340,37 @@ func BenchmarkJournalKeystroke(b *testing.B) {
 			press(tab, "backspace")
 		}
 	})
+}
+
+// At 60 columns the journal keeps what was done (Action) and lets the
+// detail go (entrée shows it); while the text is typed the help does not
+// offer ←/→, which move in the field then; a filter that keeps nothing
+// counts "0 entrée", and the title does not repeat "Tout".
+func TestJournalNarrowAndTyping(t *testing.T) {
+	t.Parallel()
+	f, s := journalFixture(t)
+	tab, _ := journalTab(t, f, s, 60, 20)
+	view := tabtest.View(t, tab, 60, 20)
+	if !strings.Contains(view, "Action") || !strings.Contains(view, "Révocation d") {
+		t.Errorf("no Action column at 60 columns:\n%s", view)
+	}
+	press(tab, "/")
+	for _, b := range tab.ShortHelp() {
+		if b.Help().Key == "←" || b.Help().Key == "→" {
+			t.Errorf("the help offers %s while typing", b.Help().Key)
+		}
+	}
+	typeText(tab, "introuvable")
+	view = tabtest.View(t, tab, 120, 40)
+	if !strings.Contains(view, "Journal · 0 sur") || strings.Contains(view, "Tout") {
+		t.Errorf("title of an empty filter:\n%s", view)
+	}
+	press(tab, "enter")
+	found := false
+	for _, b := range tab.ShortHelp() {
+		found = found || b.Help().Key == "←"
+	}
+	if !found {
+		t.Error("← missing from the help once the text is kept")
+	}
 }

@@ -46,6 +46,9 @@ type overviewView struct {
 
 	w, h  int
 	focus int
+	// moved: the user moved the focus (tab, the mouse); until then it is
+	// on the first section that takes keys, whatever loaded first.
+	moved bool
 	// rects are the sections' places in the view, set by setSize.
 	rects [ovSections]components.Rect
 	// merged: one pane for the establishment and the contract (narrow).
@@ -90,6 +93,9 @@ func newOverviewView(c *common.Context) *overviewView {
 		Details:    components.DefaultDetailsKeyMap(),
 		Table:      components.DefaultTableKeyMap(),
 	}}
+	// The panes are Établissement and Contrat, not "Détails".
+	v.keys.Details.PageDown.SetHelp("pg↓", "faire défiler")
+	v.keys.Details.PageUp.SetHelp("pg↑", "remonter")
 	v.estPane = components.NewDetails(c.Styles, "Établissement")
 	v.contractPane = components.NewDetails(c.Styles, "Contrat")
 	v.invoices = components.NewTable(c.Styles, []components.Column{
@@ -226,7 +232,7 @@ func (v *overviewView) preVersion() tea.Cmd {
 	body := []string{
 		fmt.Sprintf("Passer dès maintenant à PRONOTE %d ? La base en service est sauvegardée, puis archivée pour son année scolaire ; "+
 			"une nouvelle base vide de %d-%d est créée et mise en service.", next, next, next+1),
-		fmt.Sprintf("Sinon, la bascule se fera automatiquement le %s.", fr.DateTime(ver.SwitchAt)),
+		fmt.Sprintf("Sinon, la bascule se fera automatiquement le %s à %s.", fr.Date(ver.SwitchAt), frHour(ver.SwitchAt)),
 	}
 	return c.Push(dialogs.NewConfirm(c, "Passer à la pré-version", "Passer à PRONOTE "+fmt.Sprint(next), body, "Bascule vers la pré-version…",
 		func() tea.Msg {
@@ -277,8 +283,10 @@ func (v *overviewView) cycle(d int) {
 func (v *overviewView) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, v.keys.Next):
+		v.moved = true
 		v.cycle(1)
 	case key.Matches(msg, v.keys.Prev):
+		v.moved = true
 		v.cycle(-1)
 	case key.Matches(msg, v.keys.Renew):
 		return v.renew()
@@ -307,13 +315,14 @@ func (v *overviewView) mouse(msg tea.Msg) {
 	}
 }
 
-// setSize lays the panes out side by side (one pane below 60 columns), at
-// their content's height, and the invoices below them in the rest (at
-// least four lines: the panes scroll when the height is short).
+// setSize lays the panes out side by side (one pane below 70 columns:
+// two panes of 30 cut the labels), at their content's height, and the
+// invoices below them in the rest (at least four lines: the panes scroll
+// when the height is short).
 func (v *overviewView) setSize(w, h int) {
 	v.w, v.h = max(w, 0), max(h, 0)
 	v.rects = [ovSections]components.Rect{}
-	v.merged = w < 60
+	v.merged = w < 70
 	v.fillPanes()
 	if w <= 0 || h <= 0 {
 		return
@@ -337,7 +346,13 @@ func (v *overviewView) setSize(w, h int) {
 	v.contractPane.SetSize(v.rects[ovContract].W, v.rects[ovContract].H)
 	in := components.FrameInner(v.rects[ovInvoices].W, v.rects[ovInvoices].H)
 	v.invoices.SetSize(in.W, in.H)
-	if !v.focusable(v.focus) {
+	if !v.moved {
+		// The status, the account and the invoices arrive in any order,
+		// and each may make a pane overflow: the first focusable section
+		// is chosen again until the user moves.
+		v.focus = ovSections - 1
+		v.cycle(1)
+	} else if !v.focusable(v.focus) {
 		v.cycle(1)
 	}
 	v.setFocus(v.focus)
@@ -371,16 +386,10 @@ func (v *overviewView) fillPanes() {
 	if n := backend.ContractNotice(until, v.c.Now()); n != "" {
 		contract = append(contract, components.Text(n, components.ToneWarning))
 	}
-	contract = append(contract,
-		components.Field("Licences", "mode administratif : "+fr.Count(e.AdminSeats)+reservedNote(e.ReservedSeats)),
-		components.Field("", "mode enseignant : "+teachers),
-		components.Field("", "vie scolaire et Espaces : illimitées"),
-		components.Drawn("Stockage", func(w int) string {
-			return components.Gauge{Used: used, Total: quota, Text: fr.Size(used) + " / " + fr.Size(quota)}.View(styles, w)
-		}),
-		components.Field("Facture", invoice),
-		components.Field("Version", st.Version),
-	)
+	// The version and its offer come before the licences: in July the
+	// pre-version is what the school has to act on, and on a 80×24 screen
+	// the pane shows only its first lines.
+	contract = append(contract, components.Field("Version", st.Version))
 	if v.loaded && v.loadErr == nil {
 		ver := v.acct.Version
 		if ver.CanRequest {
@@ -391,6 +400,15 @@ func (v *overviewView) fillPanes() {
 				fr.Date(ver.SwitchAt), frHour(ver.SwitchAt))))
 		}
 	}
+	contract = append(contract,
+		components.Field("Licences", "mode administratif : "+fr.Count(e.AdminSeats)+reservedNote(e.ReservedSeats)),
+		components.Field("", "mode enseignant : "+teachers),
+		components.Field("", "vie scolaire et Espaces : illimitées"),
+		components.Drawn("Stockage", func(w int) string {
+			return components.Gauge{Used: used, Total: quota, Text: fr.Size(used) + " / " + fr.Size(quota)}.View(styles, w)
+		}),
+		components.Field("Facture", invoice),
+	)
 	if !v.c.Loaded {
 		est = []components.Item{components.Text("Chargement…", components.ToneMuted)}
 		contract = est
@@ -508,21 +526,41 @@ func (d *proFormaDialog) View(maxW, maxH int) string {
 		"Période : du " + fr.Date(inv.PeriodFrom) + " au " + fr.Date(inv.PeriodTo),
 		"",
 	}
-	row := func(label, value string) string {
-		label = ansi.Truncate(label, max(inner-amount-1, 1), "…")
-		return label + strings.Repeat(" ", max(inner-ansi.StringWidth(label)-ansi.StringWidth(value), 1)) + value
+	// A label too long for its column wraps (the school year ends it and
+	// must show), the amount on its first line.
+	row := func(label, value string) []string {
+		parts := common.Wrap(label, max(inner-amount-1, 1))
+		parts[0] += strings.Repeat(" ", max(inner-ansi.StringWidth(parts[0])-ansi.StringWidth(value), 1)) + value
+		return parts
 	}
 	for _, l := range inv.Lines {
-		lines = append(lines, row(common.Clean(l.Label), fr.Euros(l.Cents)))
+		lines = append(lines, row(common.Clean(l.Label), fr.Euros(l.Cents))...)
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("  %s × %s HT", fr.Count(l.Quantity), fr.Euros(l.UnitCents))))
 	}
-	lines = append(lines, "",
-		row("Total HT", invoiceMoney(inv, inv.TotalHT)),
-		row("TVA 20 %", invoiceMoney(inv, inv.VAT)),
-		st.Bold.Render(row("Total TTC", invoiceMoney(inv, inv.Total))),
-		"",
-	)
-	lines = append(lines, common.Wrap("À télécharger par sftp ou scp : "+backend.InvoicesDir+"/"+inv.FileName(), inner)...)
+	lines = append(lines, "")
+	lines = append(lines, row("Total HT", invoiceMoney(inv, inv.TotalHT))...)
+	lines = append(lines, row("TVA 20 %", invoiceMoney(inv, inv.VAT))...)
+	lines = append(lines, st.Bold.Render(row("Total TTC", invoiceMoney(inv, inv.Total))[0]), "")
+	// The file's name is not cut in two: on a line of its own when the
+	// sentence does not hold it.
+	file, where := backend.InvoicesDir+"/"+inv.FileName(), "À télécharger par sftp ou scp :"
+	if ansi.StringWidth(where+" "+file) <= inner {
+		lines = append(lines, where+" "+file)
+	} else {
+		lines = append(lines, common.Wrap(where, inner)...)
+		lines = append(lines, common.Wrap(file, inner)...)
+	}
+	// On a short screen the blank lines give way, so that the dialog
+	// covers less of the screen (the header and the status lines take 5).
+	if len(lines)+2 > maxH-5 {
+		kept := lines[:0:0]
+		for _, l := range lines {
+			if l != "" {
+				kept = append(kept, l)
+			}
+		}
+		lines = kept
+	}
 	h := min(len(lines)+2, maxH)
 	return common.Box(st, "Renouveler mon contrat d'hébergement", lines, w, h, true)
 }

@@ -105,6 +105,52 @@ func TestSnapshotOverviewRenewDialog(t *testing.T) {
 	})
 }
 
+// On a 60×20 screen the pro-forma dialog keeps the school year of the
+// hosting line (wrapped, not cut) and the file's whole name, and leaves
+// its blank lines out to cover less of the screen.
+func TestProFormaDialogNarrow(t *testing.T) {
+	t.Parallel()
+	tab, v, _ := overviewAt(t, time.Date(2027, 6, 1, 10, 0, 0, 0, clock.Paris()), false)
+	tab.SetSize(60, 20)
+	msg := tab.Update(tea.KeyPressMsg{Code: 'n', Text: "n"})()
+	r, ok := msg.(renewedMsg)
+	if !ok || r.err != nil {
+		t.Fatalf("renewal: %#v", msg)
+	}
+	tab.Update(msg)
+	out := v.c.Dialog().View(58, 18)
+	tabtest.CheckClean(t, out)
+	plain := ansi.Strip(out)
+	for _, want := range []string{"2027-2028", "factures/proforma-" + r.inv.Number + ".pdf", "Total TTC"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("the dialog lacks %q:\n%s", want, plain)
+		}
+	}
+	if n := strings.Count(plain, "\n") + 1; n > 16 {
+		t.Errorf("%d lines at 60×20:\n%s", n, plain)
+	}
+	for _, l := range strings.Split(plain, "\n") {
+		if ansi.StringWidth(l) > 58 {
+			t.Errorf("line wider than 58: %q", l)
+		}
+	}
+}
+
+// Below 70 columns the establishment and the contract share one pane of
+// the whole width: two panes of 30 columns cut the labels.
+func TestOverviewOnePaneWhenNarrow(t *testing.T) {
+	t.Parallel()
+	tab, _, _ := overviewAt(t, time.Date(2027, 6, 1, 10, 0, 0, 0, clock.Paris()), false)
+	out := tabtest.View(t, tab, 60, 20)
+	if !strings.Contains(out, "Établissement et contrat") || !strings.Contains(out, "N° d'hébergement") {
+		t.Errorf("at 60×20:\n%s", out)
+	}
+	out = tabtest.View(t, tab, 80, 24)
+	if !strings.Contains(out, "─ Contrat ─") {
+		t.Errorf("at 80×24:\n%s", out)
+	}
+}
+
 // A member of the groupe Administration is told who may renew, and the
 // back end refuses the renewal anyway.
 func TestOverviewAdministrationCannotRenew(t *testing.T) {
