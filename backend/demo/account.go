@@ -64,13 +64,16 @@ type account struct {
 	// renewedAt is when the pro-forma of the coming period was asked, zero
 	// when none is waiting for its invoice.
 	renewedAt time.Time
+	// until is the contract's last day, as the establishment was created
+	// and then as each invoice extends it (read once, not every day).
+	until time.Time
 }
 
 // enrollHead enrolls the head's key with the password on the first day
 // (the office's is enrolled a week later, inviteOffice).
 func (y *year) enrollHead(ctx context.Context, pw string) error {
 	var err error
-	y.acct.pw = pw
+	y.acct.pw, y.acct.until = pw, y.est.ContractUntil
 	if y.acct.head, err = y.newKey("Poste du proviseur"); err != nil {
 		return err
 	}
@@ -172,24 +175,21 @@ func (y *year) renewal(ctx context.Context, at func(h, m int) time.Time) error {
 			return nil
 		}
 		y.clk.Set(at(19, 0))
-		if _, err := y.b.IssueInvoice(ctx, y.est.HostingNumber); err != nil {
+		inv, err := y.b.IssueInvoice(ctx, y.est.HostingNumber)
+		if err != nil {
 			return fmt.Errorf("demo invoice: %w", err)
 		}
-		y.acct.renewedAt = time.Time{}
+		y.acct.renewedAt, y.acct.until = time.Time{}, inv.PeriodTo
 		return nil
 	}
 	t := at(18, 50)
 	if t.After(y.now) {
 		return nil
 	}
-	y.clk.Set(t)
-	a, err := y.s.Account(ctx)
-	if err != nil {
-		return fmt.Errorf("demo contract: %w", err)
-	}
-	if a.Contract.DaysLeft > renewDaysLeft {
+	if backend.ContractOf(time.Time{}, y.acct.until, t).DaysLeft > renewDaysLeft {
 		return nil
 	}
+	y.clk.Set(t)
 	if _, err := y.s.RenewContract(ctx); err != nil {
 		return fmt.Errorf("demo renewal: %w", err)
 	}
