@@ -86,7 +86,8 @@ func daysBetween(a, b time.Time) int {
 	return int(ub.Sub(ua).Hours() / 24)
 }
 
-// ContractOf is the contract of a contract period at now.
+// ContractOf is the contract of a contract period at now, its Notice
+// worded for the SPR.
 func ContractOf(from, until, now time.Time) Contract {
 	c := Contract{From: from, Until: until}
 	if until.IsZero() {
@@ -94,28 +95,37 @@ func ContractOf(from, until, now time.Time) Contract {
 	}
 	c.DaysLeft = daysBetween(now, until)
 	c.Warn = c.DaysLeft <= ContractWarningDays
-	c.Notice = contractNotice(c)
+	c.Notice = contractNotice(c, RoleSPR)
 	return c
 }
 
 // ContractNotice is the French warning of a contract ending on until, at
-// now: "" while the end is more than ContractWarningDays days away.
-func ContractNotice(until, now time.Time) string { return ContractOf(time.Time{}, until, now).Notice }
+// now, for a session of role r: "" while the end is more than
+// ContractWarningDays days away. The SPR is told to renew it in Mon
+// compte, the groupe Administration that the SPR may.
+func ContractNotice(until, now time.Time, r Role) string {
+	return contractNotice(ContractOf(time.Time{}, until, now), r)
+}
 
-func contractNotice(c Contract) string {
+// contractNotice words c's warning for role r, each sentence short enough
+// for one line of an 80-column status line.
+func contractNotice(c Contract, r Role) string {
 	until := c.Until
+	todo := "renouvelez-le dans Mon compte."
+	if r != RoleSPR {
+		todo = "à renouveler par le SPR."
+	}
 	switch {
 	case until.IsZero() || !c.Warn:
 		return ""
 	case c.DaysLeft < 0:
-		return fmt.Sprintf("Contrat terminé le %s : renouvelez-le dans Mon compte.", fr.Date(until))
+		return fmt.Sprintf("Contrat terminé le %s : %s", fr.Date(until), todo)
 	case c.DaysLeft == 0:
-		return fmt.Sprintf("Fin du contrat aujourd'hui (%s) : renouvelez-le dans Mon compte.", fr.Date(until))
+		return fmt.Sprintf("Fin du contrat aujourd'hui (%s) : %s", fr.Date(until), todo)
 	case c.DaysLeft == 1:
-		return fmt.Sprintf("Fin du contrat demain (%s) : renouvelez-le dans Mon compte.", fr.Date(until))
+		return fmt.Sprintf("Fin du contrat demain (%s) : %s", fr.Date(until), todo)
 	}
-	// Short enough for one line of an 80-column status line.
-	return fmt.Sprintf("Fin du contrat le %s (dans %d jours) : renouvelez-le dans Mon compte.", fr.Date(until), c.DaysLeft)
+	return fmt.Sprintf("Fin du contrat le %s (dans %d jours) : %s", fr.Date(until), c.DaysLeft, todo)
 }
 
 // Account is what Mon compte's "Compte" view and the compte command show.
@@ -141,6 +151,7 @@ func (s *Session) Account(ctx context.Context) (Account, error) {
 		a.Establishment = toEstablishment(e)
 		a.MaskedEmail, a.MaskedPhone = MaskEmail(e.Email), MaskPhone(e.Phone)
 		a.Contract = ContractOf(e.ContractFrom, e.ContractUntil, now)
+		a.Contract.Notice = contractNotice(a.Contract, s.role)
 		a.Version = versionView(e, now)
 		if a.UsedBytes, err = tx.UsedBytes(s.estID); err != nil {
 			return err

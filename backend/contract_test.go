@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +24,16 @@ func TestContractNotice(t *testing.T) {
 		{at(2027, 8, 31, 23), "Fin du contrat aujourd'hui (31/08/2027) : renouvelez-le dans Mon compte."},
 		{at(2027, 9, 2, 9), "Contrat terminé le 31/08/2027 : renouvelez-le dans Mon compte."},
 	} {
-		if got := backend.ContractNotice(until, c.now); got != c.want {
+		if got := backend.ContractNotice(until, c.now, backend.RoleSPR); got != c.want {
 			t.Errorf("at %s: %q, want %q", c.now, got, c.want)
 		}
+		// The groupe Administration may not renew: it is told who may.
+		admin := strings.ReplaceAll(c.want, "renouvelez-le dans Mon compte.", "à renouveler par le SPR.")
+		if got := backend.ContractNotice(until, c.now, backend.RoleAdmin); got != admin {
+			t.Errorf("at %s, Administration: %q, want %q", c.now, got, admin)
+		}
 	}
-	if backend.ContractNotice(time.Time{}, at(2027, 8, 31, 1)) != "" {
+	if backend.ContractNotice(time.Time{}, at(2027, 8, 31, 1), backend.RoleSPR) != "" {
 		t.Error("a contract without an end warns")
 	}
 }

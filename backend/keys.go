@@ -148,9 +148,13 @@ func (b *Backend) Enroll(ctx context.Context, req LoginRequest, key EnrollKey) (
 				return err
 			}
 		}
-		err = tx.PutKey(&store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
-			Name: name, Role: role, AddedAt: now})
-		if err != nil {
+		k := store.Key{EstablishmentID: est.ID, Fingerprint: key.Fingerprint, PublicKey: key.PublicKey,
+			Name: name, Role: role, AddedAt: now}
+		if err := tx.PutKey(&k); err != nil {
+			return err
+		}
+		// The enrollment opens the key's first session: it is a use.
+		if err := tx.TouchKey(k.ID, now); err != nil {
 			return err
 		}
 		if _, err := tx.BumpRevision(est.ID); err != nil { // a role changed: its sessions are checked

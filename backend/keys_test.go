@@ -34,6 +34,10 @@ func TestKeyEnrollmentLifecycle(t *testing.T) {
 	if s.Role() != backend.RoleSPR || s.Actor() != "Poste du SPR" {
 		t.Errorf("enrolled session: role %v actor %q (the name must be sanitized)", s.Role(), s.Actor())
 	}
+	// The enrollment opened the key's first session: it is a use.
+	if keys, err := e.b.Keys(ctx, est.HostingNumber); err != nil || len(keys) != 1 || keys[0].LastUsedAt.IsZero() {
+		t.Fatalf("keys just after the enrollment = %+v, %v: want it used now", keys, err)
+	}
 	// A known key goes straight in, to its own establishment.
 	s2, err := e.b.KeySession(ctx, key.Fingerprint, "192.0.2.8")
 	ok(t, err)

@@ -124,8 +124,8 @@ func sentence(err error) (string, bool) {
 	var pre *PreVersionError
 	if errors.As(err, &pre) {
 		v := pre.View
-		return fmt.Sprintf("La pré-version %d se demande du %s au %s. Sinon, la bascule vers PRONOTE %d se fait automatiquement le %s.",
-			v.Next, fr.Date(v.PreVersionFrom), fr.Date(v.PreVersionUntil.Add(-time.Second)), v.Next, fr.DateTime(v.SwitchAt)), true
+		return fmt.Sprintf("La pré-version %d se demande du %s au %s. Sinon, la bascule vers PRONOTE %d se fait automatiquement le %s à %s.",
+			v.Next, fr.Date(v.PreVersionFrom), fr.Date(v.PreVersionUntil.Add(-time.Second)), v.Next, fr.Date(v.SwitchAt), fr.Hour(v.SwitchAt)), true
 	}
 	var instant *InstantError
 	if errors.As(err, &instant) {

@@ -316,7 +316,7 @@ func (l *liveSession) end() {
 func (l *liveSession) stop(msg string) {
 	l.once.Do(func() {
 		go l.program.Send(noticeMsg(msg))
-		time.AfterFunc(300*time.Millisecond, l.end)
+		time.AfterFunc(600*time.Millisecond, l.end) // time to draw it, even on a loaded machine
 	})
 }
 

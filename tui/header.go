@@ -106,7 +106,7 @@ func (m *model) statusLines() []string {
 	}
 	var lines []string
 	if m.c.Now != nil {
-		if n := backend.ContractNotice(m.c.Status.Establishment.ContractUntil, m.c.Now()); n != "" {
+		if n := backend.ContractNotice(m.c.Status.Establishment.ContractUntil, m.c.Now(), m.c.Session.Role()); n != "" {
 			lines = append(lines, common.Fit(" "+st.Notice.Render(n), m.width))
 		}
 	}

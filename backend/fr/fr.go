@@ -16,6 +16,15 @@ import (
 // time reads as a dash.
 func DateTime(t time.Time) string { return format(t, "02/01/2006 15:04") }
 
+// Hour is the time of day in Paris the French way: "3 h 30", "14 h".
+func Hour(t time.Time) string {
+	t = t.In(clock.Paris())
+	if t.Minute() == 0 {
+		return fmt.Sprintf("%d h", t.Hour())
+	}
+	return fmt.Sprintf("%d h %02d", t.Hour(), t.Minute())
+}
+
 // Date formats the day of an instant in Paris time: "28/11/2026".
 func Date(t time.Time) string { return format(t, "02/01/2006") }
 

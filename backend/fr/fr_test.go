@@ -64,3 +64,18 @@ func TestEuros(t *testing.T) {
 		t.Error("Euros and Count must share the thousands separator")
 	}
 }
+
+func TestHour(t *testing.T) {
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2027, 8, 23, 1, 30, 0, 0, time.UTC), "3 h 30"}, // summer time
+		{time.Date(2027, 1, 10, 13, 0, 0, 0, time.UTC), "14 h"},
+		{time.Date(2027, 1, 10, 23, 5, 0, 0, time.UTC), "0 h 05"},
+	} {
+		if got := fr.Hour(c.at); got != c.want {
+			t.Errorf("Hour(%v) = %q, want %q", c.at, got, c.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/ssh/commands"
 )
 
 // newInvoices is `hebergement admin invoice list|issue`.
@@ -30,9 +31,9 @@ func newInvoices(g *globals) *cobra.Command {
 					return err
 				}
 				if asJSON {
-					out := make([]invoiceJSON, len(l))
+					out := make([]commands.InvoiceJSON, len(l))
 					for i, inv := range l {
-						out[i] = toInvoiceJSON(inv)
+						out[i] = commands.NewInvoiceJSON(inv)
 					}
 					enc := json.NewEncoder(cmd.OutOrStdout())
 					enc.SetIndent("", "  ")
@@ -79,40 +80,6 @@ func newInvoices(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(list, issue)
 	return cmd
-}
-
-type invoiceLineJSON struct {
-	Label     string `json:"label"`
-	Quantity  int    `json:"quantity"`
-	UnitCents int64  `json:"unit_cents"`
-	Cents     int64  `json:"amount_cents"`
-}
-
-type invoiceJSON struct {
-	Number     string            `json:"number"`
-	Kind       string            `json:"kind"`
-	IssuedAt   time.Time         `json:"issued_at"`
-	PeriodFrom string            `json:"period_from,omitempty"`
-	PeriodTo   string            `json:"period_to,omitempty"`
-	Lines      []invoiceLineJSON `json:"lines"`
-	TotalHT    *int64            `json:"total_ht_cents"`
-	VAT        *int64            `json:"vat_cents"`
-	Total      *int64            `json:"total_cents"`
-	File       string            `json:"file"`
-}
-
-func toInvoiceJSON(inv backend.Invoice) invoiceJSON {
-	j := invoiceJSON{Number: inv.Number, Kind: string(inv.Kind), IssuedAt: inv.IssuedAt, Lines: []invoiceLineJSON{}, File: "factures/" + inv.FileName()}
-	if !inv.PeriodFrom.IsZero() {
-		j.PeriodFrom, j.PeriodTo = inv.PeriodFrom.Format(time.DateOnly), inv.PeriodTo.Format(time.DateOnly)
-	}
-	for _, l := range inv.Lines {
-		j.Lines = append(j.Lines, invoiceLineJSON(l))
-	}
-	if inv.Priced {
-		j.TotalHT, j.VAT, j.Total = &inv.TotalHT, &inv.VAT, &inv.Total
-	}
-	return j
 }
 
 func period(inv backend.Invoice) string {

@@ -125,31 +125,35 @@ func dateOnly(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-type invoiceLineJSON struct {
+// InvoiceLineJSON is an invoice's line in JSON.
+type InvoiceLineJSON struct {
 	Label     string `json:"label"`
 	Quantity  int    `json:"quantity"`
 	UnitCents int64  `json:"unit_cents"`
 	Cents     int64  `json:"amount_cents"`
 }
 
-type invoiceJSON struct {
+// InvoiceJSON is an invoice in JSON: the same for the school's
+// `factures --json` and the operators' `admin invoice list --json`.
+type InvoiceJSON struct {
 	Number     string            `json:"number"`
 	Kind       string            `json:"kind"`
 	IssuedAt   time.Time         `json:"issued_at"`
 	PeriodFrom string            `json:"period_from,omitempty"`
 	PeriodTo   string            `json:"period_to,omitempty"`
-	Lines      []invoiceLineJSON `json:"lines"`
+	Lines      []InvoiceLineJSON `json:"lines"`
 	TotalHT    *int64            `json:"total_ht_cents"` // null: drawn before invoices had amounts
 	VAT        *int64            `json:"vat_cents"`
 	Total      *int64            `json:"total_cents"`
 	File       string            `json:"file"`
 }
 
-func toInvoiceJSON(inv backend.Invoice) invoiceJSON {
-	j := invoiceJSON{Number: inv.Number, Kind: string(inv.Kind), IssuedAt: inv.IssuedAt.UTC(), PeriodFrom: dateOnly(inv.PeriodFrom),
-		PeriodTo: dateOnly(inv.PeriodTo), Lines: []invoiceLineJSON{}, File: backend.InvoicesDir + "/" + inv.FileName()}
+// NewInvoiceJSON is inv in JSON.
+func NewInvoiceJSON(inv backend.Invoice) InvoiceJSON {
+	j := InvoiceJSON{Number: inv.Number, Kind: string(inv.Kind), IssuedAt: inv.IssuedAt.UTC(), PeriodFrom: dateOnly(inv.PeriodFrom),
+		PeriodTo: dateOnly(inv.PeriodTo), Lines: []InvoiceLineJSON{}, File: backend.InvoicesDir + "/" + inv.FileName()}
 	for _, l := range inv.Lines {
-		j.Lines = append(j.Lines, invoiceLineJSON(l))
+		j.Lines = append(j.Lines, InvoiceLineJSON(l))
 	}
 	if inv.Priced {
 		j.TotalHT, j.VAT, j.Total = &inv.TotalHT, &inv.VAT, &inv.Total
@@ -183,9 +187,9 @@ func (r *runner) runFactures(c *cobra.Command, _ []string) error {
 		return &refusal{err: err}
 	}
 	if wantJSON(c) {
-		out := make([]invoiceJSON, len(l))
+		out := make([]InvoiceJSON, len(l))
 		for i, inv := range l {
-			out[i] = toInvoiceJSON(inv)
+			out[i] = NewInvoiceJSON(inv)
 		}
 		return writeJSON(r.env.Stdout, out)
 	}

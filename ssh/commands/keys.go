@@ -102,7 +102,7 @@ func (r *runner) runKeys(c *cobra.Command, _ []string) error {
 		rows = append(rows, []string{sanitize.Line(k.Fingerprint), sanitize.Line(k.Name), k.Role.String(),
 			fr.DateTime(k.AddedAt), fr.DateTime(k.LastUsedAt), state})
 	}
-	return table(w, "Empreinte\tNom\tProfil\tAjoutée le\tDernière connexion\tÉtat", rows)
+	return table(w, "Empreinte\tNom\tRôle\tAjoutée le\tUtilisée le\tÉtat", rows)
 }
 
 func (r *runner) runRenameKey(c *cobra.Command, a []string) error {

@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hebergement/console/backend"
-	"github.com/hebergement/console/backend/clock"
 	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/tui/common"
 	"github.com/hebergement/console/tui/components"
@@ -232,7 +231,7 @@ func (v *overviewView) preVersion() tea.Cmd {
 	body := []string{
 		fmt.Sprintf("Passer dès maintenant à PRONOTE %d ? La base en service est sauvegardée, puis archivée pour son année scolaire ; "+
 			"une nouvelle base vide de %d-%d est créée et mise en service.", next, next, next+1),
-		fmt.Sprintf("Sinon, la bascule se fera automatiquement le %s à %s.", fr.Date(ver.SwitchAt), frHour(ver.SwitchAt)),
+		fmt.Sprintf("Sinon, la bascule se fera automatiquement le %s à %s.", fr.Date(ver.SwitchAt), fr.Hour(ver.SwitchAt)),
 	}
 	return c.Push(dialogs.NewConfirm(c, "Passer à la pré-version", "Passer à PRONOTE "+fmt.Sprint(next), body, "Bascule vers la pré-version…",
 		func() tea.Msg {
@@ -383,7 +382,7 @@ func (v *overviewView) fillPanes() {
 	used, quota := st.UsedBytes, e.QuotaBytes
 	from, until := e.ContractFrom, e.ContractUntil
 	contract := []components.Item{components.Field("Période", "du "+fr.Date(from)+" au "+fr.Date(until))}
-	if n := backend.ContractNotice(until, v.c.Now()); n != "" {
+	if n := backend.ContractNotice(until, v.c.Now(), v.c.Session.Role()); n != "" {
 		contract = append(contract, components.Text(n, components.ToneWarning))
 	}
 	// The version and its offer come before the licences: in July the
@@ -397,7 +396,7 @@ func (v *overviewView) fillPanes() {
 				ver.Next, fr.Date(ver.PreVersionUntil.Add(-time.Second)))).WithTone(components.ToneAccent))
 		} else {
 			contract = append(contract, components.Field("", fmt.Sprintf("Passage automatique à PRONOTE %d le %s à %s", ver.Next,
-				fr.Date(ver.SwitchAt), frHour(ver.SwitchAt))))
+				fr.Date(ver.SwitchAt), fr.Hour(ver.SwitchAt))))
 		}
 	}
 	contract = append(contract,
@@ -443,15 +442,6 @@ func (v *overviewView) view() string {
 			components.Frame(v.c.Styles, title, v.invoices.View(), r.W, r.H, v.focus == ovInvoices))
 	}
 	return common.PadLines(top, v.w, v.h)
-}
-
-// frHour is the time of day the French way: "3 h 30", "14 h".
-func frHour(t time.Time) string {
-	t = t.In(clock.Paris())
-	if t.Minute() == 0 {
-		return fmt.Sprintf("%d h", t.Hour())
-	}
-	return fmt.Sprintf("%d h %02d", t.Hour(), t.Minute())
 }
 
 // actionKeys are the view's actions as the help shows them: n for every
