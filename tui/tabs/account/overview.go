@@ -381,10 +381,14 @@ func (v *overviewView) fillPanes() {
 	styles := v.c.Styles
 	used, quota := st.UsedBytes, e.QuotaBytes
 	from, until := e.ContractFrom, e.ContractUntil
-	contract := []components.Item{components.Field("Période", "du "+fr.Date(from)+" au "+fr.Date(until))}
-	if n := backend.ContractNotice(until, v.c.Now(), v.c.Session.Role()); n != "" {
-		contract = append(contract, components.Text(n, components.ToneWarning))
+	// The warning itself is on the status line, right under the pane, on
+	// every tab: here the period turns to the warning colour, which leaves
+	// the pane's lines to the version.
+	period := components.Field("Période", "du "+fr.Date(from)+" au "+fr.Date(until))
+	if backend.ContractNotice(until, v.c.Now(), v.c.Session.Role()) != "" {
+		period = period.WithTone(components.ToneWarning)
 	}
+	contract := []components.Item{period}
 	// The version and its offer come before the licences: in July the
 	// pre-version is what the school has to act on, and on a 80×24 screen
 	// the pane shows only its first lines.

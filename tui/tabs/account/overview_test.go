@@ -13,6 +13,7 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/clock"
+	"github.com/hebergement/console/backend/fr"
 	"github.com/hebergement/console/tui/internal/tabtest"
 )
 
@@ -62,10 +63,26 @@ func TestSnapshotOverviewPreVersion(t *testing.T) {
 }
 
 // 57 days before the end (and the day before the pre-version's window),
-// the contract pane warns.
+// the contract's period turns to the warning colour (the sentence is on
+// the status line, tui's TestContractWarningOnTheStatusLine); a day
+// earlier, it does not.
 func TestSnapshotOverviewWarning(t *testing.T) {
 	t.Parallel()
 	snapshotOverview(t, time.Date(2027, 7, 5, 9, 0, 0, 0, clock.Paris()), false)
+	for _, c := range []struct {
+		now  time.Time
+		warn bool
+	}{
+		{time.Date(2027, 7, 5, 9, 0, 0, 0, clock.Paris()), true},
+		{time.Date(2027, 7, 1, 9, 0, 0, 0, clock.Paris()), false}, // 61 days
+	} {
+		tab, v, _ := overviewAt(t, c.now, false)
+		tab.SetSize(120, 40)
+		period := "du " + fr.Date(v.c.Status.Establishment.ContractFrom) + " au 31/08/2027"
+		if got := strings.Contains(tab.View(), v.c.Styles.Notice.Render(period)); got != c.warn {
+			t.Errorf("at %s: the period in the warning colour: %v, want %v", c.now, got, c.warn)
+		}
+	}
 }
 
 // n draws the pro-forma and shows it: lines, HT, TVA, TTC and the file.
