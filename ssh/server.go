@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -29,6 +30,11 @@ type Config struct {
 	Listen string
 	// HostKeyPath is the ed25519 host key, created once and reused.
 	HostKeyPath string
+	// HostKeyProvided says the operators provide the key at HostKeyPath
+	// (serve --host-key), the same on every instance behind one name: it
+	// must exist, be a private key, and be readable by its owner only (as
+	// OpenSSH demands); it is never created.
+	HostKeyProvided bool
 	// LoginGrace bounds the handshake and authentication (OpenSSH
 	// LoginGraceTime), and the time an authenticated connection has to open
 	// its first session; 30 s by default.
@@ -132,7 +138,11 @@ func New(b *backend.Backend, cfg Config) (*Server, error) {
 	if cfg.HostKeyPath == "" {
 		return nil, errors.New("ssh: no host key path")
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
+	if cfg.HostKeyProvided {
+		if err := checkHostKey(cfg.HostKeyPath); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
 		return nil, fmt.Errorf("ssh: %w", err)
 	}
 	s := &Server{b: b, cfg: cfg, log: cfg.Logger, live: map[*liveSession]struct{}{}, closing: make(chan struct{})}
@@ -201,6 +211,27 @@ func (s *Server) keyProven(ctx ssh.Context) func(gossh.ConnMetadata, gossh.Publi
 		// charm ssh keeps the proven key in these permissions: hand them on.
 		return perms, nil
 	}
+}
+
+// checkHostKey refuses a provided host key that is missing, is not a
+// private key (an encrypted one included: nobody is there to type its
+// passphrase), or can be read by others than its owner.
+func checkHostKey(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("ssh: host key: %w", err)
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("ssh: host key %s is readable by others (mode %04o): chmod 600 it", path, fi.Mode().Perm())
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("ssh: host key: %w", err)
+	}
+	if _, err := gossh.ParsePrivateKey(pem); err != nil {
+		return fmt.Errorf("ssh: host key %s is not an unencrypted private key: %w", path, err)
+	}
+	return nil
 }
 
 // Fingerprint is the SHA-256 fingerprint of the host key, printed at start so

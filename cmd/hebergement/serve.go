@@ -22,7 +22,7 @@ import (
 func newServe(g *globals) *cobra.Command {
 	var cfg hssh.Config
 	var demoMode bool
-	var httpAddr, metricsAddr, publicURL, eduConnectURL string
+	var httpAddr, metricsAddr, publicURL, eduConnectURL, hostKey string
 	var clientRate float64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -83,7 +83,11 @@ func newServe(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
+			if hostKey != "" {
+				cfg.HostKeyPath, cfg.HostKeyProvided = hostKey, true
+			} else {
+				cfg.HostKeyPath = filepath.Join(dir, "ssh_host_ed25519_key")
+			}
 			lg := g.logger(cmd.ErrOrStderr(), "")
 			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, ClientRate: standInRate(clientRate),
 				EduConnectURL: eduConnectURL, Metrics: metricsAddr, Jobs: jobs(b),
@@ -117,6 +121,7 @@ func newServe(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:2222", "SSH address to listen on")
+	f.StringVar(&hostKey, "host-key", "", "the SSH host key the operators provide, the same on every instance (an unencrypted OpenSSH private key, mode 600); default: one created once in the data folder")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the HTTP stand-in of the hosted servers (PRONOTE.net); empty: none")
 	f.StringVar(&publicURL, "public-url", "", "base URL of the stand-in as users reach it, shown in the consoles (default: http://ADDRESS of --http)")
 	f.StringVar(&eduConnectURL, "educonnect-url", standin.DefaultEduConnectURL,

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -209,5 +211,22 @@ func TestConsoleServices(t *testing.T) {
 	defer stopServices(third)
 	if line != "Serveur web arrêté (adresse "+taken+" occupée) · planificateur actif" {
 		t.Errorf("port taken: %q", line)
+	}
+}
+
+// serve --host-key refuses a key it cannot use before anything listens,
+// and creates none in the data folder.
+func TestServeProvidedHostKeyRefused(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	missing := filepath.Join(t.TempDir(), "host_key")
+	out, err := run(t, data, "serve", "--listen", "127.0.0.1:0", "--http", "", "--metrics", "", "--host-key", missing)
+	if err == nil || !strings.Contains(err.Error(), "host key") {
+		t.Fatalf("serve with a missing host key: %v\n%s", err, out)
+	}
+	for _, p := range []string{missing, filepath.Join(data, "ssh_host_ed25519_key")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was created", p)
+		}
 	}
 }
