@@ -149,9 +149,32 @@ func casForm(t *testing.T, s *ct.Screen) {
 	s.Key("enter")
 	s.WaitText(t, "ENT", "Atrium", "Adresse du serveur CAS")
 	s.Key("enter")
-	// huh moves the focus in a command: wait for the cursor to be in
-	// the field (the placeholder's first letter is under it).
-	time.Sleep(50 * time.Millisecond)
+	// huh moves the focus in a command, and a key that comes before it is
+	// lost: knock with an x until one lands in the address's field, then
+	// rub it out, so that what is typed next lands there even on a loaded
+	// machine.
+	for try := 0; ; try++ {
+		s.Type("x")
+		deadline := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(deadline) && !strings.Contains(s.View(), "> x") {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if strings.Contains(s.View(), "> x") {
+			break
+		}
+		if try == 20 {
+			t.Fatalf("the address's field never took a key:\n%s", s.View())
+		}
+	}
+	for strings.Contains(s.View(), "> x") {
+		s.Key("backspace")
+		s.WaitFor(t, "the x rubbed out", func(v string) bool { return !strings.Contains(v, "> xx") })
+		if !strings.Contains(s.View(), "> x") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.WaitText(t, "> https://cas.mon-ent.fr/cas")
 }
 
 // p asks before stopping, n changes nothing, o stops; p again publishes at
