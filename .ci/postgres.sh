@@ -19,6 +19,7 @@ usage() {
 }
 [ $# -eq 2 ] || usage
 cmd=$1
+case $cmd in start | stop) ;; *) usage ;; esac
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
 port=${PGPORT:-55432}
