@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -24,6 +25,10 @@ type Dialect struct {
 	ReadOptions *sql.TxOptions
 	// WriteOptions are a write transaction's options.
 	WriteOptions *sql.TxOptions
+	// Text, when set, rewrites the text arguments the database cannot hold
+	// (PostgreSQL: invalid UTF-8 and NUL, which SQLite keeps as given). The
+	// store's text comes from users: a file name, a key's comment.
+	Text func(string) string
 	// WriteLock, when not empty, runs first in every write transaction: the
 	// statement that serializes writers across processes as SQLite's
 	// BEGIN IMMEDIATE does (PostgreSQL: an advisory transaction lock).
@@ -103,6 +108,30 @@ func Rebind(q string) string {
 		}
 	}
 	return string(out)
+}
+
+// args rewrites the text arguments with d.Text.
+func (d *Dialect) args(args []any) []any {
+	if d.Text == nil {
+		return args
+	}
+	var out []any // a copy once one changes: the caller's slice is its own
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok {
+			continue
+		}
+		if v := d.Text(s); v != s {
+			if out == nil {
+				out = slices.Clone(args)
+			}
+			out[i] = v
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // mapErr turns driver errors into the store's sentinels: no row is

@@ -19,12 +19,12 @@ type tx struct {
 var _ store.Tx = (*tx)(nil)
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
-	r, err := t.tx.ExecContext(t.ctx, t.d.rebind(q), args...)
+	r, err := t.tx.ExecContext(t.ctx, t.d.rebind(q), t.d.args(args)...)
 	return r, t.d.mapErr(err)
 }
 
 func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
-	rows, err := t.tx.QueryContext(t.ctx, t.d.rebind(q), args...)
+	rows, err := t.tx.QueryContext(t.ctx, t.d.rebind(q), t.d.args(args)...)
 	return rows, t.d.mapErr(err)
 }
 
@@ -32,7 +32,7 @@ func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
 // writes (INSERT … RETURNING) maps them with t.d.mapErr, which knows the
 // database's conflicts; the others with mapErr.
 func (t *tx) queryRow(q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, t.d.rebind(q), args...)
+	return t.tx.QueryRowContext(t.ctx, t.d.rebind(q), t.d.args(args)...)
 }
 
 func (t *tx) prepare(q string) (*sql.Stmt, error) {
