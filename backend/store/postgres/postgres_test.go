@@ -67,9 +67,20 @@ func TestConflictsAndHostileText(t *testing.T) {
 	if err := db.Write(ctx, func(tx store.Tx) error { return tx.CreateEstablishment(e) }); err != nil {
 		t.Fatal(err)
 	}
-	err := db.Write(ctx, func(tx store.Tx) error { return tx.CreateEstablishment(est("123456789012")) })
-	if !errors.Is(err, store.ErrConflict) {
-		t.Errorf("a second establishment with the number: %v, want ErrConflict", err)
+	// A conflict leaves the transaction usable, as SQLite leaves it: the
+	// back end draws another number and goes on.
+	other := est("210987654321")
+	err := db.Write(ctx, func(tx store.Tx) error {
+		if err := tx.CreateEstablishment(est("123456789012")); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("a second establishment with the number: %v, want ErrConflict", err)
+		}
+		return tx.CreateEstablishment(other)
+	})
+	if err != nil {
+		t.Fatalf("the transaction after a conflict: %v", err)
+	}
+	if err := db.Read(ctx, func(tx store.Tx) error { _, err := tx.EstablishmentByNumber(other.HostingNumber); return err }); err != nil {
+		t.Errorf("the establishment created after a conflict: %v", err)
 	}
 	err = db.Read(ctx, func(tx store.Tx) error { _, err := tx.Establishment(e.ID + 1); return err })
 	if !errors.Is(err, store.ErrNotFound) {

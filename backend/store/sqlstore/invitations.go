@@ -17,10 +17,14 @@ func scanInvitation(s scanner) (store.Invitation, error) {
 }
 
 func (t *tx) PutInvitation(i *store.Invitation) error {
-	err := t.queryRow(`INSERT INTO invitations (establishment_id, label, code_hash, name, created_at, created_by, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		i.EstablishmentID, i.Label, i.CodeHash, i.Name, ms(i.CreatedAt), i.CreatedBy, ms(i.ExpiresAt)).Scan(&i.ID)
-	return t.d.mapErr(err)
+	id, err := t.insertID(`INSERT INTO invitations (establishment_id, label, code_hash, name, created_at, created_by, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		i.EstablishmentID, i.Label, i.CodeHash, i.Name, ms(i.CreatedAt), i.CreatedBy, ms(i.ExpiresAt))
+	if err != nil {
+		return err
+	}
+	i.ID = id
+	return nil
 }
 
 func (t *tx) invitations(where string, args ...any) ([]store.Invitation, error) {

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/hebergement/console/backend/store"
 )
@@ -52,12 +54,22 @@ func (t *tx) execOne(q string, args ...any) error {
 	return nil
 }
 
-// insertID runs an INSERT … RETURNING id and gives the new row's id
-// (portable where LastInsertId is not: pgx's driver has none).
+// insertID runs an INSERT and gives the new row's id (RETURNING id:
+// pgx's driver has no LastInsertId). A row breaking a uniqueness rule is
+// not inserted and is store.ErrConflict, without an error from the
+// database: PostgreSQL aborts a transaction at its first failed statement
+// where SQLite goes on, and the back end goes on after a conflict (it
+// draws another invoice or hosting number in the same transaction).
 func (t *tx) insertID(q string, args ...any) (int64, error) {
 	var id int64
-	err := t.queryRow(q+` RETURNING id`, args...).Scan(&id)
+	err := t.queryRow(q+` ON CONFLICT DO NOTHING RETURNING id`, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errDuplicate
+	}
 	return id, t.d.mapErr(err)
 }
+
+// errDuplicate is a row that insertID did not insert.
+var errDuplicate = fmt.Errorf("%w: a row with the same unique key exists", store.ErrConflict)
 
 type scanner interface{ Scan(...any) error }
