@@ -23,13 +23,19 @@ import (
 	"github.com/hebergement/console/backend/password"
 	"github.com/hebergement/console/backend/seats"
 	"github.com/hebergement/console/backend/store"
+	"github.com/hebergement/console/backend/store/postgres"
 	"github.com/hebergement/console/backend/store/sqlite"
 )
 
 // Options configure a Backend.
 type Options struct {
-	// DataDir holds the database, the file store and the outbox.
+	// DataDir holds the SQLite database, the file store, the outbox,
+	// prices.json and the scheduler's lock.
 	DataDir string
+	// DB is the DSN of a PostgreSQL database (postgres://…) holding the
+	// state in place of DataDir's SQLite file, for several instances on one
+	// database; "" means SQLite.
+	DB string
 	// Clock is the one clock of the back end; nil means the wall clock.
 	Clock clock.Clock
 	// Logger receives operational logs; nil means discard. Secrets are never
@@ -93,7 +99,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(opts.DataDir, "hebergement.db"))
+	db, err := openStore(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +142,15 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	go b.watch(interval)
 	go b.connLoop()
 	return b, nil
+}
+
+// openStore opens the PostgreSQL database of opts.DB, or the SQLite file of
+// the data folder.
+func openStore(ctx context.Context, opts Options) (store.Store, error) {
+	if opts.DB != "" {
+		return postgres.Open(ctx, opts.DB)
+	}
+	return sqlite.Open(ctx, filepath.Join(opts.DataDir, "hebergement.db"))
 }
 
 // Close stops the watcher, ends every subscription and closes the store.

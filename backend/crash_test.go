@@ -40,6 +40,7 @@ import (
 // the next child goes on from there. CRASH_SEED replays a run's choices
 // (not its timing).
 func TestCrashKill9(t *testing.T) {
+	sqliteOnly(t)
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL: Unix only")
 	}

@@ -14,6 +14,7 @@ import (
 )
 
 func TestCreateEstablishmentDeliversCredentials(t *testing.T) {
+	sqliteOnly(t)
 	e := newEnv(t)
 	est, pw := e.establish(t, school("Lycée Victor Hugo"))
 

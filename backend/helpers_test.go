@@ -20,6 +20,10 @@ import (
 	"github.com/hebergement/console/backend/hostfile"
 	"github.com/hebergement/console/backend/outbox"
 	"github.com/hebergement/console/backend/password"
+	"github.com/hebergement/console/backend/store"
+	"github.com/hebergement/console/backend/store/postgres"
+	"github.com/hebergement/console/backend/store/postgres/pgtest"
+	"github.com/hebergement/console/backend/store/sqlite"
 )
 
 // start is the fake clock's first instant: a school day in March, in Paris.
@@ -67,6 +71,7 @@ func openEnv(t testing.TB, dir string, c *clock.Fake) *env {
 	logger.SetLevel(log.DebugLevel)
 	b, err := backend.Open(context.Background(), backend.Options{
 		DataDir:      dir,
+		DB:           testDB(t, dir),
 		Clock:        c,
 		Logger:       logger,
 		Hashing:      password.Fast,
@@ -77,6 +82,53 @@ func openEnv(t testing.TB, dir string, c *clock.Fake) *env {
 	}
 	t.Cleanup(func() { b.Close() })
 	return &env{b: b, clock: c, dir: dir, logs: logs}
+}
+
+// onPostgres, when set, runs the back end's tests on PostgreSQL rather than
+// SQLite: a fresh database per data folder on the server of pgtest.EnvVar.
+const onPostgres = "HEBERGEMENT_TEST_BACKEND_ON_PG"
+
+// testDBs are the PostgreSQL databases of the data folders, so that a
+// back end opened again on a folder finds its state.
+var testDBs sync.Map
+
+// testDB is the DSN of dir's database under onPostgres, "" (SQLite)
+// without it.
+func testDB(t testing.TB, dir string) string {
+	if os.Getenv(onPostgres) == "" {
+		return ""
+	}
+	if dsn, ok := testDBs.Load(dir); ok {
+		return dsn.(string)
+	}
+	dsn := pgtest.DSN(t)
+	testDBs.Store(dir, dsn)
+	return dsn
+}
+
+// sqliteOnly skips a test that reads the SQLite file itself when the tests
+// run on PostgreSQL.
+func sqliteOnly(t testing.TB) {
+	if os.Getenv(onPostgres) != "" {
+		t.Skip("reads the SQLite file of the data folder; " + onPostgres + " is set")
+	}
+}
+
+// openStore opens the store of e's back end beside it, as another process
+// would.
+func (e *env) openStore(t testing.TB) store.Store {
+	t.Helper()
+	var db store.Store
+	var err error
+	if dsn := testDB(t, e.dir); dsn != "" {
+		db, err = postgres.Open(context.Background(), dsn)
+	} else {
+		db, err = sqlite.Open(context.Background(), filepath.Join(e.dir, "hebergement.db"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // school is a valid establishment form.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hebergement/console/backend"
 	"github.com/hebergement/console/backend/store"
-	"github.com/hebergement/console/backend/store/sqlite"
 )
 
 // Every action the back end journals has a kind of its own, Autres being
@@ -106,10 +105,7 @@ func TestJournalKindCodes(t *testing.T) {
 // many a year of use would have left, oldest first.
 func seedJournal(t testing.TB, e *env, entries []store.JournalEntry) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "hebergement.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := e.openStore(t)
 	defer db.Close()
 	if err := db.Write(context.Background(), func(tx store.Tx) error {
 		for i := range entries {

@@ -17,6 +17,7 @@ import (
 // by anyone but its owner. The umask is cleared during the test so that no
 // file owes its privacy to the environment.
 func TestDataFolderIsPrivate(t *testing.T) {
+	sqliteOnly(t)
 	old := syscall.Umask(0)
 	t.Cleanup(func() { syscall.Umask(old) })
 

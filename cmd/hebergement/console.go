@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -89,6 +90,10 @@ func stopServices(a *app.App) {
 // clients connect through the stand-in. Without --data the set lives in a
 // temporary folder removed at exit, so every run starts fresh.
 func runDemo(ctx context.Context, g *globals) error {
+	if g.db != "" {
+		// The demo seeds a data folder of its own, with its SQLite file.
+		return errors.New("--demo runs on its own SQLite data: leave out --db and HEBERGEMENT_DB")
+	}
 	dir := g.data
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "hebergement-demo-")

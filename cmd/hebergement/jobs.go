@@ -241,6 +241,13 @@ func (g *globals) existingDataDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if g.db != "" {
+		// With PostgreSQL the data folder keeps the stored files.
+		if fi, err := os.Stat(filepath.Join(dir, "files")); err != nil || !fi.IsDir() {
+			return "", fmt.Errorf("%s is not a data folder (no files folder in it): check --data or HEBERGEMENT_DATA", dir)
+		}
+		return dir, nil
+	}
 	if _, err := os.Stat(filepath.Join(dir, "hebergement.db")); err != nil {
 		return "", fmt.Errorf("%s is not a data folder (no hebergement.db in it): check --data or HEBERGEMENT_DATA", dir)
 	}

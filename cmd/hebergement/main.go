@@ -35,7 +35,10 @@ func main() {
 // globals are the flags every command shares.
 type globals struct {
 	data string
-	now  string
+	// db is --db: a PostgreSQL DSN, or "" for the SQLite file of the data
+	// folder.
+	db  string
+	now string
 	// logFormat is serve's --log-format: text or json.
 	logFormat string
 	// http is the local console's --http: the stand-in's address.
@@ -61,6 +64,7 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", os.Getenv("HEBERGEMENT_DATA"), "data folder (env HEBERGEMENT_DATA; default: the OS's application data folder)")
+	root.PersistentFlags().StringVar(&g.db, "db", os.Getenv("HEBERGEMENT_DB"), "PostgreSQL database, e.g. postgres://user@host:5432/hebergement, shared by several instances (env HEBERGEMENT_DB; default: SQLite in the data folder, which keeps the files in both cases)")
 	root.PersistentFlags().StringVar(&g.now, "now", os.Getenv("HEBERGEMENT_NOW"), "start a simulated clock at this instant, e.g. 2026-08-21T09:00:00+02:00 (env HEBERGEMENT_NOW)")
 	root.Flags().BoolVar(&demoMode, "demo", false, "run on a fresh demo data set (a temporary folder unless --data names an empty one)")
 	root.Flags().StringVar(&g.http, "http", "127.0.0.1:8080", "address of the PRONOTE.net stand-in the console runs when it is alone on its data folder; empty: none")
@@ -157,5 +161,5 @@ func (g *globals) open(ctx context.Context, dir string) (*backend.Backend, error
 	}
 	logger := g.logger(os.Stderr, "backend")
 	logger.SetLevel(log.WarnLevel)
-	return backend.Open(ctx, backend.Options{DataDir: dir, Clock: c, Logger: logger})
+	return backend.Open(ctx, backend.Options{DataDir: dir, DB: g.db, Clock: c, Logger: logger})
 }
