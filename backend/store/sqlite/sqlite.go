@@ -1,5 +1,6 @@
-// Package sqlite is the embedded SQLite implementation of store.Store
-// (modernc.org/sqlite, pure Go, so the binary cross-compiles).
+// Package sqlite opens the embedded SQLite database (modernc.org/sqlite,
+// pure Go, so the binary cross-compiles), applies its migrations and serves
+// the store through the implementation shared with PostgreSQL (sqlstore).
 package sqlite
 
 import (
@@ -12,10 +13,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
 	"github.com/hebergement/console/backend/store"
+	"github.com/hebergement/console/backend/store/sqlstore"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -23,30 +23,22 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a SQLite database file holding the whole back-end state.
+// DB is a SQLite database file holding the whole back-end state: the
+// shared implementation of the store (sqlstore) on it.
 type DB struct {
-	db *sql.DB
-	// wmu queues this process's write transactions in Go, first come first
-	// served, instead of in SQLite's busy handler, which polls with
-	// growing sleeps and lets a steady writer (the change log's group
-	// commit) starve an occasional one (a console's action) for seconds.
-	// Other processes still meet the busy handler.
-	wmu sync.Mutex
-
-	// open counts the transactions running, so that Close waits for them:
-	// database/sql closes a connection in use only when it is given back,
-	// after DB.Close has returned, and SQLite then writes the database and
-	// removes its WAL — after the caller may have removed the folder.
-	mu     sync.Mutex
-	idle   *sync.Cond
-	open   int
-	closed bool
+	*sqlstore.DB
+	raw *sql.DB
 }
 
-// errClosed is a transaction begun after Close.
-var errClosed = errors.New("store: closed")
-
 var _ store.Store = (*DB)(nil)
+
+// dialect is SQLite's: ? placeholders; writes begin with BEGIN IMMEDIATE
+// (_txlock=immediate in the DSN) and are queued in process by sqlstore.
+var dialect = &sqlstore.Dialect{
+	Name:        "sqlite",
+	Conflict:    conflict,
+	ReadOptions: &sql.TxOptions{ReadOnly: true},
+}
 
 // Open opens (creating if needed) the database file and applies the pending
 // migrations in one transaction. A new file is created readable by its owner
@@ -80,8 +72,6 @@ func openWith(ctx context.Context, path string, fsys fs.FS, dir string) (*DB, er
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	d := &DB{db: db}
-	d.idle = sync.NewCond(&d.mu)
 	ms, err := loadMigrations(fsys, dir)
 	if err == nil {
 		err = migrateDB(ctx, db, ms)
@@ -90,7 +80,7 @@ func openWith(ctx context.Context, path string, fsys fs.FS, dir string) (*DB, er
 		db.Close()
 		return nil, err
 	}
-	return d, nil
+	return &DB{DB: sqlstore.New(db, dialect), raw: db}, nil
 }
 
 // createPrivate creates an empty file at path with mode 0600 unless it
@@ -106,93 +96,15 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-// Close waits for the transactions running, refuses new ones, and closes
-// the database.
-func (d *DB) Close() error {
-	d.mu.Lock()
-	d.closed = true
-	for d.open > 0 {
-		d.idle.Wait()
-	}
-	d.mu.Unlock()
-	return d.db.Close()
-}
-
-// Read runs fn in a deferred (read) transaction.
-func (d *DB) Read(ctx context.Context, fn func(store.Tx) error) error {
-	return d.run(ctx, &sql.TxOptions{ReadOnly: true}, fn)
-}
-
-// Write runs fn in an immediate transaction.
-func (d *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	return d.run(ctx, nil, fn)
-}
-
-func (d *DB) run(ctx context.Context, opts *sql.TxOptions, fn func(store.Tx) error) error {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return errClosed
-	}
-	d.open++
-	d.mu.Unlock()
-	defer func() {
-		d.mu.Lock()
-		if d.open--; d.open == 0 {
-			d.idle.Broadcast()
-		}
-		d.mu.Unlock()
-	}()
-	sqlTx, err := d.db.BeginTx(ctx, opts)
-	if err != nil {
-		return mapErr(err)
-	}
-	t := &tx{ctx: ctx, tx: sqlTx}
-	if err := fn(t); err != nil {
-		sqlTx.Rollback() //nolint:errcheck
-		return err
-	}
-	return mapErr(sqlTx.Commit())
-}
-
-// mapErr turns driver errors into the store's sentinels.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.ErrNotFound
-	}
+// conflict tells whether err breaks a UNIQUE or PRIMARY KEY constraint.
+func conflict(err error) bool {
 	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %v", store.ErrConflict, err)
-		}
+	if !errors.As(err, &se) {
+		return false
 	}
-	return err
-}
-
-// Times are stored as Unix milliseconds; 0 means none.
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
 	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
+	return false
 }

@@ -1,8 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,15 +25,13 @@ func (t *tx) InsertBackup(b *store.Backup) error {
 	if b.Night != 0 {
 		night = b.Night
 	}
-	r, err := t.exec(`INSERT INTO backups (establishment_id, base_id, at, kind, actor, night, change_seq, change_count, record_bytes,
+	id, err := t.insertID(`INSERT INTO backups (establishment_id, base_id, at, kind, actor, night, change_seq, change_count, record_bytes,
 		file_name, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.EstablishmentID, b.BaseID, ms(b.At), b.Kind, b.Actor, night,
 		b.Seq, b.Count, b.RecordBytes, b.FileName, b.Size)
 	if err != nil {
 		return err
 	}
-	if b.ID, err = r.LastInsertId(); err != nil {
-		return err
-	}
+	b.ID = id
 	for _, a := range b.Annexes {
 		if _, err := t.exec(`INSERT INTO backup_annexes (backup_id, kind, name, sha256, size) VALUES (?, ?, ?, ?, ?)`,
 			b.ID, a.Kind, a.Name, a.SHA256, a.Size); err != nil {
@@ -43,7 +42,7 @@ func (t *tx) InsertBackup(b *store.Backup) error {
 }
 
 func (t *tx) Backups(estID int64) ([]store.Backup, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+backupCols+` FROM backups WHERE establishment_id = ? ORDER BY at DESC, id DESC`, estID)
+	rows, err := t.query(`SELECT `+backupCols+` FROM backups WHERE establishment_id = ? ORDER BY at DESC, id DESC`, estID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -68,17 +67,17 @@ func (t *tx) BackupNamed(estID int64, name string) (store.Backup, error) {
 }
 
 func (t *tx) BackupNameTaken(estID int64, name string) (bool, error) {
-	var n int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT EXISTS (SELECT 1 FROM backups WHERE establishment_id = ? AND file_name = ?)`, estID, name).Scan(&n)
-	return n != 0, mapErr(err)
+	var taken bool
+	err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM backups WHERE establishment_id = ? AND file_name = ?)`, estID, name).Scan(&taken)
+	return taken, mapErr(err)
 }
 
 func (t *tx) backupWithAnnexes(q string, args ...any) (store.Backup, error) {
-	b, err := scanBackup(t.tx.QueryRowContext(t.ctx, q, args...))
+	b, err := scanBackup(t.queryRow(q, args...))
 	if err != nil {
 		return b, err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT kind, name, sha256, size FROM backup_annexes WHERE backup_id = ? ORDER BY kind`, b.ID)
+	rows, err := t.query(`SELECT kind, name, sha256, size FROM backup_annexes WHERE backup_id = ? ORDER BY kind`, b.ID)
 	if err != nil {
 		return b, mapErr(err)
 	}
@@ -102,7 +101,7 @@ func (t *tx) DeleteBackups(estID int64, ids []int64) ([]string, error) {
 			args = append(args, id)
 		}
 		in := `(?` + strings.Repeat(", ?", n-1) + `)`
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT a.sha256 FROM backup_annexes a JOIN backups k ON k.id = a.backup_id
+		rows, err := t.query(`SELECT a.sha256 FROM backup_annexes a JOIN backups k ON k.id = a.backup_id
 			WHERE k.establishment_id = ? AND k.id IN `+in, args...)
 		if err != nil {
 			return nil, mapErr(err)
@@ -126,7 +125,7 @@ func (t *tx) DeleteBackups(estID int64, ids []int64) ([]string, error) {
 
 func (t *tx) LogPoint(baseID int64) (store.LogPoint, error) {
 	var p store.LogPoint
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE((SELECT MAX(id) FROM changes WHERE base_id = ?1), 0),
+	err := t.queryRow(`SELECT COALESCE((SELECT MAX(id) FROM changes WHERE base_id = ?1), 0),
 		COALESCE((SELECT count FROM change_totals WHERE base_id = ?1), 0),
 		COALESCE((SELECT record_bytes FROM change_totals WHERE base_id = ?1), 0)`, baseID).Scan(&p.Seq, &p.Count, &p.RecordBytes)
 	return p, mapErr(err)
@@ -134,14 +133,14 @@ func (t *tx) LogPoint(baseID int64) (store.LogPoint, error) {
 
 // recordBytes is the size of a change's record in a changes block, as
 // hostfile.ChangeRecordSize computes it.
-const recordBytes = `20 + length(CAST(connection_id AS BLOB)) + length(CAST(author AS BLOB)) + length(CAST(what AS BLOB))`
+const recordBytes = `20 + octet_length(connection_id) + octet_length(author) + octet_length(what)`
 
 func (t *tx) LogPointAt(baseID int64, at time.Time) (store.LogPoint, error) {
 	var p store.LogPoint
 	// The longest run of the log, in its order, written at or before at: a
 	// point is a prefix of the log (CopyLog copies by id), and two changes
 	// committed together may carry instants out of order.
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE(MAX(id), 0), COUNT(*), COALESCE(SUM(`+recordBytes+`), 0)
+	err := t.queryRow(`SELECT COALESCE(MAX(id), 0), COUNT(*), COALESCE(SUM(`+recordBytes+`), 0)
 		FROM changes WHERE base_id = ?1 AND id < COALESCE((SELECT MIN(id) FROM changes WHERE base_id = ?1 AND at > ?2), 9223372036854775807)`,
 		baseID, ms(at)).Scan(&p.Seq, &p.Count, &p.RecordBytes)
 	return p, mapErr(err)
@@ -149,12 +148,12 @@ func (t *tx) LogPointAt(baseID int64, at time.Time) (store.LogPoint, error) {
 
 func (t *tx) CopyLog(estID, from, to, seq int64) error {
 	if _, err := t.exec(`INSERT INTO changes (establishment_id, base_id, at, connection_id, author, what)
-		SELECT establishment_id, ?, at, connection_id, author, what FROM changes
+		SELECT establishment_id, CAST(? AS BIGINT), at, connection_id, author, what FROM changes
 		WHERE base_id = ? AND establishment_id = ? AND id <= ? ORDER BY id`, to, from, estID, seq); err != nil {
 		return err
 	}
 	_, err := t.exec(`INSERT INTO change_totals (base_id, establishment_id, bytes, count, record_bytes)
-		SELECT ?, ?, COALESCE(SUM(length(CAST(what AS BLOB))), 0), COUNT(*), COALESCE(SUM(`+recordBytes+`), 0)
+		SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), COALESCE(SUM(octet_length(what)), 0), COUNT(*), COALESCE(SUM(`+recordBytes+`), 0)
 		FROM changes WHERE base_id = ?
 		ON CONFLICT (base_id) DO UPDATE SET bytes = excluded.bytes, count = excluded.count, record_bytes = excluded.record_bytes`,
 		to, estID, to)
@@ -191,7 +190,7 @@ var baseReferences = map[string]string{
 }
 
 func (t *tx) CollectBases(estID int64, keepSince time.Time) (int, []string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT b.id, b.sha256 FROM bases b
+	rows, err := t.query(`SELECT b.id, b.sha256 FROM bases b
 		WHERE b.establishment_id = ?1 AND b.deleted_at IS NOT NULL AND NOT `+neededBase, estID, ms(keepSince))
 	if err != nil {
 		return 0, nil, mapErr(err)
@@ -213,7 +212,7 @@ func (t *tx) CollectBases(estID int64, keepSince time.Time) (int, []string, erro
 	}
 	for _, id := range ids {
 		var annexes []string
-		r, err := t.tx.QueryContext(t.ctx, `SELECT sha256 FROM annexes WHERE base_id = ?`, id)
+		r, err := t.query(`SELECT sha256 FROM annexes WHERE base_id = ?`, id)
 		if err != nil {
 			return 0, nil, mapErr(err)
 		}
@@ -238,23 +237,23 @@ func (t *tx) CollectBases(estID int64, keepSince time.Time) (int, []string, erro
 func (t *tx) BackupOnlyBytes(estID int64) (int64, error) {
 	var n int64
 	// Hidden bases that a backup keeps and no archived year does.
-	err := t.tx.QueryRowContext(t.ctx, `WITH hidden AS (SELECT id FROM bases WHERE establishment_id = ?1 AND deleted_at IS NOT NULL
+	err := t.queryRow(`WITH hidden AS (SELECT id FROM bases WHERE establishment_id = ?1 AND deleted_at IS NOT NULL
 			AND id IN (SELECT base_id FROM backups WHERE establishment_id = ?1)
 			AND id NOT IN (SELECT base_id FROM archives WHERE establishment_id = ?1)),
 		listed AS (SELECT sha256 FROM bases WHERE establishment_id = ?1 AND deleted_at IS NULL
 			UNION SELECT a.sha256 FROM annexes a JOIN bases b ON b.id = a.base_id WHERE b.establishment_id = ?1 AND b.deleted_at IS NULL),
 		kept AS (SELECT sha256, MAX(size) AS size FROM (
-			SELECT sha256, size FROM bases WHERE id IN hidden
-			UNION ALL SELECT sha256, size FROM annexes WHERE base_id IN hidden
-			UNION ALL SELECT a.sha256, a.size FROM backup_annexes a JOIN backups k ON k.id = a.backup_id WHERE k.establishment_id = ?1)
-			WHERE sha256 NOT IN listed GROUP BY sha256)
-		SELECT COALESCE((SELECT SUM(size) FROM kept), 0) + COALESCE((SELECT SUM(bytes) FROM change_totals WHERE base_id IN hidden), 0)`,
+			SELECT sha256, size FROM bases WHERE id IN (SELECT id FROM hidden)
+			UNION ALL SELECT sha256, size FROM annexes WHERE base_id IN (SELECT id FROM hidden)
+			UNION ALL SELECT a.sha256, a.size FROM backup_annexes a JOIN backups k ON k.id = a.backup_id WHERE k.establishment_id = ?1) f
+			WHERE sha256 NOT IN (SELECT sha256 FROM listed) GROUP BY sha256)
+		SELECT COALESCE((SELECT SUM(size) FROM kept), 0) + COALESCE((SELECT SUM(bytes) FROM change_totals WHERE base_id IN (SELECT id FROM hidden)), 0)`,
 		estID).Scan(&n)
 	return n, mapErr(err)
 }
 
 func (t *tx) Archives(estID int64) ([]store.Archive, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT establishment_id, school_year, base_id, archived_at, archived_by FROM archives
+	rows, err := t.query(`SELECT establishment_id, school_year, base_id, archived_at, archived_by FROM archives
 		WHERE establishment_id = ? ORDER BY school_year DESC`, estID)
 	if err != nil {
 		return nil, mapErr(err)
@@ -275,7 +274,7 @@ func (t *tx) Archives(estID int64) ([]store.Archive, error) {
 
 func (t *tx) PutArchive(a *store.Archive) (int64, error) {
 	var replaced int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT base_id FROM archives WHERE establishment_id = ? AND school_year = ?`,
+	err := t.queryRow(`SELECT base_id FROM archives WHERE establishment_id = ? AND school_year = ?`,
 		a.EstablishmentID, a.SchoolYear).Scan(&replaced)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, mapErr(err)
@@ -285,4 +284,15 @@ func (t *tx) PutArchive(a *store.Archive) (int64, error) {
 		archived_at = excluded.archived_at, archived_by = excluded.archived_by`,
 		a.EstablishmentID, a.SchoolYear, a.BaseID, ms(a.At), a.By)
 	return replaced, err
+}
+
+// BaseRefColumns lists the table.column pairs of baseReferences, for the
+// migrations' tests that look for a reference to bases missing from it.
+func BaseRefColumns() []string {
+	out := make([]string, 0, len(baseReferences))
+	for k := range baseReferences {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

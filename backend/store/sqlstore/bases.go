@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -18,23 +18,23 @@ func scanBase(s scanner) (store.Base, error) {
 }
 
 func (t *tx) InsertBase(b *store.Base) error {
-	r, err := t.exec(`INSERT INTO bases (establishment_id, name, school_year, origin, sha256, size, base_uid, students,
+	id, err := t.insertID(`INSERT INTO bases (establishment_id, name, school_year, origin, sha256, size, base_uid, students,
 		teachers, classes, grid, loaded_by, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.EstablishmentID, b.Name, b.SchoolYear, b.Origin, b.SHA256, b.Size, b.BaseUID, b.Students, b.Teachers,
 		b.Classes, b.Grid, b.LoadedBy, ms(b.LoadedAt))
 	if err != nil {
 		return err
 	}
-	b.ID, err = r.LastInsertId()
-	return err
+	b.ID = id
+	return nil
 }
 
 func (t *tx) Base(estID, id int64) (store.Base, error) {
-	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ? AND deleted_at IS NULL`, estID, id))
+	return scanBase(t.queryRow(`SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ? AND deleted_at IS NULL`, estID, id))
 }
 
 func (t *tx) BaseBySHA256(estID int64, sha string) (store.Base, error) {
-	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND sha256 = ? AND deleted_at IS NULL LIMIT 1`, estID, sha))
+	return scanBase(t.queryRow(`SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND sha256 = ? AND deleted_at IS NULL LIMIT 1`, estID, sha))
 }
 
 func (t *tx) Bases(estID int64) ([]store.Base, error) {
@@ -46,11 +46,11 @@ func (t *tx) AllBases(estID int64) ([]store.Base, error) {
 }
 
 func (t *tx) AnyBase(estID, id int64) (store.Base, error) {
-	return scanBase(t.tx.QueryRowContext(t.ctx, `SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ?`, estID, id))
+	return scanBase(t.queryRow(`SELECT `+baseCols+` FROM bases WHERE establishment_id = ? AND id = ?`, estID, id))
 }
 
 func (t *tx) queryBases(q string, args ...any) ([]store.Base, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -68,20 +68,20 @@ func (t *tx) queryBases(q string, args ...any) ([]store.Base, error) {
 
 func (t *tx) PutAnnex(a *store.Annex) (string, error) {
 	var replaced string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT sha256 FROM annexes WHERE base_id = ? AND kind = ?`, a.BaseID, a.Kind).Scan(&replaced)
+	err := t.queryRow(`SELECT sha256 FROM annexes WHERE base_id = ? AND kind = ?`, a.BaseID, a.Kind).Scan(&replaced)
 	if err != nil && err != sql.ErrNoRows {
 		return "", mapErr(err)
 	}
 	if _, err := t.exec(`DELETE FROM annexes WHERE base_id = ? AND kind = ?`, a.BaseID, a.Kind); err != nil {
 		return "", err
 	}
-	r, err := t.exec(`INSERT INTO annexes (base_id, kind, name, sha256, size, loaded_by, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	id, err := t.insertID(`INSERT INTO annexes (base_id, kind, name, sha256, size, loaded_by, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		a.BaseID, a.Kind, a.Name, a.SHA256, a.Size, a.LoadedBy, ms(a.LoadedAt))
 	if err != nil {
 		return "", err
 	}
-	a.ID, err = r.LastInsertId()
-	return replaced, err
+	a.ID = id
+	return replaced, nil
 }
 
 func (t *tx) Annexes(estID int64) ([]store.Annex, error) {
@@ -95,7 +95,7 @@ func (t *tx) AnnexesOf(baseID int64) ([]store.Annex, error) {
 }
 
 func (t *tx) queryAnnexes(q string, args ...any) ([]store.Annex, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"time"
@@ -22,7 +22,7 @@ func (t *tx) EndOpenPeriods(estID int64, at time.Time) error {
 }
 
 func (t *tx) Periods(estID int64) ([]store.Period, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT p.id, p.base_id, p.started_at, COALESCE(p.ended_at, 0)
+	rows, err := t.query(`SELECT p.id, p.base_id, p.started_at, COALESCE(p.ended_at, 0)
 		FROM service_periods p JOIN bases b ON b.id = p.base_id WHERE b.establishment_id = ? ORDER BY p.started_at, p.id`, estID)
 	if err != nil {
 		return nil, mapErr(err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 func (t *tx) Publication(estID int64) (store.Publication, error) {
 	var p store.Publication
 	var off string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT published, espaces_off, auth_mode, cas_ent, cas_url FROM establishments WHERE id = ?`, estID).
+	err := t.queryRow(`SELECT published, espaces_off, auth_mode, cas_ent, cas_url FROM establishments WHERE id = ?`, estID).
 		Scan(&p.Published, &off, &p.AuthMode, &p.CASENT, &p.CASURL)
 	if off != "" {
 		p.EspacesOff = strings.Split(off, ",")
@@ -19,5 +19,5 @@ func (t *tx) Publication(estID int64) (store.Publication, error) {
 
 func (t *tx) SetPublication(estID int64, p store.Publication) error {
 	return t.execOne(`UPDATE establishments SET published = ?, espaces_off = ?, auth_mode = ?, cas_ent = ?, cas_url = ? WHERE id = ?`,
-		p.Published, strings.Join(p.EspacesOff, ","), p.AuthMode, p.CASENT, p.CASURL, estID)
+		flag(p.Published), strings.Join(p.EspacesOff, ","), p.AuthMode, p.CASENT, p.CASURL, estID)
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"strings"
@@ -7,13 +7,13 @@ import (
 )
 
 func (t *tx) AppendJournal(e *store.JournalEntry) error {
-	r, err := t.exec(`INSERT INTO journal (establishment_id, at, actor, addr, action, detail, ok) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		nullID(e.EstablishmentID), ms(e.At), e.Actor, e.Addr, e.Action, e.Detail, e.OK)
+	id, err := t.insertID(`INSERT INTO journal (establishment_id, at, actor, addr, action, detail, ok) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		nullID(e.EstablishmentID), ms(e.At), e.Actor, e.Addr, e.Action, e.Detail, flag(e.OK))
 	if err != nil {
 		return err
 	}
-	e.ID, err = r.LastInsertId()
-	return err
+	e.ID = id
+	return nil
 }
 
 // Journal reads the entries newest first. With an establishment, the index
@@ -42,7 +42,7 @@ func (t *tx) Journal(jq store.JournalQuery) ([]store.JournalEntry, error) {
 		q += ` LIMIT ?`
 		args = append(args, jq.Limit)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -93,7 +93,7 @@ func actionCond(m *store.ActionMatch) (string, []any) {
 		}
 		alts = append(alts, c)
 	}
-	cond := "0"
+	cond := "1 = 0"
 	if len(alts) > 0 {
 		cond = "(" + strings.Join(alts, " OR ") + ")"
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"github.com/hebergement/console/backend/store"
@@ -21,7 +21,7 @@ func scanEstablishment(s scanner) (store.Establishment, error) {
 }
 
 func (t *tx) CreateEstablishment(e *store.Establishment) error {
-	r, err := t.exec(`INSERT INTO establishments (hosting_number, name, uai, email, phone, admin_seats, teacher_seats,
+	id, err := t.insertID(`INSERT INTO establishments (hosting_number, name, uai, email, phone, admin_seats, teacher_seats,
 		quota_bytes, password_hash, server_state, version, created_at, contract_from, contract_until)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stopped', ?, ?, ?, ?)`,
 		e.HostingNumber, e.Name, e.UAI, e.Email, e.Phone, e.AdminSeats, e.TeacherSeats, e.QuotaBytes, e.PasswordHash,
@@ -29,23 +29,22 @@ func (t *tx) CreateEstablishment(e *store.Establishment) error {
 	if err != nil {
 		return err
 	}
-	e.ID, err = r.LastInsertId()
-	e.ServerState = "stopped"
-	return err
+	e.ID, e.ServerState = id, "stopped"
+	return nil
 }
 
 func (t *tx) Establishment(id int64) (store.Establishment, error) {
-	return scanEstablishment(t.tx.QueryRowContext(t.ctx, `SELECT `+establishmentCols+` FROM establishments WHERE id = ?`, id))
+	return scanEstablishment(t.queryRow(`SELECT `+establishmentCols+` FROM establishments WHERE id = ?`, id))
 }
 
 func (t *tx) EstablishmentByNumber(n string) (store.Establishment, error) {
-	return scanEstablishment(t.tx.QueryRowContext(t.ctx, `SELECT `+establishmentCols+` FROM establishments WHERE hosting_number = ?`, n))
+	return scanEstablishment(t.queryRow(`SELECT `+establishmentCols+` FROM establishments WHERE hosting_number = ?`, n))
 }
 
 func (t *tx) Establishments() ([]store.Establishment, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+establishmentCols+` FROM establishments ORDER BY id`)
+	rows, err := t.query(`SELECT ` + establishmentCols + ` FROM establishments ORDER BY id`)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Establishment
@@ -61,8 +60,8 @@ func (t *tx) Establishments() ([]store.Establishment, error) {
 
 func (t *tx) BumpRevision(id int64) (int64, error) {
 	var rev int64
-	err := t.tx.QueryRowContext(t.ctx, `UPDATE establishments SET revision = revision + 1 WHERE id = ? RETURNING revision`, id).Scan(&rev)
-	return rev, mapErr(err)
+	err := t.queryRow(`UPDATE establishments SET revision = revision + 1 WHERE id = ? RETURNING revision`, id).Scan(&rev)
+	return rev, t.d.mapErr(err)
 }
 
 func (t *tx) SetVersion(id int64, version int) error {
@@ -70,7 +69,7 @@ func (t *tx) SetVersion(id int64, version int) error {
 }
 
 func (t *tx) Revisions() (map[int64]int64, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, revision FROM establishments`)
+	rows, err := t.query(`SELECT id, revision FROM establishments`)
 	if err != nil {
 		return nil, mapErr(err)
 	}

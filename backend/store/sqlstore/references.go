@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"fmt"
@@ -45,7 +45,7 @@ func buildReferenceQueries(refs, rows []fileRef) (used, referenced string) {
 		files = append(files, fmt.Sprintf("SELECT %s AS sha, %s AS size FROM %s WHERE %s", r.column, r.size, r.table, r.owned))
 		exists = append(exists, fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s = ?1)", r.table, r.column))
 	}
-	sums = append(sums, "COALESCE((SELECT SUM(size) FROM (SELECT MAX(size) AS size FROM ("+strings.Join(files, " UNION ALL ")+") GROUP BY sha)), 0)")
+	sums = append(sums, "COALESCE((SELECT SUM(size) FROM (SELECT MAX(size) AS size FROM ("+strings.Join(files, " UNION ALL ")+") f GROUP BY sha) s), 0)")
 	for _, r := range rows {
 		sums = append(sums, fmt.Sprintf("COALESCE((SELECT SUM(%s) FROM %s WHERE %s), 0)", r.size, r.table, r.owned))
 	}
@@ -54,19 +54,19 @@ func buildReferenceQueries(refs, rows []fileRef) (used, referenced string) {
 
 func (t *tx) UsedBytes(estID int64) (int64, error) {
 	var n int64
-	err := t.tx.QueryRowContext(t.ctx, usedBytesQuery, estID).Scan(&n)
+	err := t.queryRow(usedBytesQuery, estID).Scan(&n)
 	return n, mapErr(err)
 }
 
 func (t *tx) ObjectReferenced(sha string) (bool, error) {
-	var n int
-	err := t.tx.QueryRowContext(t.ctx, referencedQuery, sha).Scan(&n)
-	return n != 0, mapErr(err)
+	var referenced bool
+	err := t.queryRow(referencedQuery, sha).Scan(&referenced)
+	return referenced, mapErr(err)
 }
 
 func (t *tx) FileCheck(object string) (store.FileCheck, error) {
 	var c store.FileCheck
-	err := t.tx.QueryRowContext(t.ctx, `SELECT size, mod_time, inode, change_time FROM checked_files WHERE object = ?`, object).
+	err := t.queryRow(`SELECT size, mod_time, inode, change_time FROM checked_files WHERE object = ?`, object).
 		Scan(&c.Size, &c.ModTime, &c.Inode, &c.ChangeTime)
 	return c, mapErr(err)
 }
@@ -81,4 +81,14 @@ func (t *tx) SetFileCheck(object string, c store.FileCheck) error {
 func (t *tx) DeleteFileCheck(object string) error {
 	_, err := t.exec(`DELETE FROM checked_files WHERE object = ?`, object)
 	return err
+}
+
+// FileRefColumns lists the table.column pairs of fileRefs, for the
+// migrations' tests that look for a file reference missing from it.
+func FileRefColumns() []string {
+	out := make([]string, len(fileRefs))
+	for i, r := range fileRefs {
+		out[i] = r.table + "." + r.column
+	}
+	return out
 }

@@ -1,6 +1,8 @@
-package sqlite
+package sqlstore
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +18,9 @@ func (t *tx) SetSeats(id int64, admin, reserved, teacher int) error {
 // AppendChanges inserts a group of changes with one statement per
 // changesPerInsert rows: the group commit of the stand-in sends dozens at
 // once, and one statement costs the driver less than one per row. The rows
-// of one INSERT into a rowid table get consecutive ids, the last being
-// last_insert_rowid().
+// of one INSERT get increasing ids in the order of its VALUES (SQLite's
+// rowid, PostgreSQL's sequence, writers being serialized); RETURNING gives
+// them in no promised order, so they are sorted.
 func (t *tx) AppendChanges(cs []*store.Change) error {
 	all := cs
 	for len(cs) > 0 {
@@ -34,16 +37,30 @@ func (t *tx) AppendChanges(cs []*store.Change) error {
 			q.WriteString("(?, ?, ?, ?, ?, ?)")
 			args = append(args, c.EstablishmentID, c.BaseID, ms(c.At), c.ConnectionID, c.Author, c.What)
 		}
-		r, err := t.exec(q.String(), args...)
+		q.WriteString(" RETURNING id")
+		rows, err := t.query(q.String(), args...)
 		if err != nil {
 			return err
 		}
-		last, err := r.LastInsertId()
-		if err != nil {
-			return mapErr(err)
+		ids := make([]int64, 0, n)
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			ids = append(ids, id)
 		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return t.d.mapErr(err)
+		}
+		if len(ids) != n {
+			return fmt.Errorf("append changes: %d ids for %d rows", len(ids), n)
+		}
+		slices.Sort(ids)
 		for i, c := range part {
-			c.ID = last - int64(n-1-i)
+			c.ID = ids[i]
 		}
 	}
 	return t.addChangeTotals(all)
@@ -65,8 +82,8 @@ func (t *tx) addChangeTotals(cs []*store.Change) error {
 	}
 	for base, tt := range totals {
 		if _, err := t.exec(`INSERT INTO change_totals (base_id, establishment_id, bytes, count, record_bytes) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (base_id) DO UPDATE SET bytes = bytes + excluded.bytes, count = count + excluded.count,
-			record_bytes = record_bytes + excluded.record_bytes`,
+			ON CONFLICT (base_id) DO UPDATE SET bytes = change_totals.bytes + excluded.bytes,
+			count = change_totals.count + excluded.count, record_bytes = change_totals.record_bytes + excluded.record_bytes`,
 			base, tt.est, tt.bytes, tt.count, tt.records); err != nil {
 			return err
 		}
@@ -79,16 +96,19 @@ const changesPerInsert = 256
 
 func (t *tx) ChangeCount(baseID int64) (int64, error) {
 	var n int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE((SELECT count FROM change_totals WHERE base_id = ?), 0)`, baseID).Scan(&n)
+	err := t.queryRow(`SELECT COALESCE((SELECT count FROM change_totals WHERE base_id = ?), 0)`, baseID).Scan(&n)
 	return n, mapErr(err)
 }
 
 func (t *tx) Changes(baseID, afterID int64, limit int) ([]store.Change, error) {
-	if limit <= 0 {
-		limit = -1
+	q := `SELECT id, establishment_id, base_id, at, connection_id, author, what
+		FROM changes WHERE base_id = ? AND id > ? ORDER BY id`
+	args := []any{baseID, afterID}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, establishment_id, base_id, at, connection_id, author, what
-		FROM changes WHERE base_id = ? AND id > ? ORDER BY id LIMIT ?`, baseID, afterID, limit)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -110,28 +130,35 @@ func (t *tx) UpsertHistory(samples []store.HistorySample) error {
 	if len(samples) == 0 {
 		return nil
 	}
-	st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO connection_history
-		(establishment_id, bucket, administratif, enseignant, viescolaire, espaces, refused) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (establishment_id, bucket) DO UPDATE SET
-			administratif = max(administratif, excluded.administratif),
-			enseignant = max(enseignant, excluded.enseignant),
-			viescolaire = max(viescolaire, excluded.viescolaire),
-			espaces = max(espaces, excluded.espaces),
-			refused = max(refused, excluded.refused)`)
+	st, err := t.prepare(upsertHistory)
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
 	defer st.Close()
 	for _, s := range samples {
 		if _, err := st.ExecContext(t.ctx, s.EstablishmentID, ms(s.At), s.Admin, s.Teacher, s.VieScolaire, s.Espaces, s.Refused); err != nil {
-			return mapErr(err)
+			return t.d.mapErr(err)
 		}
 	}
 	return nil
 }
 
+// upsertHistory keeps, for each bucket, the largest sample of each column.
+var upsertHistory = `INSERT INTO connection_history
+	(establishment_id, bucket, administratif, enseignant, viescolaire, espaces, refused) VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (establishment_id, bucket) DO UPDATE SET
+	administratif = ` + larger("administratif") + `, enseignant = ` + larger("enseignant") + `,
+	viescolaire = ` + larger("viescolaire") + `, espaces = ` + larger("espaces") + `, refused = ` + larger("refused")
+
+// larger is the larger of a history column's stored and excluded values
+// (SQLite's scalar max() is PostgreSQL's GREATEST(): CASE is both's).
+func larger(col string) string {
+	return "CASE WHEN connection_history." + col + " > excluded." + col +
+		" THEN connection_history." + col + " ELSE excluded." + col + " END"
+}
+
 func (t *tx) History(id int64, since time.Time) ([]store.HistorySample, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT bucket, administratif, enseignant, viescolaire, espaces, refused
+	rows, err := t.query(`SELECT bucket, administratif, enseignant, viescolaire, espaces, refused
 		FROM connection_history WHERE establishment_id = ? AND bucket >= ? ORDER BY bucket`, id, ms(since))
 	if err != nil {
 		return nil, mapErr(err)
@@ -174,11 +201,14 @@ func (t *tx) AppendRefusals(rs []store.Refusal, keep int) error {
 }
 
 func (t *tx) Refusals(id int64, limit int) ([]store.Refusal, error) {
-	if limit <= 0 {
-		limit = -1
+	q := `SELECT id, at, user_name, group_name, mode, addr, reason
+		FROM connection_refusals WHERE establishment_id = ? ORDER BY id DESC`
+	args := []any{id}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, at, user_name, group_name, mode, addr, reason
-		FROM connection_refusals WHERE establishment_id = ? ORDER BY id DESC LIMIT ?`, id, limit)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

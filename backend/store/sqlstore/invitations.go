@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"time"
@@ -17,14 +17,14 @@ func scanInvitation(s scanner) (store.Invitation, error) {
 }
 
 func (t *tx) PutInvitation(i *store.Invitation) error {
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO invitations (establishment_id, label, code_hash, name, created_at, created_by, expires_at)
+	err := t.queryRow(`INSERT INTO invitations (establishment_id, label, code_hash, name, created_at, created_by, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		i.EstablishmentID, i.Label, i.CodeHash, i.Name, ms(i.CreatedAt), i.CreatedBy, ms(i.ExpiresAt)).Scan(&i.ID)
-	return mapErr(err)
+	return t.d.mapErr(err)
 }
 
 func (t *tx) invitations(where string, args ...any) ([]store.Invitation, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+invitationCols+` FROM invitations WHERE `+where+` ORDER BY created_at DESC, id DESC`, args...)
+	rows, err := t.query(`SELECT `+invitationCols+` FROM invitations WHERE `+where+` ORDER BY created_at DESC, id DESC`, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -49,7 +49,7 @@ func (t *tx) InvitationsByLabel(estID int64, label string) ([]store.Invitation, 
 }
 
 func (t *tx) InvitationByHash(estID int64, hash string) (store.Invitation, error) {
-	return scanInvitation(t.tx.QueryRowContext(t.ctx, `SELECT `+invitationCols+` FROM invitations WHERE establishment_id = ? AND code_hash = ?`, estID, hash))
+	return scanInvitation(t.queryRow(`SELECT `+invitationCols+` FROM invitations WHERE establishment_id = ? AND code_hash = ?`, estID, hash))
 }
 
 func (t *tx) UseInvitation(id int64, at time.Time, fingerprint string) error {

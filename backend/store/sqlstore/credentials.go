@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"time"
@@ -6,7 +6,7 @@ import (
 
 func (t *tx) UpdateLogin(id int64, failed int, lockedUntil time.Time, firstLoginDone bool) error {
 	return t.execOne(`UPDATE establishments SET failed_logins = ?, locked_until = ?, first_login_done = ? WHERE id = ?`,
-		failed, ms(lockedUntil), firstLoginDone, id)
+		failed, ms(lockedUntil), flag(firstLoginDone), id)
 }
 
 func (t *tx) SetPasswordHash(id int64, hash string) error {

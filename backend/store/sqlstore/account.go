@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -65,24 +65,24 @@ func (t *tx) AddInvoice(inv *store.Invoice) error {
 	if inv.Priced {
 		ht, vat, total = inv.TotalHT, inv.VAT, inv.Total
 	}
-	r, err := t.exec(`INSERT INTO invoices (establishment_id, number, kind, issued_at, label, period_from, period_to, lines,
+	id, err := t.insertID(`INSERT INTO invoices (establishment_id, number, kind, issued_at, label, period_from, period_to, lines,
 		total_ht_cents, vat_cents, total_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inv.EstablishmentID, inv.Number, inv.Kind, ms(inv.IssuedAt), inv.Label, day(inv.PeriodFrom), day(inv.PeriodTo), string(js),
 		ht, vat, total)
 	if err != nil {
 		return err
 	}
-	inv.ID, err = r.LastInsertId()
-	return err
+	inv.ID = id
+	return nil
 }
 
 func (t *tx) LatestInvoice(estID int64) (store.Invoice, error) {
-	return scanInvoice(t.tx.QueryRowContext(t.ctx, `SELECT `+invoiceCols+` FROM invoices
+	return scanInvoice(t.queryRow(`SELECT `+invoiceCols+` FROM invoices
 		WHERE establishment_id = ? AND kind = 'facture' ORDER BY issued_at DESC, id DESC LIMIT 1`, estID))
 }
 
 func (t *tx) Invoices(estID int64) ([]store.Invoice, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+invoiceCols+` FROM invoices
+	rows, err := t.query(`SELECT `+invoiceCols+` FROM invoices
 		WHERE establishment_id = ? ORDER BY issued_at DESC, id DESC`, estID)
 	if err != nil {
 		return nil, mapErr(err)
@@ -100,7 +100,7 @@ func (t *tx) Invoices(estID int64) ([]store.Invoice, error) {
 }
 
 func (t *tx) InvoiceByNumber(estID int64, number string) (store.Invoice, error) {
-	return scanInvoice(t.tx.QueryRowContext(t.ctx, `SELECT `+invoiceCols+` FROM invoices
+	return scanInvoice(t.queryRow(`SELECT `+invoiceCols+` FROM invoices
 		WHERE establishment_id = ? AND number = ?`, estID, number))
 }
 

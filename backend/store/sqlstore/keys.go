@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"time"
@@ -17,20 +17,20 @@ func scanKey(s scanner) (store.Key, error) {
 }
 
 func (t *tx) PutKey(k *store.Key) error {
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO ssh_keys (establishment_id, fingerprint, public_key, name, role, added_at)
+	err := t.queryRow(`INSERT INTO ssh_keys (establishment_id, fingerprint, public_key, name, role, added_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET establishment_id = excluded.establishment_id, public_key = excluded.public_key,
 			name = excluded.name, role = excluded.role, added_at = excluded.added_at, last_used_at = 0, revoked_at = 0
 		RETURNING id`, k.EstablishmentID, k.Fingerprint, k.PublicKey, k.Name, k.Role, ms(k.AddedAt)).Scan(&k.ID)
-	return mapErr(err)
+	return t.d.mapErr(err)
 }
 
 func (t *tx) KeyByFingerprint(fp string) (store.Key, error) {
-	return scanKey(t.tx.QueryRowContext(t.ctx, `SELECT `+keyCols+` FROM ssh_keys WHERE fingerprint = ?`, fp))
+	return scanKey(t.queryRow(`SELECT `+keyCols+` FROM ssh_keys WHERE fingerprint = ?`, fp))
 }
 
 func (t *tx) Keys(estID int64) ([]store.Key, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+keyCols+` FROM ssh_keys WHERE establishment_id = ? ORDER BY added_at, id`, estID)
+	rows, err := t.query(`SELECT `+keyCols+` FROM ssh_keys WHERE establishment_id = ? ORDER BY added_at, id`, estID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
