@@ -9,7 +9,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,4 +98,45 @@ func withBase(t testing.TB, s store.Store) (*store.Establishment, *store.Base) {
 	b := base(e.ID, 'a')
 	write(t, s, func(tx store.Tx) error { return tx.InsertBase(b) })
 	return e, b
+}
+
+// RunInstances runs the concurrency cases with their transactions spread
+// over several handles on one database, as several processes (console
+// instances) run them: within one handle an implementation may queue its
+// writers in memory, and only the database's own lock keeps the handles'
+// writes apart. open returns n handles on one fresh, migrated database and
+// closes them at the end of the test.
+func RunInstances(t *testing.T, open func(t *testing.T, n int) []store.Store) {
+	t.Helper()
+	for _, c := range concurrencyTests {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, &spread{stores: open(t, 3)}) })
+	}
+}
+
+// spread is a store that runs each transaction on the next of its stores
+// in turn.
+type spread struct {
+	stores []store.Store
+	next   atomic.Uint64
+}
+
+func (s *spread) pick() store.Store {
+	return s.stores[(s.next.Add(1)-1)%uint64(len(s.stores))]
+}
+
+func (s *spread) Read(ctx context.Context, fn func(store.Tx) error) error {
+	return s.pick().Read(ctx, fn)
+}
+
+func (s *spread) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return s.pick().Write(ctx, fn)
+}
+
+// Close closes every handle.
+func (s *spread) Close() error {
+	var errs []error
+	for _, st := range s.stores {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
 }
