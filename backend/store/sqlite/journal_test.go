@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,55 +60,6 @@ func readJournal(t testing.TB, db *sqlite.DB, q store.JournalQuery) []store.Jour
 		t.Fatal(err)
 	}
 	return out
-}
-
-// The store selects by action as ActionMatch.Matches says, for names that
-// LIKE would read otherwise (_ and % wildcards, case), a family's bare
-// prefix, and exceptions within a family; the period is [Since, Until).
-func TestJournalActionMatchAndPeriod(t *testing.T) {
-	db, a, b := journalDB(t)
-	actions := []string{"base.load", "base_load", "BASE.LOAD", "base.", "base", "bases.x", "key.enroll", "key.revoke",
-		"login", "login.key", "%", "x.y", "invitation.create"}
-	fillJournal(t, db, a, len(actions)*3, actions)
-	fillJournal(t, db, b, 20, []string{"base.load"})
-	matches := []*store.ActionMatch{
-		{Prefixes: []string{"base."}},
-		{Prefixes: []string{"key."}, NotExact: []string{"key.enroll"}},
-		{Exact: []string{"login", "key.enroll"}, Prefixes: []string{"login."}},
-		{Exact: []string{"login"}, Prefixes: []string{"base.", "key.", "invitation."}, Negate: true},
-		{Negate: true},
-		{},
-	}
-	for i, m := range matches {
-		got := readJournal(t, db, store.JournalQuery{EstablishmentID: a, Actions: m})
-		var want []string
-		for j := len(actions)*3 - 1; j >= 0; j-- {
-			if m.Matches(actions[j%len(actions)]) {
-				want = append(want, actions[j%len(actions)])
-			}
-		}
-		var gotActions []string
-		for _, e := range got {
-			if e.EstablishmentID != a {
-				t.Fatalf("match %d: an entry of another establishment: %+v", i, e)
-			}
-			gotActions = append(gotActions, e.Action)
-		}
-		if !slices.Equal(gotActions, want) {
-			t.Errorf("match %d: %v, want %v", i, gotActions, want)
-		}
-	}
-	// Period: from the 3rd minute included to the 5th excluded.
-	got := readJournal(t, db, store.JournalQuery{EstablishmentID: a, Since: at.Add(3 * time.Minute), Until: at.Add(5 * time.Minute)})
-	if len(got) != 2 || !got[0].At.Equal(at.Add(4*time.Minute)) || !got[1].At.Equal(at.Add(3*time.Minute)) {
-		t.Errorf("period: %+v", got)
-	}
-	// Keep and Limit: the newest two kept.
-	got = readJournal(t, db, store.JournalQuery{EstablishmentID: a, Limit: 2,
-		Keep: func(e *store.JournalEntry) bool { return strings.HasPrefix(e.Action, "login") }})
-	if len(got) != 2 || got[0].Action != "login.key" || got[1].Action != "login" || !got[0].At.After(got[1].At) {
-		t.Errorf("keep and limit: %+v", got)
-	}
 }
 
 // The journal of one establishment is read newest first through its index,

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -493,53 +492,4 @@ func TestMigration0008ContractOfExistingRows(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-// Invoices keep their kind, period, lines and amounts; the latest invoice
-// is the latest facture, never a pro-forma; one facture per period.
-func TestInvoicesRoundTrip(t *testing.T) {
-	t.Parallel()
-	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
-	e := est("123456789012")
-	paris, _ := time.LoadLocation("Europe/Paris")
-	from, to := time.Date(2027, 9, 1, 0, 0, 0, 0, paris), time.Date(2028, 8, 31, 0, 0, 0, 0, paris)
-	lines := []store.InvoiceLine{{Label: "Hébergement", Quantity: 1, UnitCents: 54000, Cents: 54000}}
-	write(t, db, func(tx store.Tx) error {
-		if err := tx.CreateEstablishment(e); err != nil {
-			return err
-		}
-		if err := tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1000000001", IssuedAt: at, Label: "x"}); err != nil {
-			return err
-		}
-		return tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1000000002", Kind: store.InvoiceProForma, IssuedAt: at.Add(time.Hour),
-			PeriodFrom: from, PeriodTo: to, Lines: lines, Priced: true, TotalHT: 54000, VAT: 10800, Total: 64800})
-	})
-	db.Read(context.Background(), func(tx store.Tx) error { //nolint:errcheck
-		if inv, err := tx.LatestInvoice(e.ID); err != nil || inv.Number != "1000000001" {
-			t.Errorf("latest = %+v, %v; want the facture, not the newer pro-forma", inv, err)
-		}
-		l, err := tx.Invoices(e.ID)
-		if err != nil || len(l) != 2 || l[0].Number != "1000000002" {
-			t.Fatalf("invoices = %+v, %v", l, err)
-		}
-		p := l[0]
-		if !p.PeriodFrom.Equal(from) || !p.PeriodTo.Equal(to) || !p.Priced || p.Total != 64800 || len(p.Lines) != 1 || p.Lines[0] != lines[0] {
-			t.Errorf("pro-forma = %+v", p)
-		}
-		if _, err := tx.InvoiceByNumber(e.ID+1, "1000000002"); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("another establishment's invoice: %v", err)
-		}
-		return nil
-	})
-	err := db.Write(context.Background(), func(tx store.Tx) error {
-		for _, n := range []string{"1000000003", "1000000004"} {
-			if err := tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: n, IssuedAt: at, PeriodFrom: from, PeriodTo: to, Priced: true}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if !errors.Is(err, store.ErrConflict) {
-		t.Errorf("two factures for one period: %v, want ErrConflict", err)
-	}
 }
