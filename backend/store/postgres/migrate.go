@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hebergement/console/backend/store/sqlstore"
 )
 
 // Migrations are numbered SQL files (NNNN_what.sql), embedded, each the
@@ -57,29 +55,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // loadMigrations reads the *.sql files of dir in fsys, ordered by number.
 func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
+	ms, err := sqlstore.LoadMigrations(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
-	var out []migration
-	seen := map[int]string{}
-	for _, name := range names {
-		base := path.Base(name)
-		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || num <= 0 {
-			return nil, fmt.Errorf("migrate: bad migration name %s", base)
-		}
-		if other, dup := seen[num]; dup {
-			return nil, fmt.Errorf("migrate: %s and %s have the same number", other, base)
-		}
-		seen[num] = base
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: num, name: base, sql: string(body)})
+	out := make([]migration, len(ms))
+	for i, m := range ms {
+		out[i] = migration{version: m.Version, name: m.Name, sql: m.SQL}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	return out, nil
 }
 
