@@ -56,3 +56,18 @@ func TestDBFlagOnPostgres(t *testing.T) {
 		t.Errorf("list: %v\n%s", err, out)
 	}
 }
+
+// The DSN from HEBERGEMENT_DB holds a password: no help text shows it as
+// the flag's default.
+func TestDBPasswordNotInHelp(t *testing.T) {
+	t.Setenv("HEBERGEMENT_DB", "postgres://hebergement:s3cret@127.0.0.1:1/hebergement")
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"admin", "jobs", "run", "--help"}} {
+		out, err := run(t, t.TempDir(), args...)
+		if err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+		if !strings.Contains(out, "--db") || strings.Contains(out, "s3cret") {
+			t.Errorf("%q shows the password or no --db:\n%s", args, out)
+		}
+	}
+}

@@ -64,7 +64,15 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", os.Getenv("HEBERGEMENT_DATA"), "data folder (env HEBERGEMENT_DATA; default: the OS's application data folder)")
-	root.PersistentFlags().StringVar(&g.db, "db", os.Getenv("HEBERGEMENT_DB"), "PostgreSQL database, e.g. postgres://user@host:5432/hebergement, shared by several instances (env HEBERGEMENT_DB; default: SQLite in the data folder, which keeps the files in both cases)")
+	// HEBERGEMENT_DB is read after parsing rather than made the flag's
+	// default: a default is printed by --help, and the DSN may hold a
+	// password.
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if !cmd.Flags().Changed("db") { // --db "" still means SQLite
+			g.db = os.Getenv("HEBERGEMENT_DB")
+		}
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", "", "PostgreSQL database, e.g. postgres://user@host:5432/hebergement, shared by several instances (env HEBERGEMENT_DB; default: SQLite in the data folder, which keeps the files in both cases)")
 	root.PersistentFlags().StringVar(&g.now, "now", os.Getenv("HEBERGEMENT_NOW"), "start a simulated clock at this instant, e.g. 2026-08-21T09:00:00+02:00 (env HEBERGEMENT_NOW)")
 	root.Flags().BoolVar(&demoMode, "demo", false, "run on a fresh demo data set (a temporary folder unless --data names an empty one)")
 	root.Flags().StringVar(&g.http, "http", "127.0.0.1:8080", "address of the PRONOTE.net stand-in the console runs when it is alone on its data folder; empty: none")

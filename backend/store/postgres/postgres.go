@@ -43,8 +43,11 @@ var dialect = &sqlstore.Dialect{
 	Dollar:      true,
 	Conflict:    conflict,
 	ReadOptions: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
-	Text:        validText,
-	WriteLock:   `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(writeLockKey, 10) + `)`,
+	// Said, not left to default_transaction_isolation, which an operator
+	// may set higher: the lock statement would then take the snapshot.
+	WriteOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+	Text:         validText,
+	WriteLock:    `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(writeLockKey, 10) + `)`,
 }
 
 // connectTimeout bounds reaching the server at Open when the DSN sets no

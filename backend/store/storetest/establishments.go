@@ -13,6 +13,7 @@ var establishmentTests = []test{
 	{"EstablishmentRoundTrip", testEstablishmentRoundTrip},
 	{"WriteRollsBackOnError", testWriteRollsBackOnError},
 	{"ErrorsMapToSentinels", testErrorsMapToSentinels},
+	{"BrokenRulesAreNotConflicts", testBrokenRulesAreNotConflicts},
 	{"TxContinuesAfterARefusal", testTxContinuesAfterARefusal},
 	{"UpdatesOfAnUnknownEstablishment", testUpdatesOfAnUnknownEstablishment},
 	{"EstablishmentUpdates", testEstablishmentUpdates},
@@ -153,6 +154,54 @@ func testErrorsMapToSentinels(t *testing.T, s store.Store) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// Only a broken uniqueness rule is ErrConflict: an insert breaking a
+// CHECK or a foreign key is an error of its own (a bug of the caller) and
+// inserts nothing, through every insert that gives back a new id.
+func testBrokenRulesAreNotConflicts(t *testing.T, s store.Store) {
+	e := est("123456789012")
+	write(t, s, func(tx store.Tx) error { return tx.CreateEstablishment(e) })
+	short := est("12345")
+	badBase := base(e.ID, 'a')
+	badBase.Origin = "stolen"
+	for _, c := range []struct {
+		what string
+		fn   func(tx store.Tx) error
+	}{
+		{"an establishment with a short number (CHECK)", func(tx store.Tx) error { return tx.CreateEstablishment(short) }},
+		{"an invoice of no establishment (FOREIGN KEY)", func(tx store.Tx) error {
+			return tx.AddInvoice(&store.Invoice{EstablishmentID: 42, Number: "1000000001", IssuedAt: at})
+		}},
+		{"an invoice with a short number (CHECK)", func(tx store.Tx) error {
+			return tx.AddInvoice(&store.Invoice{EstablishmentID: e.ID, Number: "1", IssuedAt: at})
+		}},
+		{"a base of an unknown origin (CHECK)", func(tx store.Tx) error { return tx.InsertBase(badBase) }},
+		{"a base of no establishment (FOREIGN KEY)", func(tx store.Tx) error { return tx.InsertBase(base(42, 'b')) }},
+		{"a journal entry of no establishment (FOREIGN KEY)", func(tx store.Tx) error {
+			return tx.AppendJournal(&store.JournalEntry{EstablishmentID: 42, At: at, Actor: "SPR", Action: "x"})
+		}},
+	} {
+		err := s.Write(ctx, c.fn)
+		if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: err = %v, want an error that is neither ErrConflict nor ErrNotFound", c.what, err)
+		}
+	}
+	read(t, s, func(tx store.Tx) error {
+		all, err := tx.Establishments()
+		if err == nil && len(all) != 1 {
+			t.Errorf("%d establishments, want 1", len(all))
+		}
+		invs, err := tx.Invoices(e.ID)
+		if err == nil && len(invs) != 0 {
+			t.Errorf("%d invoices, want none", len(invs))
+		}
+		bases, err := tx.AllBases(e.ID)
+		if err == nil && len(bases) != 0 {
+			t.Errorf("%d bases, want none", len(bases))
+		}
+		return err
+	})
+}
 
 // An update of an establishment that does not exist is ErrNotFound.
 func testUpdatesOfAnUnknownEstablishment(t *testing.T, s store.Store) {
