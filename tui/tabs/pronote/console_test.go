@@ -166,13 +166,10 @@ func casForm(t *testing.T, s *ct.Screen) {
 			t.Fatalf("the address's field never took a key:\n%s", s.View())
 		}
 	}
-	for strings.Contains(s.View(), "> x") {
+	// Backspaces past the last x land on an empty field: harmless.
+	for try := 0; strings.Contains(s.View(), "> x") && try < 50; try++ {
 		s.Key("backspace")
-		s.WaitFor(t, "the x rubbed out", func(v string) bool { return !strings.Contains(v, "> xx") })
-		if !strings.Contains(s.View(), "> x") {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	s.WaitText(t, "> https://cas.mon-ent.fr/cas")
 }
