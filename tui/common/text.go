@@ -2,6 +2,8 @@ package common
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/hebergement/console/backend/sanitize"
@@ -121,4 +123,14 @@ func PadLines(s string, w, h int) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// LowerFirst lowers the first letter only: "Passer à PRONOTE 2027" reads
+// "passer à PRONOTE 2027", names and acronyms keep their case.
+func LowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
 }

@@ -7,8 +7,6 @@ package dialogs
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -125,17 +123,7 @@ func (d *Confirm) View(maxW, maxH int) string {
 // ShortHelp implements common.Dialog.
 func (d *Confirm) ShortHelp() []key.Binding {
 	k := d.c.Keys
-	return []key.Binding{common.WithHelp(k.Yes, "oui, "+lowerFirst(d.yesLabel)), k.No, k.Confirm}
-}
-
-// lowerFirst lowers the first letter only: "Passer à PRONOTE 2027" reads
-// "passer à PRONOTE 2027", names and acronyms keep their case.
-func lowerFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToLower(r)) + s[n:]
+	return []key.Binding{common.WithHelp(k.Yes, "oui, "+common.LowerFirst(d.yesLabel)), k.No, k.Confirm}
 }
 
 // FullHelp implements common.Dialog.

@@ -454,7 +454,7 @@ func (v *overviewView) view() string {
 func (v *overviewView) actionKeys() []key.Binding {
 	renew := v.keys.Renew
 	if !v.c.Session.Can(backend.PermContract) {
-		renew = common.WithHelp(renew, "renouveler : "+strings.TrimSuffix(strings.ToLower(backend.PermContract.Who()[:1])+backend.PermContract.Who()[1:], "."))
+		renew = common.WithHelp(renew, "renouveler : "+strings.TrimSuffix(common.LowerFirst(backend.PermContract.Who()), "."))
 	}
 	out := []key.Binding{renew}
 	if v.loaded && v.loadErr == nil && v.acct.Version.CanRequest {

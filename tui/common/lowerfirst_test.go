@@ -1,4 +1,4 @@
-package dialogs
+package common
 
 import "testing"
 
@@ -11,8 +11,8 @@ func TestLowerFirst(t *testing.T) {
 		"révoquer":              "révoquer",
 		"":                      "",
 	} {
-		if got := lowerFirst(in); got != want {
-			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
+		if got := LowerFirst(in); got != want {
+			t.Errorf("LowerFirst(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
