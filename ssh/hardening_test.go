@@ -11,6 +11,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -170,6 +171,7 @@ func TestIdleConnectionsDoNotLockOut(t *testing.T) {
 
 	var mu sync.Mutex
 	var held []*gossh.Client
+	var heldSince []time.Time // when each was admitted
 	refused := 0
 	var wg sync.WaitGroup
 	for i := range 100 {
@@ -182,6 +184,7 @@ func TestIdleConnectionsDoNotLockOut(t *testing.T) {
 				return
 			}
 			held = append(held, c)
+			heldSince = append(heldSince, time.Now())
 		})
 	}
 	wg.Wait()
@@ -191,8 +194,17 @@ func TestIdleConnectionsDoNotLockOut(t *testing.T) {
 			c.Close()
 		}
 	})
-	if len(held) == 0 || len(held) > 30 {
-		t.Fatalf("%d idle connections of unknown keys held (%d refused), want at most 30 (the enrollment slots)", len(held), refused)
+	// At most 30 at once: the connections admitted within half the grace
+	// of each other were all open together (on a loaded machine the dials
+	// can outlast the grace, which frees slots for later ones).
+	sort.Slice(heldSince, func(i, j int) bool { return heldSince[i].Before(heldSince[j]) })
+	together := 0
+	for i, from := range heldSince {
+		n := sort.Search(len(heldSince), func(j int) bool { return heldSince[j].Sub(from) > grace/2 }) - i
+		together = max(together, n)
+	}
+	if len(held) == 0 || together > 30 {
+		t.Fatalf("%d idle connections of unknown keys open together (%d held in all, %d refused), want at most 30 (the enrollment slots)", together, len(held), refused)
 	}
 
 	for _, from := range []string{"127.0.2.1", "127.0.1.1"} {

@@ -342,7 +342,9 @@ func TestConsolesOfOneEstablishmentSynchronised(t *testing.T) {
 // A console nobody types in is warned, then closed; one in use stays open.
 func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, hssh.Config{IdleTimeout: 2 * time.Second})
+	// 4 s: the warning comes a tenth of it before the end, 0.4 s, long
+	// enough to be drawn on a loaded machine.
+	e := newEnv(t, hssh.Config{IdleTimeout: 4 * time.Second})
 	est, pw := e.establishment("Collège Pasteur")
 	key := newKey(t)
 	e.enroll(est, pw, key.PublicKey(), "poste")
@@ -359,8 +361,8 @@ func TestIdleTimeout(t *testing.T) {
 	if !idle.ended() {
 		t.Fatalf("the idle console was not closed; screen:\n%s", idle.scr.String())
 	}
-	if took < 1500*time.Millisecond {
-		t.Errorf("the idle console was closed after %s, before its 2 s timeout", took)
+	if took < 3500*time.Millisecond {
+		t.Errorf("the idle console was closed after %s, before its 4 s timeout", took)
 	}
 	if !idle.scr.seen("Sans activité") {
 		t.Error("no warning before the idle console was closed")

@@ -60,7 +60,7 @@ func TestSnapshotEveryTab(t *testing.T) {
 		{"2", "Sauvegardes", []string{"Années précédentes (", "Prochaine sauvegarde automatique"}},
 		{"3", "SuiviDesConnexions", []string{"Mode administratif", "Aucun utilisateur connecté"}},
 		{"4", "PRONOTE.net", []string{"Comptes PRONOTE", "http://127.0.0.1:8080/"}},
-		{"5", "MonCompte", []string{"Établissement", "Journal"}},
+		{"5", "MonCompte", []string{"Établissement", "Journal", "Factures (1)", "Passage automatique"}}, // the view read its account
 	} {
 		t.Run(tab.name, func(t *testing.T) {
 			t.Parallel()
