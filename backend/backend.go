@@ -78,6 +78,12 @@ type Backend struct {
 	// reports are the latest job runs' words (jobs.go).
 	reports jobReports
 
+	// notified is kicked when the store says a change committed
+	// (store.Listener); the watcher then reads the revisions at once.
+	notified   chan struct{}
+	stopListen context.CancelFunc
+	listenDone chan struct{}
+
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -116,6 +122,8 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 
+		notified: make(chan struct{}, 1),
+
 		connDone: make(chan struct{}),
 	}
 	b.seats = seats.New(b.dirty.add, SeatSentence)
@@ -139,6 +147,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		interval = 500 * time.Millisecond
 	}
 	b.changes = newChangeWriter(b)
+	b.listen()
 	go b.watch(interval)
 	go b.connLoop()
 	return b, nil
@@ -158,6 +167,10 @@ func (b *Backend) Close() error {
 	var err error
 	b.once.Do(func() {
 		close(b.stop)
+		if b.stopListen != nil {
+			b.stopListen()
+			<-b.listenDone
+		}
 		<-b.done
 		<-b.connDone
 		b.changes.close()
@@ -183,6 +196,7 @@ func (b *Backend) watch(interval time.Duration) {
 			return
 		case <-t.C:
 		case <-b.keys.kick:
+		case <-b.notified:
 		}
 		if !b.bus.hasSubscribers() && !b.keys.active() && !b.hosted.active() {
 			continue
@@ -203,6 +217,27 @@ func (b *Backend) watch(interval time.Duration) {
 		}
 		b.checkKeys(revs)
 	}
+}
+
+// listen starts the store's listener when it has one: another instance's
+// change then reaches this one's consoles as it commits, the watcher's
+// polling remaining for when the listener's connection is down.
+func (b *Backend) listen() {
+	l, ok := b.store.(store.Listener)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.stopListen, b.listenDone = cancel, make(chan struct{})
+	go func() {
+		defer close(b.listenDone)
+		l.Listen(ctx, func() { //nolint:errcheck // it ends with ctx
+			select {
+			case b.notified <- struct{}{}:
+			default: // a read is already due
+			}
+		}, func(err error) { b.log.Warn("store listener", "err", err) })
+	}()
 }
 
 // journal records an action or a login attempt in its own transaction; used

@@ -45,4 +45,15 @@ type Tx interface {
 	CheckStore
 	PublicationStore
 	InvitationStore
+	LeaseStore
+}
+
+// Listener is a store that tells when changes commit (PostgreSQL's
+// LISTEN/NOTIFY), so that an instance learns of another's change at once
+// instead of at its next poll of the revisions.
+type Listener interface {
+	// Listen calls changed after each commit that bumped a revision, and
+	// whenever what was missed cannot be known (a reconnection), until ctx
+	// ends; logErr hears of the failures it recovers from.
+	Listen(ctx context.Context, changed func(), logErr func(error)) error
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgxlisten"
 )
 
 // DB is a PostgreSQL database holding the whole back-end state: the shared
@@ -22,6 +23,7 @@ import (
 type DB struct {
 	*sqlstore.DB
 	raw *sql.DB
+	cfg *pgx.ConnConfig // the listener's own connection (Listen)
 }
 
 var _ store.Store = (*DB)(nil)
@@ -48,7 +50,14 @@ var dialect = &sqlstore.Dialect{
 	WriteOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 	Text:         validText,
 	WriteLock:    `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(writeLockKey, 10) + `)`,
+	// Sent at commit, and only then: a rolled-back write tells nobody.
+	Notify: `SELECT pg_notify('` + RevisionsChannel + `', ?)`,
 }
+
+// RevisionsChannel is the LISTEN/NOTIFY channel on which every write that
+// bumps an establishment's revision says "id:revision" at its commit.
+const RevisionsChannel = "hebergement_revisions"
+
 
 // connectTimeout bounds reaching the server at Open when the DSN sets no
 // connect_timeout, so that a wrong host fails in seconds rather than
@@ -77,7 +86,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("PostgreSQL database %q on %s:%d: %w", cfg.Database, cfg.Host, cfg.Port, err)
 	}
-	return &DB{DB: sqlstore.New(db, dialect), raw: db}, nil
+	return &DB{DB: sqlstore.New(db, dialect), raw: db, cfg: cfg}, nil
 }
 
 // validText is s as PostgreSQL's text holds it: invalid UTF-8 and NUL
@@ -100,4 +109,44 @@ const uniqueViolation = "23505"
 func conflict(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == uniqueViolation
+}
+
+// listenRetry is how long the listener waits before connecting again after
+// losing its connection; the back end's polling covers the gap.
+const listenRetry = time.Second
+
+// Listen calls changed at each revision another instance (or this one)
+// commits, from a connection of its own that LISTENs on RevisionsChannel,
+// and once each time that connection is made, for what was committed while
+// it was down. It reconnects after a failure (pgxlisten), reporting it to
+// logErr, and returns when ctx ends.
+func (db *DB) Listen(ctx context.Context, changed func(), logErr func(error)) error {
+	l := &pgxlisten.Listener{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) {
+			return pgx.ConnectConfig(ctx, db.cfg.Copy())
+		},
+		LogError: func(ctx context.Context, err error) {
+			if ctx.Err() == nil && logErr != nil {
+				logErr(err)
+			}
+		},
+		ReconnectDelay: listenRetry,
+	}
+	l.Handle(RevisionsChannel, revisionHandler(changed))
+	return l.Listen(ctx)
+}
+
+// revisionHandler calls its function for each notification, and once when
+// the listener connects (its backlog: whatever committed while it was not
+// listening).
+type revisionHandler func()
+
+func (h revisionHandler) HandleNotification(context.Context, *pgconn.Notification, *pgx.Conn) error {
+	h()
+	return nil
+}
+
+func (h revisionHandler) HandleBacklog(context.Context, string, *pgx.Conn) error {
+	h()
+	return nil
 }

@@ -33,6 +33,10 @@ type Dialect struct {
 	// statement that serializes writers across processes as SQLite's
 	// BEGIN IMMEDIATE does (PostgreSQL: an advisory transaction lock).
 	WriteLock string
+	// Notify, when not empty, runs after an establishment's revision is
+	// bumped, with "id:revision" as its one argument: it tells the other
+	// instances at commit (PostgreSQL: pg_notify on RevisionsChannel).
+	Notify string
 
 	// cache holds the rebound queries, by query.
 	cache   sync.Map

@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"strconv"
+
 	"github.com/hebergement/console/backend/store"
 )
 
@@ -61,7 +63,11 @@ func (t *tx) Establishments() ([]store.Establishment, error) {
 func (t *tx) BumpRevision(id int64) (int64, error) {
 	var rev int64
 	err := t.queryRow(`UPDATE establishments SET revision = revision + 1 WHERE id = ? RETURNING revision`, id).Scan(&rev)
-	return rev, t.d.mapErr(err)
+	if err != nil || t.d.Notify == "" {
+		return rev, t.d.mapErr(err)
+	}
+	_, err = t.exec(t.d.Notify, strconv.FormatInt(id, 10)+":"+strconv.FormatInt(rev, 10))
+	return rev, err
 }
 
 func (t *tx) SetVersion(id int64, version int) error {

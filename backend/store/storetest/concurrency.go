@@ -25,6 +25,8 @@ var concurrencyTests = []test{
 	{"SeatHistoryUpsertsKeepTheMax", testSeatHistoryUpserts},
 	{"RevisionBumpsAreDistinct", testRevisionBumps},
 	{"ReadsSeeASnapshot", testReadsSeeASnapshot},
+	{"LeaseHasOneHolder", testLeaseOneHolder},
+	{"ListenerTellsOfCommits", testListener},
 }
 
 // parallel runs fn(0)…fn(n-1) in n goroutines released at once, and

@@ -24,7 +24,7 @@ import (
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Helper()
 	for _, group := range [][]test{establishmentTests, accountTests, baseTests, connectionTests, journalTests,
-		invitationTests, keyTests, backupTests, referenceTests, concurrencyTests} {
+		invitationTests, keyTests, backupTests, referenceTests, leaseTests, concurrencyTests} {
 		for _, c := range group {
 			t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
 		}
