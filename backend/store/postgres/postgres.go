@@ -58,7 +58,6 @@ var dialect = &sqlstore.Dialect{
 // bumps an establishment's revision says "id:revision" at its commit.
 const RevisionsChannel = "hebergement_revisions"
 
-
 // connectTimeout bounds reaching the server at Open when the DSN sets no
 // connect_timeout, so that a wrong host fails in seconds rather than
 // after the system's TCP timeout.

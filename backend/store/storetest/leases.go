@@ -2,8 +2,8 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
