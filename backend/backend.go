@@ -52,17 +52,19 @@ type Options struct {
 
 // Backend is the hosting back end of one data folder.
 type Backend struct {
-	dataDir string // where PricesFile is read (prices.go)
-	store   store.Store
-	files   *filestore.Store
-	clock   clock.Clock
-	log     *log.Logger
-	outbox  outbox.Sender
-	hashing password.Params
-	bus     *bus
-	guard   *guard
-	keys    *keyWatch
-	stats   counters // read by Stats (stats.go)
+	dataDir  string // where PricesFile is read (prices.go)
+	shared   bool   // the store is a database several instances share
+	instance string // this process among them (leases.go)
+	store    store.Store
+	files    *filestore.Store
+	clock    clock.Clock
+	log      *log.Logger
+	outbox   outbox.Sender
+	hashing  password.Params
+	bus      *bus
+	guard    *guard
+	keys     *keyWatch
+	stats    counters // read by Stats (stats.go)
 
 	// The hosted servers' connections (connections.go).
 	seats    *seats.Broker
@@ -110,17 +112,19 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		dataDir: opts.DataDir,
-		store:   db,
-		files:   files,
-		clock:   opts.Clock,
-		log:     opts.Logger,
-		outbox:  opts.Outbox,
-		hashing: opts.Hashing,
-		bus:     newBus(),
-		keys:    newKeyWatch(),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		dataDir:  opts.DataDir,
+		shared:   opts.DB != "",
+		instance: newInstanceID(),
+		store:    db,
+		files:    files,
+		clock:    opts.Clock,
+		log:      opts.Logger,
+		outbox:   opts.Outbox,
+		hashing:  opts.Hashing,
+		bus:      newBus(),
+		keys:     newKeyWatch(),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 
 		notified: make(chan struct{}, 1),
 

@@ -72,6 +72,9 @@ type Config struct {
 	// process without the lock runs its other components and its scheduler
 	// stands by, taking the lock over if it is freed.
 	LeaseRequired bool
+	// LeaseTTL is how long the scheduler's lease row lasts unless renewed,
+	// when several instances share a database (0: DefaultLeaseTTL).
+	LeaseTTL time.Duration
 	// Jobs are the scheduler's jobs.
 	Jobs []scheduler.Job
 	// Grace bounds the stop; the SSH server's ShutdownGrace, else 30 s.
@@ -188,7 +191,8 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if a.cfg.LeaseRequired {
 		retry = -1
 	}
-	a.sched, err = scheduler.New(scheduler.Config{Dir: a.cfg.DataDir, Clock: a.b.Clock(), Jobs: a.cfg.Jobs, Retry: retry,
+	a.sched, err = scheduler.New(scheduler.Config{Dir: a.cfg.DataDir, Coordinator: a.b.SchedulerCoordinator(a.cfg.LeaseTTL),
+		Clock: a.b.Clock(), Jobs: a.cfg.Jobs, Retry: retry,
 		Grace: a.cfg.Grace, Logger: a.logger(Scheduler), OnRun: a.observeJob})
 	if err != nil {
 		return err
@@ -372,10 +376,10 @@ func (a *App) healthLines() {
 	}
 	st := a.sched.State()
 	if st.Active {
-		a.logger(Scheduler).Info("active", "jobs", len(st.Jobs), "lock", st.Lock)
+		a.logger(Scheduler).Info("active", "jobs", len(st.Jobs), "lease", st.Where)
 	} else {
-		a.logger(Scheduler).Warn("standby: another process holds the scheduler lock; no job runs here until it stops",
-			"holder", st.Holder, "lock", st.Lock)
+		a.logger(Scheduler).Warn("standby: another process holds the scheduler's lease; no job runs here until it is free",
+			"holder", st.Holder, "lease", st.Where)
 	}
 }
 

@@ -113,7 +113,7 @@ func (s *Scheduler) runAt(ctx context.Context, j Job, at time.Time) (Result, err
 // holds the lease, else the state file as the holder last wrote it.
 func (s *Scheduler) lastRuns() (map[string]time.Time, error) {
 	s.mu.Lock()
-	if s.lease != nil {
+	if s.held {
 		last := make(map[string]time.Time, len(s.last))
 		for k, v := range s.last {
 			last[k] = v
@@ -122,7 +122,7 @@ func (s *Scheduler) lastRuns() (map[string]time.Time, error) {
 		return last, nil
 	}
 	s.mu.Unlock()
-	return readState(s.cfg.Dir)
+	return s.co.LastRuns(context.Background())
 }
 
 // JobInfo is a job as the operators' list shows it.

@@ -4,13 +4,21 @@
 //
 // # The rules
 //
-//   - One runner per data folder. The process that runs the jobs holds an OS
-//     file lock on scheduler.lock in the data folder (flock on Unix,
-//     LockFileEx on Windows) from the moment it takes it until it stops; it
-//     goes away with the process, kill -9 included. Any other process on the
-//     folder stands by, says so in its health line, runs nothing, and tries
-//     to take the lock again every Config.Retry (so a second serve takes over
-//     when the first one stops).
+//   - One runner per data folder, or per database. The process that runs the
+//     jobs holds the lease of its Coordinator. On one host
+//     (FileCoordinator) it is an OS file lock on scheduler.lock in the data
+//     folder (flock on Unix, LockFileEx on Windows), held from the moment it
+//     is taken until the process stops; it goes away with the process, kill
+//     -9 included, and a process standing by tries to take it again every
+//     Config.Retry (so a second serve takes over when the first one stops).
+//     Several instances on one database (the back end's coordinator) share a
+//     lease row with an expiry instead: its holder renews it every
+//     Coordinator.Renewal of the wall clock, a process standing by tries to
+//     take it as often, and takes it once it has expired (its holder died,
+//     or lost the database). A holder that fails to renew cancels its
+//     running job and stands by; a job starts only just after a renewal, and
+//     its run is recorded only while the lease is still held, so two
+//     instances never run one job's instant each.
 //   - When a job is due. A job says when it is next due given the instant
 //     its last successful run started (the zero time when it never ran).
 //     When that instant is not after the clock's now, the job runs, with now.
@@ -22,11 +30,12 @@
 //   - Failures are retried. A job that fails (or panics) is not recorded as
 //     run: it runs again Config.RetryFailed later (5 min of the clock by
 //     default), until it succeeds.
-//   - Last runs are kept in scheduler.json in the data folder (written
-//     atomically by the lease holder, read again whenever the lease is
-//     taken), so a restart neither repeats nor forgets a run. List shows
-//     each job's schedule in words, last run and next due instant: from the
-//     holder's own record, or from the file in any other process.
+//   - Last runs are kept by the Coordinator: scheduler.json in the data
+//     folder (written atomically), or a table of the database; written by
+//     the lease holder, read again whenever the lease is taken, so a restart
+//     neither repeats nor forgets a run. List shows each job's schedule in
+//     words, last run and next due instant: from the holder's own record, or
+//     from the coordinator in any other process.
 //   - One job at a time, in the order they were registered, in the loop of
 //     Run. A job never runs twice at once within a process: every scheduler
 //     of the process on the same data folder, the loop of Run and RunAt
@@ -53,7 +62,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -86,8 +94,12 @@ const (
 
 // Config sets up a scheduler. Zero values take the defaults.
 type Config struct {
-	// Dir is the data folder: it holds the lock and the state file.
+	// Dir is the data folder: it holds the lock and the state file of the
+	// default coordinator.
 	Dir string
+	// Coordinator holds the lease and the last runs; nil means
+	// FileCoordinator(Dir).
+	Coordinator Coordinator
 	// Clock is the back end's clock; the scheduler waits on its timers when
 	// it has them (clock.Manual, in tests), else in real time.
 	Clock clock.Clock
@@ -118,9 +130,19 @@ type Scheduler struct {
 	cfg Config
 	log *log.Logger
 
-	mu      sync.Mutex
-	lease   *Lease
-	holder  string // who holds the lock when we stand by
+	co Coordinator
+	// leaseMu orders the calls to the coordinator's Acquire (the loop, the
+	// renewal, TryLease).
+	leaseMu sync.Mutex
+
+	mu   sync.Mutex
+	held bool
+	// leaseCtx ends when the lease held is lost or given up: the running
+	// job's context ends with it, and the loop wakes up.
+	leaseCtx    context.Context
+	leaseCancel context.CancelFunc
+	renewDone   chan struct{}
+	holder      string // who holds the lease when we stand by
 	started bool
 	stopped bool
 	last    map[string]time.Time
@@ -158,37 +180,106 @@ func New(cfg Config) (*Scheduler, error) {
 	if lg == nil {
 		lg = log.New(io.Discard)
 	}
-	return &Scheduler{cfg: cfg, log: lg, retryAt: map[string]time.Time{}}, nil
+	co := cfg.Coordinator
+	if co == nil {
+		co = FileCoordinator(cfg.Dir)
+	}
+	return &Scheduler{cfg: cfg, co: co, log: lg, retryAt: map[string]time.Time{}}, nil
 }
 
-// TryLease takes the data folder's scheduler lock if no other process holds
-// it, and reads the last runs; true when this scheduler holds it (now or
-// already). Run calls it; call it first to know at once whether this process
-// is the runner (the health line at start, the local console).
+// TryLease takes the scheduler's lease if no other process holds it, and
+// reads the last runs; true when this scheduler holds it (now or already,
+// renewing it). Run calls it; call it first to know at once whether this
+// process is the runner (the health line at start, the local console).
 func (s *Scheduler) TryLease() (bool, error) {
+	s.leaseMu.Lock()
+	defer s.leaseMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
+	stopped, held := s.stopped, s.held
+	s.mu.Unlock()
+	if stopped {
 		return false, errors.New("scheduler: stopped")
 	}
-	if s.lease != nil {
+	ok, holder, err := s.co.Acquire(context.Background(), s.cfg.Clock.Now())
+	switch {
+	case err != nil:
+		return held, err
+	case ok && held:
 		return true, nil
-	}
-	l, holder, err := TryLease(s.cfg.Dir, s.cfg.Clock.Now())
-	if err != nil {
-		return false, err
-	}
-	if l == nil {
+	case !ok:
+		s.mu.Lock()
 		s.holder = holder
+		s.mu.Unlock()
+		if held {
+			s.lose("another process holds the lease now")
+		}
 		return false, nil
 	}
-	last, err := readState(s.cfg.Dir)
+	last, err := s.co.LastRuns(context.Background())
 	if err != nil {
-		l.Release()
+		s.co.Release() //nolint:errcheck
 		return false, err
 	}
-	s.lease, s.holder, s.last = l, "", last
+	lctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.held, s.holder, s.last = true, "", last
+	s.leaseCtx, s.leaseCancel = lctx, cancel
+	s.mu.Unlock()
+	if every := s.co.Renewal(); every > 0 {
+		done := make(chan struct{})
+		s.mu.Lock()
+		s.renewDone = done
+		s.mu.Unlock()
+		go s.keepLease(lctx, every, done)
+	}
 	return true, nil
+}
+
+// keepLease renews the lease every period of the wall clock until it is
+// lost or given up. A renewal that fails is tried again at the next period;
+// after two periods without one, a third of the lease is left
+// (Coordinator.Renewal), and this process gives it up before it can
+// expire under a running job.
+func (s *Scheduler) keepLease(lctx context.Context, every time.Duration, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	renewed := time.Now()
+	for {
+		select {
+		case <-lctx.Done():
+			return
+		case <-t.C:
+		}
+		held, err := s.TryLease()
+		switch {
+		case lctx.Err() != nil:
+			return
+		case err == nil && held:
+			renewed = time.Now()
+		case err != nil && time.Since(renewed) >= 2*every:
+			s.lose("not renewed since " + renewed.Format(time.RFC3339) + ": " + err.Error())
+			return
+		case err != nil:
+			s.log.Warn("scheduler lease not renewed: trying again", "err", err)
+		}
+	}
+}
+
+// lose notes that the lease is no longer held: the running job's context
+// ends, and the loop stands by.
+func (s *Scheduler) lose(why string) {
+	s.mu.Lock()
+	was := s.held
+	s.held = false
+	cancel := s.leaseCancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if was {
+		s.log.Warn("scheduler lease lost: this process stands by", "why", why)
+	}
 }
 
 // State is what the health line and /healthz say of the scheduler.
@@ -200,8 +291,9 @@ type State struct {
 	Holder string
 	// Stopped is true once Run has returned.
 	Stopped bool
-	// Lock is the lock file's path.
-	Lock string
+	// Where says where the lease is ("lock /data/scheduler.lock", or a
+	// database's lease row).
+	Where string
 	// Jobs are the registered jobs' names.
 	Jobs []string
 }
@@ -210,7 +302,7 @@ type State struct {
 func (s *Scheduler) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{Active: s.lease != nil, Holder: s.holder, Stopped: s.stopped, Lock: filepath.Join(s.cfg.Dir, LockFile)}
+	st := State{Active: s.held, Holder: s.holder, Stopped: s.stopped, Where: s.co.Where()}
 	for _, j := range s.cfg.Jobs {
 		st.Jobs = append(st.Jobs, j.Name())
 	}
@@ -223,11 +315,11 @@ func (st State) String() string {
 	case st.Stopped:
 		return "stopped"
 	case st.Active:
-		return fmt.Sprintf("active, %d job(s), lock %s", len(st.Jobs), st.Lock)
+		return fmt.Sprintf("active, %d job(s), %s", len(st.Jobs), st.Where)
 	case st.Holder != "":
-		return fmt.Sprintf("standby: another process (%s) holds %s; no job runs here", st.Holder, st.Lock)
+		return fmt.Sprintf("standby: another process (%s) holds the %s; no job runs here", st.Holder, st.Where)
 	default:
-		return fmt.Sprintf("standby: another process holds %s; no job runs here", st.Lock)
+		return fmt.Sprintf("standby: another process holds the %s; no job runs here", st.Where)
 	}
 }
 
@@ -254,7 +346,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				<-ctx.Done()
 				return nil
 			}
-			if !s.sleep(ctx, s.cfg.Retry) {
+			if every := s.co.Renewal(); every > 0 {
+				// A lease row expires on the wall clock.
+				select {
+				case <-time.After(every):
+				case <-ctx.Done():
+					return nil
+				}
+			} else if !s.sleep(ctx, s.cfg.Retry, nil) {
 				return nil
 			}
 			if ok, _ := s.TryLease(); ok {
@@ -270,7 +369,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		// At least a second: a job whose next instant is not after its run
 		// must not spin the loop.
 		d = max(min(d, s.cfg.MaxSleep), time.Second)
-		if !s.sleep(ctx, d) {
+		if !s.sleep(ctx, d, s.lost()) {
 			return nil
 		}
 	}
@@ -288,19 +387,55 @@ func (s *Scheduler) Close() {
 }
 
 func (s *Scheduler) stop() {
+	s.leaseMu.Lock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.stopped = true
-	s.lease.Release() //nolint:errcheck
-	s.lease = nil
+	held, cancel, renewing := s.held, s.leaseCancel, s.renewDone
+	s.held = false
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if held {
+		s.co.Release() //nolint:errcheck // a lease row expires all the same
+	}
+	s.leaseMu.Unlock()
+	// Waited for once leaseMu is free: the renewal may be waiting for it,
+	// and then sees the scheduler stopped.
+	if renewing != nil {
+		<-renewing
+	}
 }
 
-// sleep waits d on the clock; false when ctx ended first.
-func (s *Scheduler) sleep(ctx context.Context, d time.Duration) bool {
+// heldContext ends when the lease held now is lost or given up; nil when
+// none is held.
+func (s *Scheduler) heldContext() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.held {
+		return nil
+	}
+	return s.leaseCtx
+}
+
+// lost is a channel closed once the lease held is lost (nil when none is
+// held).
+func (s *Scheduler) lost() <-chan struct{} {
+	if lctx := s.heldContext(); lctx != nil {
+		return lctx.Done()
+	}
+	return nil
+}
+
+// sleep waits d on the clock, or until wake is closed; false when ctx
+// ended first.
+func (s *Scheduler) sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 	c, stop := clock.NewTimer(s.cfg.Clock, d)
 	defer stop()
 	select {
 	case <-c:
+		return true
+	case <-wake:
 		return true
 	case <-ctx.Done():
 		return false
@@ -318,6 +453,14 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 		now := s.cfg.Clock.Now()
 		due := s.due(j)
 		if !due.After(now) {
+			// A job starts just after a renewal, with the lease's whole
+			// length ahead of it.
+			if held, err := s.TryLease(); !held {
+				if err != nil {
+					s.log.Warn("scheduler lease not renewed: the job waits", "job", j.Name(), "err", err)
+				}
+				return now.Add(time.Second)
+			}
 			s.run(ctx, j, now)
 			due = s.due(j)
 		}
@@ -414,7 +557,7 @@ func (s *Scheduler) record(name string, at time.Time) (bool, error) {
 	s.mu.Lock()
 	// A last run after now is not trusted (nextDue): the run replaces it.
 	last := s.last[name]
-	if s.lease == nil || (!at.After(last) && !last.After(s.cfg.Clock.Now())) {
+	if !s.held || (!at.After(last) && !last.After(s.cfg.Clock.Now())) {
 		s.mu.Unlock()
 		return false, nil
 	}
@@ -425,7 +568,10 @@ func (s *Scheduler) record(name string, at time.Time) (bool, error) {
 		snapshot[k] = v
 	}
 	s.mu.Unlock()
-	if err := writeState(s.cfg.Dir, snapshot); err != nil {
+	if err := s.co.Record(context.Background(), snapshot); err != nil {
+		if errors.Is(err, ErrLeaseLost) {
+			s.lose("the run could not be recorded: " + err.Error())
+		}
 		return false, err
 	}
 	return true, nil
@@ -443,6 +589,12 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", p.v, p
 func (s *Scheduler) call(ctx context.Context, j Job, now time.Time) (err error) {
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	// A lease lost while the job runs cuts it at once: another process
+	// may take the lease from now on.
+	if lctx := s.heldContext(); lctx != nil {
+		stopLost := context.AfterFunc(lctx, cancel)
+		defer stopLost()
+	}
 	stopAfter := context.AfterFunc(ctx, func() {
 		t := time.NewTimer(s.cfg.Grace)
 		defer t.Stop()

@@ -27,7 +27,8 @@ func newJobs(g *globals) *cobra.Command {
 		Use:   "jobs",
 		Short: "The scheduler's jobs: list them, or run those due at a given instant",
 		Long: "The scheduler's jobs (nightly backups at 02:00 Paris time, pruning of the backups at 03:00) run in the one\n" +
-			"process that holds the data folder's scheduler lock (serve, or the local console when it is alone). `jobs list`\n" +
+			"process that holds the scheduler's lease (serve, or the local console when it is alone): the data folder's lock,\n" +
+			"or with --db a lease row several serve instances share. `jobs list`\n" +
 			"shows when each last ran and is next due; `jobs run --at` runs, in this process, every job due at an instant.",
 	}
 	cmd.AddCommand(newJobsRun(g), newJobsList(g))
@@ -42,9 +43,10 @@ func newJobsRun(g *globals) *cobra.Command {
 		Long: "Run, in this process, every job due at INSTANT as if the clock read it: each job whose next due instant, given\n" +
 			"its last run, is not after INSTANT runs once (a catch-up: one nightly backup, not one per missed night), with\n" +
 			"the back end's clock at INSTANT. INSTANT is RFC 3339 with its UTC offset; --at replaces --now for this run.\n" +
-			"The runs are recorded in the data folder's scheduler.json when this process gets the scheduler lock. When\n" +
-			"another process holds it (a serve), the jobs still run here (they are idempotent and transactional), but that\n" +
-			"process's record is left alone, and the command says so. Exits with an error when a job fails.",
+			"The runs are recorded (the data folder's scheduler.json, or the database with --db) when this process gets the\n" +
+			"scheduler's lease. When another process holds it (a serve), the jobs still run here (they are idempotent and\n" +
+			"transactional), but that process's record is left alone, and the command says so. Exits with an error when a\n" +
+			"job fails.",
 		Example: "  hebergement admin jobs run --at 2027-08-25T03:00+02:00 --data /var/lib/hebergement\n" +
 			"  for d in 2027-01-05 2027-02-05 2027-03-05; do hebergement admin jobs run --at ${d}T03:00+01:00; done",
 		Args: cobra.NoArgs,
@@ -69,12 +71,12 @@ func newJobsRun(g *globals) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			s, err := scheduler.New(scheduler.Config{Dir: dir, Clock: b.Clock(), Jobs: jobs(b)})
+			s, err := scheduler.New(scheduler.Config{Dir: dir, Coordinator: b.SchedulerCoordinator(0), Clock: b.Clock(), Jobs: jobs(b)})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			return runJobsAt(ctx, cmd.OutOrStdout(), s, dir, at, b.JobReport)
+			return runJobsAt(ctx, cmd.OutOrStdout(), s, dir, b.Shared(), at, b.JobReport)
 		},
 	}
 	cmd.Flags().StringVar(&atFlag, "at", "", "`INSTANT` to run the jobs at, RFC 3339 with its offset, e.g. 2027-08-25T03:00+02:00 (required)")
@@ -98,7 +100,7 @@ func parseInstant(s string) (time.Time, error) {
 
 // runJobsAt takes the scheduler lock if it is free, runs the jobs due at
 // at and says what each did; an error when one failed.
-func runJobsAt(ctx context.Context, out io.Writer, s *scheduler.Scheduler, dir string, at time.Time, report func(job string) string) error {
+func runJobsAt(ctx context.Context, out io.Writer, s *scheduler.Scheduler, dir string, shared bool, at time.Time, report func(job string) string) error {
 	held, err := s.TryLease()
 	if err != nil {
 		return err
@@ -109,9 +111,14 @@ func runJobsAt(ctx context.Context, out io.Writer, s *scheduler.Scheduler, dir s
 		if h := s.State().Holder; h != "" {
 			who += " (" + h + ")"
 		}
-		fmt.Fprintf(out, "Note: %s holds the scheduler lock of this data folder. The jobs run here all the same (they are\n"+
+		where := "the scheduler lock of this data folder"
+		record := scheduler.StateFile
+		if shared {
+			where, record = "the scheduler's lease in the database", "the database"
+		}
+		fmt.Fprintf(out, "Note: %s holds %s. The jobs run here all the same (they are\n"+
 			"idempotent and transactional), but their runs are not recorded in %s: that process keeps its own record.\n",
-			who, scheduler.StateFile)
+			who, where, record)
 	}
 	results, runErr := s.RunAt(ctx, at)
 	failed := 0
@@ -170,10 +177,11 @@ func instant(t time.Time) string { return t.In(clock.Paris()).Format(time.RFC333
 func newJobsList(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "Show each job's schedule, last run and next due instant (from scheduler.json)",
+		Short: "Show each job's schedule, last run and next due instant",
 		Long: "Show each job of the scheduler: its name, its schedule in words, its last recorded run (from the data folder's\n" +
-			"scheduler.json, written by the process that holds the scheduler lock or by `jobs run --at`) and when it is\n" +
-			"next due, in Paris time. A job due in the past runs as soon as a process takes the lock.",
+			"scheduler.json, or the database with --db; written by the process that holds the scheduler's lease or by\n" +
+			"`jobs run --at`) and when it is next due, in Paris time. A job due in the past runs as soon as a process takes\n" +
+			"the lease.",
 		Example: "  hebergement admin jobs list --data /var/lib/hebergement",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -186,7 +194,7 @@ func newJobsList(g *globals) *cobra.Command {
 				return err
 			}
 			return g.withBackend(cmd, func(b *backend.Backend) error {
-				s, err := scheduler.New(scheduler.Config{Dir: dir, Clock: c, Jobs: jobs(b)})
+				s, err := scheduler.New(scheduler.Config{Dir: dir, Coordinator: b.SchedulerCoordinator(0), Clock: c, Jobs: jobs(b)})
 				if err != nil {
 					return err
 				}

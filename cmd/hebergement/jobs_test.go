@@ -226,7 +226,7 @@ func TestJobsRunReportsFailures(t *testing.T) {
 	}
 	defer s.Close()
 	var out bytes.Buffer
-	err = runJobsAt(context.Background(), &out, s, dir, at, func(string) string { return "" })
+	err = runJobsAt(context.Background(), &out, s, dir, false, at, func(string) string { return "" })
 	if err == nil || err.Error() != "2 jobs failed" {
 		t.Errorf("error %v", err)
 	}
