@@ -45,6 +45,10 @@ type Options struct {
 	Outbox outbox.Sender
 	// Hashing sets the argon2id cost; zero means password.Default.
 	Hashing password.Params
+	// LeaseTTL is how long the leases of several instances on one database
+	// last unless renewed (the scheduler's, each hosted server's); zero
+	// means DefaultLeaseTTL.
+	LeaseTTL time.Duration
 	// PollInterval is how often the store is watched for changes made by
 	// other processes (the CLI, another server); zero means 500 ms.
 	PollInterval time.Duration
@@ -55,6 +59,12 @@ type Backend struct {
 	dataDir  string // where PricesFile is read (prices.go)
 	shared   bool   // the store is a database several instances share
 	instance string // this process among them (leases.go)
+	// owners and peerKey: the hosted servers held across instances
+	// (hostedlease.go); ownersDone when their loop has ended.
+	owners     *owners
+	leaseTTL   time.Duration
+	peerKey    string
+	ownersDone chan struct{}
 	store    store.Store
 	files    *filestore.Store
 	clock    clock.Clock
@@ -131,6 +141,17 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		connDone: make(chan struct{}),
 	}
 	b.seats = seats.New(b.dirty.add, SeatSentence)
+	b.leaseTTL = opts.LeaseTTL
+	if b.leaseTTL <= 0 {
+		b.leaseTTL = DefaultLeaseTTL
+	}
+	b.owners = newOwners(b, b.leaseTTL)
+	if b.shared {
+		if b.peerKey, err = loadPeerKey(opts.DataDir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	b.hosted = newHostedCache(b)
 	if b.clock == nil {
 		b.clock = clock.Real{}
@@ -153,6 +174,10 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	b.changes = newChangeWriter(b)
 	b.listen()
 	go b.watch(interval)
+	if b.shared {
+		b.ownersDone = make(chan struct{})
+		go b.owners.loop(b.stop, b.ownersDone)
+	}
 	go b.connLoop()
 	return b, nil
 }
@@ -177,6 +202,9 @@ func (b *Backend) Close() error {
 		}
 		<-b.done
 		<-b.connDone
+		if b.ownersDone != nil {
+			<-b.ownersDone
+		}
 		b.changes.close()
 		b.bus.closeAll()
 		err = b.store.Close()

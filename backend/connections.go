@@ -186,6 +186,17 @@ func (b *Backend) fresh(ctx context.Context, number string, fn func(*hostedEntry
 		if err != nil {
 			return err
 		}
+		if b.shared && attempt == 0 {
+			// Only the instance holding the school's server admits and
+			// touches its connections (hostedlease.go).
+			here, _, err := b.owners.claim(ctx, hs.estID)
+			if err != nil {
+				return err
+			}
+			if !here {
+				return ErrHostedElsewhere
+			}
+		}
 		err = fn(hs)
 		if !errors.Is(err, seats.ErrStale) || attempt == 3 {
 			return err
@@ -311,12 +322,15 @@ func (s *Session) Connections(ctx context.Context) (ConnectionsView, error) {
 	}
 	v.Limits = seats.Limits{Admin: e.AdminSeats, Reserved: e.ReservedSeats, Teacher: e.TeacherSeats}
 	v.InService = e.ServerState == string(ServerRunning)
-	v.Held = s.b.HoldsConnections()
 	hs, err := s.b.hosted.get(ctx, e.HostingNumber)
 	if err != nil {
 		return v, err
 	}
-	held := s.b.seats.Held(s.estID, hs.run, now)
+	held, known, err := s.b.heldConnections(ctx, s.estID, hs)
+	if err != nil {
+		return v, err
+	}
+	v.Held = known
 	v.Conns, v.Usage = held.Conns, held.Usage
 
 	// The history: stored samples, then what this process holds that is
@@ -394,7 +408,11 @@ func (s *Session) ConnectedUsers(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.b.seats.Count(s.estID, hs.run, s.b.clock.Now()), nil
+	if !s.b.shared {
+		return s.b.seats.Count(s.estID, hs.run, s.b.clock.Now()), nil
+	}
+	held, _, err := s.b.heldConnections(ctx, s.estID, hs)
+	return len(held.Conns), err
 }
 
 // HoldsConnections reports whether the session's process holds the live
@@ -403,15 +421,22 @@ func (s *Session) ConnectedUsers(ctx context.Context) (int, error) {
 func (s *Session) HoldsConnections() bool { return s.b.HoldsConnections() }
 
 // DisconnectUser ends one connection from the console ("Déconnecter"),
-// journaled with the user's name.
+// journaled with the user's name. The connection is let go first, after
+// the checks of a read, then journaled: with several instances it may be
+// held by another one, asked over HTTP, which must never happen under the
+// database's write lock.
 func (s *Session) DisconnectUser(ctx context.Context, id string) error {
-	return s.act(ctx, PermConnections, TopicConnections|TopicAccount, "connection.close", "", func(tx store.Tx, e store.Establishment) (string, error) {
-		var c Connection
-		err := s.b.fresh(ctx, e.HostingNumber, func(hs *hostedEntry) error {
-			var err error
-			c, err = s.b.seats.Release(s.estID, hs.run, id, s.b.clock.Now())
-			return connErr(err)
-		})
+	var number string
+	err := s.read(ctx, PermConnections, func(tx store.Tx) error {
+		e, err := tx.Establishment(s.estID)
+		number = e.HostingNumber
+		return err
+	})
+	var c Connection
+	if err == nil {
+		c, err = s.b.releaseAnywhere(ctx, number, s.estID, id)
+	}
+	return s.act(ctx, PermConnections, TopicConnections|TopicAccount, "connection.close", "", func(store.Tx, store.Establishment) (string, error) {
 		if err != nil {
 			return "", err
 		}

@@ -80,6 +80,10 @@ var (
 	ErrNoSeat = seats.ErrNoSeat
 	// ErrStorageFull refuses a change that would pass the storage quota.
 	ErrStorageFull = errors.New("the storage quota is reached")
+	// ErrHostedElsewhere is a request for a hosted server that another
+	// instance holds (several instances on one database): the stand-in
+	// relays it there, and answers 503 when it cannot.
+	ErrHostedElsewhere = errors.New("another instance holds this hosted server")
 )
 
 // Refusals of the backups and of the previous years (SPEC §6).

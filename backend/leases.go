@@ -45,7 +45,7 @@ func (b *Backend) Shared() bool { return b.shared }
 // SchedulerCoordinator is where the scheduler's lease and last runs live:
 // the data folder's lock and state file on SQLite (one host), the
 // database's lease row on PostgreSQL (several instances), lasting ttl
-// (0: DefaultLeaseTTL).
+// (0: Options.LeaseTTL).
 func (b *Backend) SchedulerCoordinator(ttl time.Duration) scheduler.Coordinator {
 	if !b.shared {
 		return scheduler.FileCoordinator(b.dataDir)
@@ -58,7 +58,7 @@ func (b *Backend) SchedulerCoordinator(ttl time.Duration) scheduler.Coordinator 
 // PostgreSQL; tests use it on SQLite as well).
 func (b *Backend) LeaseCoordinator(ttl time.Duration) scheduler.Coordinator {
 	if ttl <= 0 {
-		ttl = DefaultLeaseTTL
+		ttl = b.leaseTTL
 	}
 	return &leaseCoordinator{b: b, ttl: ttl}
 }

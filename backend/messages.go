@@ -88,6 +88,7 @@ var messages = []struct {
 	{hostfile.ErrInvalidName, "Ce nom de fichier n'est pas valable."},
 	{ErrNoSeat, "Aucune licence n'est libre dans ce mode pour le moment : réessayez quand un utilisateur se sera déconnecté."},
 	{ErrStorageFull, "L'espace de stockage de l'établissement est plein : la saisie n'est pas enregistrée. Augmentez le quota du contrat, ou supprimez des bases inutiles (l'espace d'une base supprimée est libéré quand plus aucune sauvegarde ne la garde)."},
+	{ErrHostedElsewhere, "Le Serveur PRONOTE de cet établissement change d'instance d'hébergement : réessayez dans quelques secondes."},
 	{ErrNotInService, "Le serveur n'est pas en service : aucune connexion n'est possible avant sa mise en service."},
 	{ErrInvalidInput, "Valeur incorrecte."},
 	{context.Canceled, "Opération annulée ; rien n'a été enregistré."},

@@ -27,6 +27,7 @@ var sentinels = map[string]error{
 	"ErrForbidden":                backend.ErrForbidden,
 	"ErrNotFound":                 backend.ErrNotFound,
 	"ErrNotInService":             backend.ErrNotInService,
+	"ErrHostedElsewhere":          backend.ErrHostedElsewhere,
 	"ErrConnectionNotFound":       backend.ErrConnectionNotFound,
 	"ErrNoSeat":                   backend.ErrNoSeat,
 	"ErrStorageFull":              backend.ErrStorageFull,

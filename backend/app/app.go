@@ -72,9 +72,9 @@ type Config struct {
 	// process without the lock runs its other components and its scheduler
 	// stands by, taking the lock over if it is freed.
 	LeaseRequired bool
-	// LeaseTTL is how long the scheduler's lease row lasts unless renewed,
-	// when several instances share a database (0: DefaultLeaseTTL).
-	LeaseTTL time.Duration
+	// Advertise is the stand-in's base URL as the other instances on the
+	// database reach it (several instances); "" means its bound address.
+	Advertise string
 	// Jobs are the scheduler's jobs.
 	Jobs []scheduler.Job
 	// Grace bounds the stop; the SSH server's ShutdownGrace, else 30 s.
@@ -191,7 +191,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if a.cfg.LeaseRequired {
 		retry = -1
 	}
-	a.sched, err = scheduler.New(scheduler.Config{Dir: a.cfg.DataDir, Coordinator: a.b.SchedulerCoordinator(a.cfg.LeaseTTL),
+	a.sched, err = scheduler.New(scheduler.Config{Dir: a.cfg.DataDir, Coordinator: a.b.SchedulerCoordinator(0),
 		Clock: a.b.Clock(), Jobs: a.cfg.Jobs, Retry: retry,
 		Grace: a.cfg.Grace, Logger: a.logger(Scheduler), OnRun: a.observeJob})
 	if err != nil {
@@ -221,6 +221,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		default:
 			listeners = append(listeners, httpL)
 			a.addrs.HTTP = httpL.Addr().String()
+			a.b.SetInstanceAddress(a.InstanceURL())
 		}
 	}
 	if a.cfg.SSH != nil {
@@ -402,6 +403,25 @@ func (a *App) PublicURL() string {
 		return strings.TrimRight(a.cfg.PublicURL, "/")
 	}
 	return "http://" + a.addrs.HTTP
+}
+
+// InstanceURL is where the other instances on the database reach this
+// one's stand-in: Config.Advertise, else the stand-in's bound address, the
+// host name standing for an address that is every interface's.
+func (a *App) InstanceURL() string {
+	if a.cfg.Advertise != "" {
+		return strings.TrimRight(a.cfg.Advertise, "/")
+	}
+	host, port, err := net.SplitHostPort(a.addrs.HTTP)
+	if err != nil {
+		return "http://" + a.addrs.HTTP
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if name, err := os.Hostname(); err == nil && name != "" {
+			host = name
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // Leader reports whether this process got the scheduler lock at start.

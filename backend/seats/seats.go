@@ -439,6 +439,23 @@ func (b *Broker) Total() int {
 	return n
 }
 
+// Close drops every connection of an establishment's pool, whatever their
+// period (this process no longer holds its server: another instance took
+// it over), and returns how many were live.
+func (b *Broker) Close(id int64, now time.Time) int {
+	p := b.lookup(id)
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	n := p.closeAll(now)
+	p.mu.Unlock()
+	if n > 0 {
+		b.changed(id)
+	}
+	return n
+}
+
 // Sweep lets the expired connections go and closes the history buckets
 // that ended, in every pool; run it every few seconds.
 func (b *Broker) Sweep(now time.Time) {

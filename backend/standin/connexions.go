@@ -229,6 +229,9 @@ func (h *Handler) clientError(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(err, backend.ErrNotInService):
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusServiceUnavailable, msgNotInServiceC)
+	case errors.Is(err, backend.ErrHostedElsewhere):
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusServiceUnavailable, msgElsewhere)
 	case errors.Is(err, backend.ErrEstablishmentNotFound), errors.Is(err, backend.ErrInvalidInput):
 		writeError(w, http.StatusNotFound, msgNoSuchNumber)
 	case r.Context().Err() != nil:

@@ -25,6 +25,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/log/v2"
@@ -82,6 +83,11 @@ type Config struct {
 	// Observe, when set, is told of every request: its route pattern
 	// ("unmatched" when none), its status and how long it took (metrics).
 	Observe func(route string, code int, d time.Duration)
+	// Peers, when several instances share a database, says which holds
+	// each hosted server: the requests of the others' are relayed there,
+	// and the instances' own endpoints are served. nil means Backend when
+	// it can and has other instances.
+	Peers Peers
 	// Logger gets the internal errors; nil discards them.
 	Logger *log.Logger
 }
@@ -93,6 +99,7 @@ type Handler struct {
 	mux        *http.ServeMux
 	rates      *addrLimiter
 	educonnect *url.URL // nil when Config.EduConnectURL is invalid
+	proxies    sync.Map // address → *httputil.ReverseProxy to another instance
 }
 
 // New builds the stand-in's handler.
@@ -113,6 +120,9 @@ func New(cfg Config) *Handler {
 	if c, ok := cfg.Backend.(Clients); ok && h.cfg.Clients == nil {
 		h.cfg.Clients = c
 	}
+	if p, ok := cfg.Backend.(Peers); ok && h.cfg.Peers == nil && p.PeerKey() != "" {
+		h.cfg.Peers = p
+	}
 	h.routes()
 	return h
 }
@@ -126,6 +136,9 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /{number}/{espace}", h.espace)
 	if h.cfg.Clients != nil {
 		h.clientRoutes()
+	}
+	if h.cfg.Peers != nil {
+		h.peerRoutes()
 	}
 }
 
@@ -169,6 +182,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusNotFound, msgNoSuchPath)
 	case h.cfg.Clients != nil && r.Method != http.MethodPost && postOnlyPath(r.URL.Path):
 		postOnly(rec, r)
+	case h.cfg.Peers != nil && h.relayed(rec, r):
 	default:
 		if _, pattern := h.mux.Handler(r); pattern == "" {
 			rec.rewrite = true // the mux's own 404 or 405, in plain text

@@ -16,8 +16,9 @@ type LeaseStore interface {
 	// not, the row is the other holder's.
 	TakeLease(l Lease, now time.Time) (Lease, bool, error)
 	// RenewLeases moves to until the expiry of every lease of holder whose
-	// name starts with prefix, and returns how many it renewed.
-	RenewLeases(holder, prefix string, until time.Time) (int, error)
+	// name starts with prefix, and returns their names: a lease the holder
+	// believed its own and is not among them was taken by another.
+	RenewLeases(holder, prefix string, until time.Time) ([]string, error)
 	// ReleaseLease gives up the lease name if holder holds it; nothing
 	// happens otherwise.
 	ReleaseLease(name, holder string) error

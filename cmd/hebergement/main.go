@@ -43,6 +43,9 @@ type globals struct {
 	logFormat string
 	// http is the local console's --http: the stand-in's address.
 	http string
+	// leaseTTL is serve's --lease: how long the leases of several
+	// instances last (0: the back end's default).
+	leaseTTL time.Duration
 }
 
 func newRoot() *cobra.Command {
@@ -169,5 +172,5 @@ func (g *globals) open(ctx context.Context, dir string) (*backend.Backend, error
 	}
 	logger := g.logger(os.Stderr, "backend")
 	logger.SetLevel(log.WarnLevel)
-	return backend.Open(ctx, backend.Options{DataDir: dir, DB: g.db, Clock: c, Logger: logger})
+	return backend.Open(ctx, backend.Options{DataDir: dir, DB: g.db, Clock: c, Logger: logger, LeaseTTL: g.leaseTTL})
 }

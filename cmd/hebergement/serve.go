@@ -22,7 +22,7 @@ import (
 func newServe(g *globals) *cobra.Command {
 	var cfg hssh.Config
 	var demoMode bool
-	var httpAddr, metricsAddr, publicURL, eduConnectURL, hostKey string
+	var httpAddr, metricsAddr, publicURL, eduConnectURL, hostKey, advertise string
 	var clientRate float64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -41,6 +41,12 @@ func newServe(g *globals) *cobra.Command {
 			}
 			if err := checkPublicURL(publicURL); err != nil {
 				return err
+			}
+			if err := checkAdvertise(advertise); err != nil {
+				return err
+			}
+			if g.leaseTTL != 0 && (g.leaseTTL < 3*time.Second || g.leaseTTL > 10*time.Minute) {
+				return fmt.Errorf("--lease: %v must be between 3s and 10m", g.leaseTTL)
 			}
 			if _, err := standin.CheckEduConnectURL(eduConnectURL); err != nil {
 				return fmt.Errorf("--educonnect-url: %w; give a URL such as %s (http or https, a host, no user, query or fragment)",
@@ -90,7 +96,7 @@ func newServe(g *globals) *cobra.Command {
 			}
 			lg := g.logger(cmd.ErrOrStderr(), "")
 			a, err := app.New(b, app.Config{DataDir: dir, SSH: &cfg, HTTP: httpAddr, PublicURL: publicURL, ClientRate: standInRate(clientRate),
-				EduConnectURL: eduConnectURL, Metrics: metricsAddr, Jobs: jobs(b),
+				EduConnectURL: eduConnectURL, Metrics: metricsAddr, Jobs: jobs(b), Advertise: advertise,
 				Logger: lg})
 			if err != nil {
 				return err
@@ -124,6 +130,8 @@ func newServe(g *globals) *cobra.Command {
 	f.StringVar(&hostKey, "host-key", "", "the SSH host key the operators provide, the same on every instance (an unencrypted OpenSSH private key, mode 600); default: one created once in the data folder")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the HTTP stand-in of the hosted servers (PRONOTE.net); empty: none")
 	f.StringVar(&publicURL, "public-url", "", "base URL of the stand-in as users reach it, shown in the consoles (default: http://ADDRESS of --http)")
+	f.StringVar(&advertise, "advertise", "", "with --db, the stand-in's base URL as the other instances reach it (default: http://ADDRESS of --http, the host name for 0.0.0.0)")
+	f.DurationVar(&g.leaseTTL, "lease", 0, "with --db, how long an instance's leases last unless renewed (the scheduler's, each hosted server's): another instance takes them over within that and a third more (default 30s; 3s to 10m)")
 	f.StringVar(&eduConnectURL, "educonnect-url", standin.DefaultEduConnectURL,
 		"where the stand-in redirects the Espaces of establishments that delegate authentication to ÉduConnect (?service= added; http or https)")
 	f.Float64Var(&clientRate, "http-client-rate", standin.DefaultClientRate,
@@ -207,4 +215,17 @@ func standInRate(perSecond float64) float64 {
 		return -1
 	}
 	return perSecond
+}
+
+// checkAdvertise checks --advertise: empty, or an http(s) URL with a host
+// and nothing after its path.
+func checkAdvertise(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--advertise: %q is not a base URL such as http://10.0.0.5:8080 (http or https, a host, no user, query or fragment)", s)
+	}
+	return nil
 }

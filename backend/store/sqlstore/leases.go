@@ -42,15 +42,23 @@ func (t *tx) TakeLease(l store.Lease, now time.Time) (store.Lease, bool, error) 
 	return l, err == nil, err
 }
 
-func (t *tx) RenewLeases(holder, prefix string, until time.Time) (int, error) {
+func (t *tx) RenewLeases(holder, prefix string, until time.Time) ([]string, error) {
 	// A prefix match without LIKE, whose wildcards a name may hold.
-	res, err := t.exec(`UPDATE leases SET expires_at = ? WHERE holder = ? AND substr(name, 1, ?) = ?`,
+	rows, err := t.query(`UPDATE leases SET expires_at = ? WHERE holder = ? AND substr(name, 1, ?) = ? RETURNING name`,
 		ms(until), holder, len(prefix), prefix)
 	if err != nil {
-		return 0, mapErr(err)
+		return nil, mapErr(err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), mapErr(err)
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, mapErr(err)
+		}
+		names = append(names, name)
+	}
+	return names, mapErr(rows.Err())
 }
 
 func (t *tx) ReleaseLease(name, holder string) error {

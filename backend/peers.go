@@ -1,0 +1,180 @@
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/hebergement/console/backend/seats"
+	"github.com/hebergement/console/backend/store"
+)
+
+// What the instances ask each other of the hosted servers they hold
+// (hostedlease.go): the live table, for a console of another instance, and
+// "Déconnecter" from it. The stand-in serves these under PeerPath, for the
+// callers that present PeerKeyHeader.
+const (
+	PeerPath      = "/_instances/connexions/"
+	PeerKeyHeader = "X-Hebergement-Instances"
+	// maxPeerBody bounds a live table read from another instance: a
+	// school's connections are bounded by its licences (1,000 at most
+	// administratif, plus the Espaces), a few hundred bytes each.
+	maxPeerBody = 16 << 20
+	peerTimeout = 3 * time.Second
+)
+
+// PeerKey is the secret the instances present to each other ("" without
+// a shared database: there are no others).
+func (b *Backend) PeerKey() string { return b.peerKey }
+
+// PeerHeld is the live table of the hosted server of establishment est
+// when this instance holds it (for another instance's console);
+// ErrHostedElsewhere otherwise.
+func (b *Backend) PeerHeld(ctx context.Context, est int64) (seats.Held, error) {
+	hs, err := b.heldEntry(ctx, est)
+	if err != nil {
+		return seats.Held{}, err
+	}
+	return b.seats.Held(est, hs.run, b.clock.Now()), nil
+}
+
+// PeerRelease ends one connection of a hosted server held here ("Déconnecter"
+// in another instance's console, which journals it).
+func (b *Backend) PeerRelease(ctx context.Context, est int64, id string) (Connection, error) {
+	hs, err := b.heldEntry(ctx, est)
+	if err != nil {
+		return Connection{}, err
+	}
+	c, err := b.seats.Release(est, hs.run, id, b.clock.Now())
+	return c, connErr(err)
+}
+
+// heldEntry is the hosted entry of est when this instance holds its
+// server.
+func (b *Backend) heldEntry(ctx context.Context, est int64) (*hostedEntry, error) {
+	here, _, err := b.owners.holder(ctx, est)
+	if err != nil {
+		return nil, err
+	}
+	if !here {
+		return nil, ErrHostedElsewhere
+	}
+	var number string
+	if err := b.store.Read(ctx, func(tx store.Tx) error {
+		e, err := tx.Establishment(est)
+		number = e.HostingNumber
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return b.hosted.get(ctx, number)
+}
+
+// heldConnections is the live table of est's hosted server wherever it is
+// held: here, or read from the instance holding it. known is false when
+// that instance could not be reached.
+func (b *Backend) heldConnections(ctx context.Context, est int64, hs *hostedEntry) (held seats.Held, known bool, err error) {
+	now := b.clock.Now()
+	if !b.shared {
+		return b.seats.Held(est, hs.run, now), b.HoldsConnections(), nil
+	}
+	here, addr, err := b.owners.holder(ctx, est)
+	switch {
+	case err != nil:
+		return seats.Held{}, false, err
+	case here:
+		return b.seats.Held(est, hs.run, now), true, nil
+	case addr == "":
+		// No instance holds it: nobody is connected.
+		return seats.Held{Current: seats.Sample{Establishment: est, At: now.Truncate(seats.Bucket)}}, true, nil
+	}
+	if err := b.peerCall(ctx, http.MethodGet, addr, est, "", &held); err != nil {
+		b.log.Warn("live table of another instance not read", "establishment", est, "instance", addr, "err", err)
+		return seats.Held{Current: seats.Sample{Establishment: est, At: now.Truncate(seats.Bucket)}}, false, nil
+	}
+	return held, true, nil
+}
+
+// releaseAnywhere ends a connection of est's hosted server wherever it is
+// held.
+func (b *Backend) releaseAnywhere(ctx context.Context, number string, est int64, id string) (Connection, error) {
+	if !b.shared {
+		var c Connection
+		err := b.fresh(ctx, number, func(hs *hostedEntry) error {
+			var err error
+			c, err = b.seats.Release(est, hs.run, id, b.clock.Now())
+			return connErr(err)
+		})
+		return c, err
+	}
+	here, addr, err := b.owners.holder(ctx, est)
+	switch {
+	case err != nil:
+		return Connection{}, err
+	case here:
+		return b.PeerRelease(ctx, est, id)
+	case addr == "":
+		return Connection{}, ErrConnectionNotFound
+	}
+	var c Connection
+	return c, b.peerCall(ctx, http.MethodDelete, addr, est, id, &c)
+}
+
+// peerClient calls the other instances; its transport keeps a few
+// connections to each.
+var peerClient = &http.Client{Timeout: peerTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
+
+// peerCall asks the instance at addr about est's hosted server (one
+// connection of it when id is set), decoding its JSON answer into out.
+func (b *Backend) peerCall(ctx context.Context, method, addr string, est int64, id string, out any) error {
+	u := addr + PeerPath + strconv.FormatInt(est, 10)
+	if id != "" {
+		u += "/" + url.PathEscape(id)
+	}
+	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(PeerKeyHeader, b.peerKey)
+	resp, err := peerClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return ErrConnectionNotFound
+	case http.StatusConflict:
+		return ErrHostedElsewhere
+	default:
+		return fmt.Errorf("instance %s answered %s", addr, resp.Status)
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxPeerBody))
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("instance %s: %w", addr, err)
+	}
+	return nil
+}
+
+// PeerStatus is the HTTP status the stand-in answers a peer request that
+// failed with err.
+func PeerStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrHostedElsewhere):
+		return http.StatusConflict
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
