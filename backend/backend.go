@@ -65,16 +65,16 @@ type Backend struct {
 	leaseTTL   time.Duration
 	peerKey    string
 	ownersDone chan struct{}
-	store    store.Store
-	files    *filestore.Store
-	clock    clock.Clock
-	log      *log.Logger
-	outbox   outbox.Sender
-	hashing  password.Params
-	bus      *bus
-	guard    *guard
-	keys     *keyWatch
-	stats    counters // read by Stats (stats.go)
+	store      store.Store
+	files      *filestore.Store
+	clock      clock.Clock
+	log        *log.Logger
+	outbox     outbox.Sender
+	hashing    password.Params
+	bus        *bus
+	guard      *guard
+	keys       *keyWatch
+	stats      counters // read by Stats (stats.go)
 
 	// The hosted servers' connections (connections.go).
 	seats    *seats.Broker

@@ -143,10 +143,10 @@ type Scheduler struct {
 	leaseCancel context.CancelFunc
 	renewDone   chan struct{}
 	holder      string // who holds the lease when we stand by
-	started bool
-	stopped bool
-	last    map[string]time.Time
-	retryAt map[string]time.Time
+	started     bool
+	stopped     bool
+	last        map[string]time.Time
+	retryAt     map[string]time.Time
 }
 
 // New checks cfg and builds a scheduler; it takes no lock yet.
