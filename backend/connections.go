@@ -282,9 +282,14 @@ type ConnectionsView struct {
 	Limits seats.Limits
 	// InService tells whether the server takes connections.
 	InService bool
-	// Held is false when another process on the data folder runs the
-	// stand-in: the live connections are there (see the top of this file).
+	// Held is false when the live connections cannot be read from here:
+	// another process on the data folder runs the stand-in (see the top of
+	// this file), or, with several instances, the one holding this school's
+	// server did not answer (Unreachable).
 	Held bool
+	// Unreachable is true when the instance holding the server's
+	// connections did not answer (several instances, hostedlease.go).
+	Unreachable bool
 	// Conns are the connections, oldest first, and Usage their count.
 	Conns []Connection
 	Usage seats.Usage
@@ -330,7 +335,7 @@ func (s *Session) Connections(ctx context.Context) (ConnectionsView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.Held = known
+	v.Held, v.Unreachable = known, !known && s.b.shared
 	v.Conns, v.Usage = held.Conns, held.Usage
 
 	// The history: stored samples, then what this process holds that is

@@ -112,6 +112,17 @@ func (b *Backend) HostedHere(ctx context.Context, number string) (here bool, add
 	return b.owners.claim(ctx, hs.estID)
 }
 
+// HostedUnreachable is told that the instance given as holding number's
+// hosted server did not answer: the next request reads the lease again
+// instead of the cached holder.
+func (b *Backend) HostedUnreachable(number string) {
+	if e, err := b.hosted.get(context.Background(), number); err == nil {
+		b.owners.mu.Lock()
+		delete(b.owners.peers, e.estID)
+		b.owners.mu.Unlock()
+	}
+}
+
 // claim is whether this instance holds est's hosted server, taking its
 // lease when it is free or expired.
 func (o *owners) claim(ctx context.Context, est int64) (bool, string, error) {

@@ -148,7 +148,8 @@ func (b *Backend) peerCall(ctx context.Context, method, addr string, est int64, 
 	req.Header.Set(PeerKeyHeader, b.peerKey)
 	resp, err := peerClient.Do(req)
 	if err != nil {
-		return err
+		// The school's sentence: its server is moving, try again.
+		return fmt.Errorf("%w: instance %s: %v", ErrHostedElsewhere, addr, err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -158,7 +159,7 @@ func (b *Backend) peerCall(ctx context.Context, method, addr string, est int64, 
 	case http.StatusConflict:
 		return ErrHostedElsewhere
 	default:
-		return fmt.Errorf("instance %s answered %s", addr, resp.Status)
+		return fmt.Errorf("%w: instance %s answered %s", ErrHostedElsewhere, addr, resp.Status)
 	}
 	dec := json.NewDecoder(io.LimitReader(resp.Body, maxPeerBody))
 	if err := dec.Decode(out); err != nil {

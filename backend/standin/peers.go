@@ -25,6 +25,9 @@ type Peers interface {
 	HostedHere(ctx context.Context, number string) (here bool, address string, err error)
 	PeerHeld(ctx context.Context, est int64) (seats.Held, error)
 	PeerRelease(ctx context.Context, est int64, id string) (backend.Connection, error)
+	// HostedUnreachable is told that the holder given for number did not
+	// answer.
+	HostedUnreachable(number string)
 }
 
 var _ Peers = (*backend.Backend)(nil)
@@ -174,6 +177,9 @@ func (h *Handler) proxyTo(addr string) (*httputil.ReverseProxy, error) {
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			h.log.Warn("stand-in: the instance holding this hosted server did not answer", "address", addr, "err", err)
+			if number, ok := clientPath(r.URL.Path); ok {
+				h.cfg.Peers.HostedUnreachable(number)
+			}
 			w.Header().Set("Retry-After", "2")
 			writeError(w, http.StatusServiceUnavailable, msgElsewhere)
 		},

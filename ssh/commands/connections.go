@@ -205,6 +205,8 @@ func serverLine(w io.Writer, v backend.ConnectionsView) error {
 	switch {
 	case !v.InService:
 		_, err = fmt.Fprintln(w, "  Le serveur n'est pas en service : aucun utilisateur ne peut s'y connecter.")
+	case !v.Held && v.Unreachable:
+		_, err = fmt.Fprintln(w, "  L'instance d'hébergement qui sert ce serveur ne répond pas : les connexions en cours ne sont pas visibles pour le moment.")
 	case !v.Held:
 		_, err = fmt.Fprintln(w, "  Les connexions sont tenues par le processus qui fait tourner le serveur (hebergement serve) : elles ne sont pas visibles d'ici.")
 	}

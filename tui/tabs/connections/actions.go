@@ -60,7 +60,11 @@ func (t *Tab) disconnect() tea.Cmd {
 	}
 	c := t.c
 	if !t.data.Held {
-		c.SetStatus(notHeldAct, common.StatusErr)
+		msg := notHeldAct
+		if t.data.Unreachable {
+			msg = unreachableAct
+		}
+		c.SetStatus(msg, common.StatusErr)
 		return nil
 	}
 	row, ok := t.conns.Selected()

@@ -260,6 +260,8 @@ func (t *Tab) connsEmpty() string {
 		return backend.Message(t.err)
 	case !t.data.InService:
 		return "Le serveur est arrêté : aucun utilisateur ne peut se connecter."
+	case !t.data.Held && t.data.Unreachable:
+		return unreachable
 	case !t.data.Held:
 		return notHeld
 	case t.filter.Value() != "" && len(t.data.Conns) > 0:

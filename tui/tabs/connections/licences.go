@@ -33,6 +33,14 @@ import (
 const notHeld = "Cette console ne sert pas le serveur web : les connexions en cours sont tenues par le processus " +
 	"qui le sert (hebergement serve, s'il tourne) ; l'historique et les refus datent de moins d'une minute."
 
+// unreachable is what it says when, with several instances, the one that
+// holds the school's server did not answer.
+const unreachable = "L'instance d'hébergement qui sert ce serveur ne répond pas : les connexions en cours ne sont pas " +
+	"visibles pour le moment ; l'historique et les refus datent de moins d'une minute."
+
+// unreachableAct is the status line when d is pressed then.
+const unreachableAct = "Impossible de déconnecter pour le moment : l'instance d'hébergement qui sert ce serveur ne répond pas ; réessayez dans un instant."
+
 // notHeldAct is the status line when d is pressed in such a console.
 const notHeldAct = "Impossible de déconnecter depuis cette console : elle ne sert pas le serveur web ; " +
 	"ouvrez la console du processus qui le sert (hebergement serve) par ssh."
