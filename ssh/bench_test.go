@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,18 +51,33 @@ func BenchmarkConnectToFirstScreen(b *testing.B) {
 }
 
 // BenchmarkKeyToFrame: with N consoles open and idle, the time from a key
-// (? toggles the full help) to the new frame on the measured console.
+// (? toggles the full help) to the new frame on the measured console, with
+// its median and 99th percentile over the iterations (run 200 of them for a
+// p99 that means something).
 func BenchmarkKeyToFrame(b *testing.B) {
-	for _, n := range []int{1, 200} {
-		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
-			e := newEnv(b, benchConfig())
+	for _, bc := range []struct {
+		n     int
+		cells bool
+	}{{1, false}, {200, false}, {1000, false}, {1000, true}} {
+		name := fmt.Sprintf("sessions=%d", bc.n)
+		if bc.cells {
+			name += "/renderer=cells"
+		}
+		n := bc.n
+		b.Run(name, func(b *testing.B) {
+			cfg := benchConfig()
+			cfg.CellRenderer = bc.cells
+			e := newEnv(b, cfg)
 			est, key := e.enrolledKey("Lycée Henri IV")
-			openIdle(b, e, key, est.HostingNumber, n-1)
+			idle := openIdle(b, e, key, est.HostingNumber, n-1)
+			defer closeIdle(idle)
 			t := e.console(key, est, 80, 24)
 			t.quiet(100 * time.Millisecond)
 			shown := false
+			took := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for range b.N {
+				start := time.Now()
 				t.send("?")
 				shown = !shown
 				if shown {
@@ -69,7 +85,12 @@ func BenchmarkKeyToFrame(b *testing.B) {
 				} else {
 					t.waitFor("the short help", func(s string) bool { return !containsAll(s, "masquer l'aide") })
 				}
+				took = append(took, time.Since(start))
 			}
+			b.StopTimer()
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(took[(len(took)*99)/100].Microseconds())/1000, "p99-ms")
 		})
 	}
 }
@@ -103,9 +124,9 @@ type idleConsole struct {
 	sess *gossh.Session
 }
 
-// openIdle opens n consoles of 80×24 with light clients (16 at a time) and
-// waits until each shows its console.
-func openIdle(b *testing.B, e *env, key gossh.Signer, user string, n int) []idleConsole {
+// openIdleConsoles opens n consoles of 80×24 with light clients (16 at a
+// time) and waits until each shows its console.
+func openIdleConsoles(b testing.TB, e *env, key gossh.Signer, user string, n int) []idleConsole {
 	b.Helper()
 	out := make([]idleConsole, n)
 	errs := make(chan error, n)
@@ -155,6 +176,14 @@ func openIdle(b *testing.B, e *env, key gossh.Signer, user string, n int) []idle
 	for err := range errs {
 		b.Fatal(err)
 	}
+	return out
+}
+
+// openIdle is openIdleConsoles, closed at the end of the test if not
+// before (the cleanup keeps them reachable until then).
+func openIdle(b testing.TB, e *env, key gossh.Signer, user string, n int) []idleConsole {
+	b.Helper()
+	out := openIdleConsoles(b, e, key, user, n)
 	b.Cleanup(func() { closeIdle(out) })
 	return out
 }
@@ -171,8 +200,22 @@ func closeIdle(l []idleConsole) {
 // BenchmarkIdleSessionMemory: heap in use per idle console (server and the
 // light client of this process together), and goroutines per console.
 func BenchmarkIdleSessionMemory(b *testing.B) {
+	for _, cells := range []bool{false, true} {
+		name := "renderer=lines"
+		if cells {
+			name = "renderer=cells"
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := benchConfig()
+			cfg.CellRenderer = cells
+			idleSessionMemory(b, cfg)
+		})
+	}
+}
+
+func idleSessionMemory(b *testing.B, cfg hssh.Config) {
 	const n = 100
-	e := newEnv(b, benchConfig())
+	e := newEnv(b, cfg)
 	est, key := e.enrolledKey("Lycée Montaigne")
 	closeIdle(openIdle(b, e, key, est.HostingNumber, 2)) // warm up
 	var perSession, goroutines, sys float64

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -224,12 +225,27 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	in := newInputGuard(sess)
 	w.in = in
-	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler(), tea.WithFilter(filterMsg))
 	m := tui.New(s.b, opts)
-	p := tea.NewProgram(m, popts...)
+	popts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler(), tea.WithFilter(filterMsg))
+	var top tea.Model = m
+	var screen *lineScreen
+	if !s.cfg.CellRenderer {
+		// Drawn by lineScreen (linescreen.go), not by Bubble Tea's
+		// renderer; its size comes with the program's first WindowSizeMsg.
+		pty, _, _ := sess.Pty()
+		var out io.Writer
+		screen, out = newLineScreen(m, sess, append(sess.Environ(), "TERM="+pty.Term))
+		top = screen
+		popts = append(popts, tea.WithOutput(out), tea.WithoutRenderer())
+	}
+	p := tea.NewProgram(top, popts...)
 	// An upload the console started is cancelled and waited for before its
-	// back-end session closes: nothing half-stored is left behind.
+	// back-end session closes: nothing half-stored is left behind. Before
+	// that, the client's terminal is given back.
 	cs.firstAtEnd(func() { tui.Wait(m) })
+	if screen != nil {
+		cs.firstAtEnd(screen.end)
+	}
 	ended := make(chan struct{})
 	cs.atEnd(func() { close(ended) })
 	live := &liveSession{program: p, ended: ended, drop: func() {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -91,6 +92,49 @@ func TestProvidedHostKey(t *testing.T) {
 			if _, err := os.Stat(path); err == nil {
 				t.Errorf("a missing provided key was created")
 			}
+		}
+	}
+}
+
+// Instances starting together on a fresh data folder share one created
+// host key: each starts, and all show the same fingerprint (before, one of
+// them found the key half written, or failed on its creation).
+func TestCreatedHostKeyShared(t *testing.T) {
+	t.Parallel()
+	b, err := backend.Open(context.Background(), backend.Options{DataDir: t.TempDir(), Hashing: password.Fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	for round := range 5 {
+		path := filepath.Join(t.TempDir(), "data", "ssh_host_ed25519_key")
+		const n = 6
+		fps := make([]string, n)
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				srv, err := hssh.New(b, hssh.Config{HostKeyPath: path})
+				if err == nil {
+					fps[i] = srv.Fingerprint()
+				}
+				errs[i] = err
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("round %d, instance %d: %v", round, i, errs[i])
+			}
+			if fps[i] == "" || fps[i] != fps[0] {
+				t.Fatalf("round %d: fingerprints %v", round, fps)
+			}
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("created key: %v %v", fi, err)
 		}
 	}
 }

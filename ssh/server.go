@@ -2,8 +2,12 @@ package ssh
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -28,6 +32,11 @@ import (
 type Config struct {
 	// Listen is the TCP address, 127.0.0.1:2222 by default.
 	Listen string
+	// CellRenderer draws the consoles with Bubble Tea's own renderer, which
+	// compares cells (about 0.4 MB more per console at 80×24), instead of
+	// lineScreen: for a terminal that would draw the latter badly, and as
+	// the benchmarks' baseline.
+	CellRenderer bool
 	// HostKeyPath is the ed25519 host key, created once and reused.
 	HostKeyPath string
 	// HostKeyProvided says the operators provide the key at HostKeyPath
@@ -142,8 +151,8 @@ func New(b *backend.Backend, cfg Config) (*Server, error) {
 		if err := checkHostKey(cfg.HostKeyPath); err != nil {
 			return nil, err
 		}
-	} else if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
-		return nil, fmt.Errorf("ssh: %w", err)
+	} else if err := makeHostKey(cfg.HostKeyPath); err != nil {
+		return nil, err
 	}
 	s := &Server{b: b, cfg: cfg, log: cfg.Logger, live: map[*liveSession]struct{}{}, closing: make(chan struct{})}
 	s.lim = newLimiter(cfg)
@@ -230,6 +239,41 @@ func checkHostKey(path string) error {
 	}
 	if _, err := gossh.ParsePrivateKey(pem); err != nil {
 		return fmt.Errorf("ssh: host key %s is not an unencrypted private key: %w", path, err)
+	}
+	return nil
+}
+
+// makeHostKey creates the ed25519 host key at path unless it exists. It
+// is written whole under another name, then linked to its own, which fails
+// when it exists: instances starting together on one data folder keep the
+// one key the first made, and none reads half a key (wish's own creation
+// checks, then writes in place).
+func makeHostKey(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("ssh: %w", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return fmt.Errorf("ssh: generate host key: %w", err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		return fmt.Errorf("ssh: generate host key: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("ssh: host key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(pem.EncodeToMemory(block))
+	if err := errors.Join(werr, tmp.Chmod(0o600), tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("ssh: host key: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("ssh: host key: %w", err)
 	}
 	return nil
 }
