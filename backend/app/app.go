@@ -378,6 +378,10 @@ func (a *App) healthLines() {
 	st := a.sched.State()
 	if st.Active {
 		a.logger(Scheduler).Info("active", "jobs", len(st.Jobs), "lease", st.Where)
+	} else if a.b.Shared() {
+		// Several instances on one database: all but one stand by.
+		a.logger(Scheduler).Info("standby: another instance runs the jobs; this one takes over if its lease expires",
+			"holder", st.Holder, "lease", st.Where)
 	} else {
 		a.logger(Scheduler).Warn("standby: another process holds the scheduler's lease; no job runs here until it is free",
 			"holder", st.Holder, "lease", st.Where)

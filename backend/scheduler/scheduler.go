@@ -357,7 +357,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				return nil
 			}
 			if ok, _ := s.TryLease(); ok {
-				s.log.Info("scheduler lock taken: this process now runs the jobs")
+				s.log.Info("scheduler lease taken: this process now runs the jobs", "lease", s.co.Where())
 			}
 			continue
 		}
