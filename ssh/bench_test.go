@@ -6,8 +6,12 @@ package ssh_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -19,6 +23,7 @@ import (
 	"github.com/pkg/sftp"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/hebergement/console/backend"
 	hssh "github.com/hebergement/console/ssh"
 )
 
@@ -254,8 +259,17 @@ func settle(want int) {
 }
 
 // BenchmarkSFTPUpload256MB: a 256 MiB .HNOT through the pkg/sftp client over
-// loopback, validated and stored; the base is deleted between iterations.
+// loopback, validated, stored and fsync'd; the base is deleted between
+// iterations. Beside it, the same client and file to OpenSSH's own
+// sftp-server (no validation, no fsync) behind an SSH server of this
+// process with the same transport and cipher, so that the ratio compares
+// the two SFTP servers.
 func BenchmarkSFTPUpload256MB(b *testing.B) {
+	b.Run("server=console", benchSFTPUploadConsole)
+	b.Run("server=openssh-sftp-server", benchSFTPUploadOpenSSH)
+}
+
+func benchSFTPUploadConsole(b *testing.B) {
 	e := newEnv(b, benchConfig())
 	est, key := e.enrolledKey("Lycée Janson de Sailly")
 	path := generate(b, est, "Grosse base 2025", 256<<20)
@@ -271,6 +285,8 @@ func BenchmarkSFTPUpload256MB(b *testing.B) {
 	defer sc.Close()
 	bs := e.keySession(key)
 	remote := "depot/" + filepath.Base(path)
+	var closeTook time.Duration
+	defer func() { b.ReportMetric(float64(closeTook.Milliseconds())/float64(b.N), "close-ms/op") }()
 	b.SetBytes(st.Size())
 	b.ResetTimer()
 	for range b.N {
@@ -285,11 +301,13 @@ func BenchmarkSFTPUpload256MB(b *testing.B) {
 		if _, err := rf.ReadFrom(f); err != nil {
 			b.Fatal(err)
 		}
+		closing := time.Now()
 		if err := rf.Close(); err != nil {
 			b.Fatalf("upload refused: %v", err)
 		}
 		f.Close()
 		b.StopTimer()
+		closeTook += time.Since(closing)
 		l, err := bs.Bases(context.Background())
 		if err != nil || len(l.Uploaded) != 1 || l.Uploaded[0].Size != st.Size() {
 			b.Fatalf("after the upload: %+v %v", l.Uploaded, err)
@@ -299,4 +317,118 @@ func BenchmarkSFTPUpload256MB(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+}
+
+// sftpServerPath is OpenSSH's sftp-server on Debian (openssh-sftp-server).
+const sftpServerPath = "/usr/lib/openssh/sftp-server"
+
+func benchSFTPUploadOpenSSH(b *testing.B) {
+	if _, err := os.Stat(sftpServerPath); err != nil {
+		b.Skip("no OpenSSH sftp-server here (apt-get install openssh-sftp-server)")
+	}
+	est := backend.Establishment{HostingNumber: "123456789012", Name: "Lycée Janson de Sailly"}
+	path := generate(b, est, "Grosse base 2025", 256<<20)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	addr := serveOpenSSHSFTP(b, dir)
+	c, err := gossh.Dial("tcp", addr, clientConfig("bench", gossh.Password("")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	sc, err := sftp.NewClient(c, sftp.UseConcurrentWrites(true), sftp.MaxConcurrentRequestsPerFile(64))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	for range b.N {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rf, err := sc.Create(filepath.Base(path))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rf.ReadFrom(f); err != nil {
+			b.Fatal(err)
+		}
+		if err := rf.Close(); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		b.StopTimer()
+		if got, err := os.Stat(filepath.Join(dir, filepath.Base(path))); err != nil || got.Size() != st.Size() {
+			b.Fatalf("after the upload: %v %v", got, err)
+		}
+		os.Remove(filepath.Join(dir, filepath.Base(path)))
+		b.StartTimer()
+	}
+}
+
+// serveOpenSSHSFTP runs an SSH server (x/crypto/ssh, as the console's) whose
+// sftp subsystem is OpenSSH's sftp-server working in dir, and returns its
+// address.
+func serveOpenSSHSFTP(b *testing.B, dir string) string {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := &gossh.ServerConfig{NoClientAuth: true}
+	cfg.AddHostKey(signer)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				_, chans, reqs, err := gossh.NewServerConn(nc, cfg)
+				if err != nil {
+					return
+				}
+				go gossh.DiscardRequests(reqs)
+				for nch := range chans {
+					if nch.ChannelType() != "session" {
+						nch.Reject(gossh.UnknownChannelType, "session only") //nolint:errcheck
+						continue
+					}
+					ch, in, err := nch.Accept()
+					if err != nil {
+						return
+					}
+					go func() {
+						for req := range in {
+							ok := req.Type == "subsystem" && len(req.Payload) > 4 && string(req.Payload[4:]) == "sftp"
+							req.Reply(ok, nil) //nolint:errcheck
+							if !ok {
+								continue
+							}
+							cmd := exec.Command(sftpServerPath)
+							cmd.Dir, cmd.Stdin, cmd.Stdout = dir, ch, ch
+							go func() {
+								cmd.Run() //nolint:errcheck
+								ch.Close()
+							}()
+						}
+					}()
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
 }

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pkg/sftp"
 
@@ -45,6 +46,9 @@ type sftpUpload struct {
 
 	mu        sync.Mutex
 	re        reassembler
+	// moved, made by the first write that waits for the frontier, is
+	// closed when the frontier moves.
+	moved chan struct{}
 	announced int64 // size announced by SETSTAT, -1 if none
 	failed    error // first refusal; sticky
 	closed    bool
@@ -104,6 +108,7 @@ func (u *sftpUpload) abort(cause error) {
 // goroutines, in any order, and reuses p afterwards.
 func (u *sftpUpload) WriteAt(p []byte, off int64) (int, error) {
 	u.mu.Lock()
+	u.awaitTurn(off)
 	if u.failed != nil {
 		err := u.failed
 		u.mu.Unlock()
@@ -113,7 +118,12 @@ func (u *sftpUpload) WriteAt(p []byte, off int64) (int, error) {
 		u.mu.Unlock()
 		return 0, quiet(sftp.ErrSSHFxFailure, "« %s » : transfert déjà terminé.", shown(u.name))
 	}
+	before := u.re.frontier
 	_, werr := u.re.WriteAt(p, off)
+	if u.re.frontier != before && u.moved != nil {
+		close(u.moved) // the writes waiting for it look again
+		u.moved = nil
+	}
 	if werr == nil {
 		u.mu.Unlock()
 		return len(p), nil
@@ -125,6 +135,45 @@ func (u *sftpUpload) WriteAt(p []byte, off int64) (int, error) {
 		u.report(false, msg)
 	}
 	return 0, err
+}
+
+// Out of order, a little: pkg/sftp hands the writes of one file to
+// several workers at once, in the order they came, so that a write just
+// ahead of the frontier usually has the one before it being handed over at
+// the same moment. Waiting for it (a few milliseconds at most) streams the
+// write straight from the client's buffer, where holding it would copy it
+// aside and allocate; a write that waits longer, or comes from far ahead, is
+// held as before. The worker with the write at the frontier always gets
+// the lock, since waiting releases it, so nothing waits on itself.
+const (
+	turnAhead = 1 << 20
+	turnWait  = 5 * time.Millisecond
+)
+
+// awaitTurn waits, with u.mu held (released while waiting), until the
+// frontier reaches off, for a write at most turnAhead ahead and up to
+// turnWait.
+func (u *sftpUpload) awaitTurn(off int64) {
+	ahead := off - u.re.frontier
+	if ahead <= 0 || ahead > turnAhead {
+		return
+	}
+	timer := time.NewTimer(turnWait)
+	defer timer.Stop()
+	for off > u.re.frontier && u.failed == nil && !u.closed && u.re.err == nil {
+		if u.moved == nil {
+			u.moved = make(chan struct{})
+		}
+		moved := u.moved
+		u.mu.Unlock()
+		select {
+		case <-moved:
+		case <-timer.C:
+			u.mu.Lock()
+			return
+		}
+		u.mu.Lock()
+	}
 }
 
 // explain turns an error of the reassembler or of the pipe into the sentence

@@ -139,6 +139,7 @@ func newServe(g *globals) *cobra.Command {
 	f.StringVar(&metricsAddr, "metrics", "127.0.0.1:9100", "address of the Prometheus metrics listener (/metrics); empty: none")
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&demoMode, "demo", false, "seed a demo establishment (a temporary data folder unless --data names an empty one)")
+	f.BoolVar(&cfg.CellRenderer, "cell-renderer", false, "draw the consoles with Bubble Tea's cell renderer rather than line by line (about 0.4 MB more per console)")
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "close consoles nobody typed in for that long (announced before)")
 	f.DurationVar(&cfg.LoginGrace, "login-grace", 30*time.Second, "time allowed for the handshake and authentication, and for a connection without a session")
 	f.IntVar(&cfg.MaxAuthTries, "max-auth-tries", 6, "authentication attempts per connection")
