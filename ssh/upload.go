@@ -44,11 +44,11 @@ type sftpUpload struct {
 	okMsg  string
 	outErr error
 
-	mu        sync.Mutex
-	re        reassembler
+	mu sync.Mutex
+	re reassembler
 	// moved, made by the first write that waits for the frontier, is
 	// closed when the frontier moves.
-	moved chan struct{}
+	moved     chan struct{}
 	announced int64 // size announced by SETSTAT, -1 if none
 	failed    error // first refusal; sticky
 	closed    bool
