@@ -58,6 +58,13 @@ var dialect = &sqlstore.Dialect{
 // bumps an establishment's revision says "id:revision" at its commit.
 const RevisionsChannel = "hebergement_revisions"
 
+// maxConns bounds an instance's connections to the database: its writes
+// run one at a time (one connection, the sqlstore's writer lock), its
+// reads are short, and several instances must stay under PostgreSQL's
+// max_connections (100 by default: three instances take 3 × (16 + the
+// listener's 1)). A transaction waits for a connection beyond that.
+const maxConns = 16
+
 // connectTimeout bounds reaching the server at Open when the DSN sets no
 // connect_timeout, so that a wrong host fails in seconds rather than
 // after the system's TCP timeout.
@@ -76,6 +83,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		cfg.ConnectTimeout = connectTimeout
 	}
 	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
