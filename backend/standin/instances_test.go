@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,5 +175,63 @@ func TestHostedServerAcrossInstances(t *testing.T) {
 	}
 	if here, _, _ := in[0].b.HostedHere(ctx, est.HostingNumber); !here {
 		t.Error("the remaining instance did not take the school")
+	}
+}
+
+// The seat invariant across instances: clients of one school reaching
+// three instances at once, none of which holds the school yet, get
+// exactly as many seats as the contract has, whichever instance takes it.
+func TestSeatInvariantAcrossInstances(t *testing.T) {
+	in := newInstances(t, 3)
+	ctx := context.Background()
+	est, pw, err := in[0].b.CreateEstablishment(ctx, backend.NewEstablishment{Name: "Collège Jean Moulin", UAI: "0751235B",
+		Email: "ce.0751235b@ac-paris.fr", Phone: "06 12 34 56 78", AdminSeats: 3, TeacherSeats: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spr, err := in[0].b.Login(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spr.CreateBase(ctx, spr.DefaultCreateBase()); err != nil {
+		t.Fatal(err)
+	}
+	if err := spr.PutInService(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 24
+	codes := make([]int, clients)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			<-start
+			url := in[i%len(in)].srv.URL + "/" + est.HostingNumber + "/connexions"
+			for range 20 { // a client told to retry (503) does
+				codes[i], _ = post(t, url, map[string]string{"user": fmt.Sprint("M. DUPONT ", i), "group": "Administration", "mode": "administratif"}, nil)
+				if codes[i] != http.StatusServiceUnavailable {
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	if count[http.StatusCreated] != 3 || count[http.StatusTooManyRequests] != clients-3 {
+		t.Fatalf("answers %v: want 3 × 201 and %d × 429", count, clients-3)
+	}
+	holders := 0
+	for _, i := range in {
+		if here, _, _ := i.b.HostedHere(ctx, est.HostingNumber); here {
+			holders++
+		}
+	}
+	if holders != 1 {
+		t.Errorf("%d instances hold the school", holders)
 	}
 }
