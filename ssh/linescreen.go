@@ -30,11 +30,14 @@ import (
 //     the terminal;
 //   - a frame is drawn when View is called (after each message), at once:
 //     the console's model already draws at most once a frame (tui/frame.go);
-//   - each changed line is written whole at its row, then the rest of the row
-//     erased (unless the line fills it: erasing there would eat its last
-//     cell); rows below the frame are erased; a new window size, and the
-//     first frame, draw everything on a cleared screen;
-//   - a line wider than the window is cut to it, so that nothing wraps;
+//   - each changed row is erased, then its line written whole; rows below
+//     the frame are erased; a new window size, and the first frame, draw
+//     everything on a cleared screen;
+//   - a line wider than the window is cut to it, and the terminal's line
+//     wrapping is off while a frame is written (DECAWM): a character the
+//     terminal draws wider than we measure (an emoji with a skin tone, an
+//     ambiguous-width character in a CJK setting) is cut at the edge
+//     instead of spilling onto the next row, which would stay broken;
 //   - colours are brought down to what the client's TERM says it shows
 //     (colorprofile), as Bubble Tea's renderer does;
 //   - each frame is one write, inside synchronized output (mode 2026, which
@@ -101,9 +104,9 @@ func (s *lineScreen) View() tea.View {
 }
 
 const (
-	syncStart  = "\x1b[?2026h"
-	syncEnd    = "\x1b[?2026l"
-	eraseLine  = "\x1b[K"
+	// A frame is written in synchronized output, line wrapping off.
+	frameStart = "\x1b[?2026h" + ansi.ResetModeAutoWrap
+	frameEnd   = ansi.SetModeAutoWrap + "\x1b[?2026l"
 	resetStyle = "\x1b[m"
 )
 
@@ -116,7 +119,7 @@ func (s *lineScreen) draw(v tea.View) {
 	}
 	b := &s.buf
 	b.Reset()
-	b.WriteString(syncStart)
+	b.WriteString(frameStart)
 	mark := b.Len()
 	if !s.started {
 		s.started = true
@@ -160,21 +163,20 @@ func (s *lineScreen) draw(v tea.View) {
 		if full && line == "" {
 			continue // the screen was just cleared
 		}
+		// The row is erased first: a line the terminal draws narrower
+		// than we measure (an emoji with VS16) leaves nothing of the last.
 		b.WriteString(ansi.CursorPosition(1, i+1))
-		w := ansi.StringWidth(line)
-		if w > s.width {
-			line, w = ansi.Truncate(line, s.width, ""), s.width
+		b.WriteString(resetStyle + ansi.EraseEntireLine)
+		if ansi.StringWidth(line) > s.width {
+			line = ansi.Truncate(line, s.width, "")
 		}
 		b.WriteString(line)
 		b.WriteString(resetStyle)
-		if w < s.width {
-			b.WriteString(eraseLine)
-		}
 	}
 	if b.Len() == mark {
 		return // nothing changed
 	}
-	b.WriteString(syncEnd)
+	b.WriteString(frameEnd)
 	s.last = lines
 	s.out.Write(b.Bytes()) //nolint:errcheck // a client gone ends the session elsewhere
 	if b.Cap() > 64<<10 {
@@ -205,7 +207,7 @@ func mouseModes(from, to tea.MouseMode) string {
 }
 
 // end gives the terminal back as the console found it: mouse and pasting
-// off, the cursor shown, the main screen back. Once ended, nothing more is
+// off, the title cleared, the cursor shown, the main screen back. Once ended, nothing more is
 // drawn.
 func (s *lineScreen) end() {
 	s.mu.Lock()
@@ -218,6 +220,9 @@ func (s *lineScreen) end() {
 	seq := mouseModes(s.mouse, tea.MouseModeNone)
 	if s.paste {
 		seq += ansi.ResetModeBracketedPaste
+	}
+	if s.title != "" {
+		seq += ansi.SetWindowTitle("")
 	}
 	seq += resetStyle + ansi.ShowCursor + ansi.ResetModeAltScreenSaveCursor
 	io.WriteString(s.out, seq) //nolint:errcheck // the client may be gone
