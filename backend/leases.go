@@ -87,7 +87,9 @@ func (c *leaseCoordinator) Acquire(ctx context.Context, _ time.Time) (bool, stri
 }
 
 func (c *leaseCoordinator) Release() error {
-	return c.b.store.Write(context.Background(), func(tx store.Tx) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.Renewal())
+	defer cancel()
+	return c.b.store.Write(ctx, func(tx store.Tx) error {
 		return tx.ReleaseLease(schedulerLease, c.b.instance)
 	})
 }
@@ -102,10 +104,10 @@ func (c *leaseCoordinator) LastRuns(ctx context.Context) (map[string]time.Time, 
 	return runs, err
 }
 
-// Record writes the runs only while the lease is this instance's and has
+// Record writes the run only while the lease is this instance's and has
 // not expired, in the transaction that checks it: once another instance
 // may have taken it, its record wins.
-func (c *leaseCoordinator) Record(ctx context.Context, runs map[string]time.Time) error {
+func (c *leaseCoordinator) Record(ctx context.Context, job string, at time.Time) error {
 	return c.b.store.Write(ctx, func(tx store.Tx) error {
 		l, err := tx.Lease(schedulerLease)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && (l.Holder != c.b.instance || !l.Expires.After(time.Now()))) {
@@ -114,12 +116,7 @@ func (c *leaseCoordinator) Record(ctx context.Context, runs map[string]time.Time
 		if err != nil {
 			return err
 		}
-		for job, at := range runs {
-			if err := tx.SetJobRun(job, at); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.SetJobRun(job, at)
 	})
 }
 

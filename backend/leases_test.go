@@ -36,11 +36,11 @@ func (m *mortal) Release() error {
 	return m.Coordinator.Release()
 }
 
-func (m *mortal) Record(ctx context.Context, runs map[string]time.Time) error {
+func (m *mortal) Record(ctx context.Context, job string, at time.Time) error {
 	if m.dead.Load() {
 		return errDead
 	}
-	return m.Coordinator.Record(ctx, runs)
+	return m.Coordinator.Record(ctx, job, at)
 }
 
 // Two instances on one database share the scheduler through the lease row:

@@ -18,13 +18,16 @@ type Coordinator interface {
 	// host since …"), "" when unknown. An error leaves the lease as it was:
 	// a holder that cannot renew keeps it until it expires.
 	Acquire(ctx context.Context, now time.Time) (bool, string, error)
-	// Release gives the lease up; another process may take it at once.
+	// Release gives the lease up; another process may take it at once. It
+	// is bounded in time by the coordinator itself.
 	Release() error
 	// LastRuns reads when each job's last successful run started.
 	LastRuns(ctx context.Context) (map[string]time.Time, error)
-	// Record writes every job's last run; it fails with ErrLeaseLost when
-	// this process does not hold the lease any more.
-	Record(ctx context.Context, runs map[string]time.Time) error
+	// Record writes the start of a job's last successful run, and nothing
+	// of the others' (another holder may have recorded them since); it
+	// fails with ErrLeaseLost when this process does not hold the lease
+	// any more.
+	Record(ctx context.Context, job string, at time.Time) error
 	// Renewal is how often, on the wall clock, the holder renews the lease
 	// and a process standing by tries to take it; 0 for a lease held until
 	// released (a file lock, which the system frees when its holder dies).
@@ -74,13 +77,18 @@ func (f *fileCoordinator) LastRuns(context.Context) (map[string]time.Time, error
 	return readState(f.dir)
 }
 
-func (f *fileCoordinator) Record(_ context.Context, runs map[string]time.Time) error {
+func (f *fileCoordinator) Record(_ context.Context, job string, at time.Time) error {
 	f.mu.Lock()
-	held := f.lease != nil
-	f.mu.Unlock()
-	if !held {
+	defer f.mu.Unlock()
+	if f.lease == nil {
 		return ErrLeaseLost
 	}
+	// The holder is the state file's only writer.
+	runs, err := readState(f.dir)
+	if err != nil {
+		return err
+	}
+	runs[job] = at
 	return writeState(f.dir, runs)
 }
 

@@ -96,7 +96,7 @@ func (s *Scheduler) runAt(ctx context.Context, j Job, at time.Time) (Result, err
 		return r, nil
 	}
 	start := time.Now()
-	r.Err = s.call(ctx, j, at)
+	r.Err = s.call(ctx, s.heldContext(), j, at)
 	r.Ran, r.Outcome, r.Duration = true, classify(ctx, r.Err), time.Since(start)
 	if s.cfg.OnRun != nil {
 		s.cfg.OnRun(name, r.Outcome, r.Duration)

@@ -191,39 +191,53 @@ func New(cfg Config) (*Scheduler, error) {
 // reads the last runs; true when this scheduler holds it (now or already,
 // renewing it). Run calls it; call it first to know at once whether this
 // process is the runner (the health line at start, the local console).
+// When the coordinator fails (a database unreachable), the error says so,
+// and a lease held stays held until keepLease gives it up.
 func (s *Scheduler) TryLease() (bool, error) {
+	held, _, err := s.tryLease()
+	return held, err
+}
+
+// tryLease is TryLease, which also says whether the lease was taken or
+// renewed by this very call (not merely still held after a failure).
+func (s *Scheduler) tryLease() (held, renewed bool, err error) {
 	s.leaseMu.Lock()
 	defer s.leaseMu.Unlock()
 	s.mu.Lock()
-	stopped, held := s.stopped, s.held
+	stopped, was := s.stopped, s.held
 	s.mu.Unlock()
 	if stopped {
-		return false, errors.New("scheduler: stopped")
+		return false, false, errors.New("scheduler: stopped")
 	}
-	ok, holder, err := s.co.Acquire(context.Background(), s.cfg.Clock.Now())
+	ctx, cancel := s.callContext()
+	defer cancel()
+	ok, holder, err := s.co.Acquire(ctx, s.cfg.Clock.Now())
 	switch {
 	case err != nil:
-		return held, err
-	case ok && held:
-		return true, nil
+		return was, false, err
+	case ok && was:
+		return true, true, nil
 	case !ok:
 		s.mu.Lock()
 		s.holder = holder
 		s.mu.Unlock()
-		if held {
+		if was {
 			s.lose("another process holds the lease now")
 		}
-		return false, nil
+		return false, false, nil
 	}
-	last, err := s.co.LastRuns(context.Background())
+	last, err := s.co.LastRuns(ctx)
 	if err != nil {
 		s.co.Release() //nolint:errcheck
-		return false, err
+		return false, false, err
 	}
-	lctx, cancel := context.WithCancel(context.Background())
+	lctx, cancelLease := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.held, s.holder, s.last = true, "", last
-	s.leaseCtx, s.leaseCancel = lctx, cancel
+	// Retries of failures are this process's own: the holder before it may
+	// have run the job since.
+	clear(s.retryAt)
+	s.leaseCtx, s.leaseCancel = lctx, cancelLease
 	s.mu.Unlock()
 	if every := s.co.Renewal(); every > 0 {
 		done := make(chan struct{})
@@ -232,14 +246,26 @@ func (s *Scheduler) TryLease() (bool, error) {
 		s.mu.Unlock()
 		go s.keepLease(lctx, every, done)
 	}
-	return true, nil
+	return true, true, nil
+}
+
+// callContext bounds a call to the coordinator to one renewal period, so
+// that a database that does not answer cannot hold the lease's bookkeeping
+// past the lease's end; unbounded for a lease held until released.
+func (s *Scheduler) callContext() (context.Context, context.CancelFunc) {
+	if every := s.co.Renewal(); every > 0 {
+		return context.WithTimeout(context.Background(), every)
+	}
+	return context.WithCancel(context.Background())
 }
 
 // keepLease renews the lease every period of the wall clock until it is
-// lost or given up. A renewal that fails is tried again at the next period;
-// after two periods without one, a third of the lease is left
-// (Coordinator.Renewal), and this process gives it up before it can
-// expire under a running job.
+// lost or given up. The lease lasts three periods from the instant a
+// renewal started (the coordinator reads the clock after that); a renewal
+// that fails, or does not answer within a period, is tried again at the
+// next one, and two periods after the last renewal that started in time a
+// third of the lease is left: this process gives it up then, cancelling
+// its running job, before another may take it.
 func (s *Scheduler) keepLease(lctx context.Context, every time.Duration, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(every)
@@ -251,16 +277,17 @@ func (s *Scheduler) keepLease(lctx context.Context, every time.Duration, done ch
 			return
 		case <-t.C:
 		}
-		held, err := s.TryLease()
+		start := time.Now()
+		held, fresh, err := s.tryLease()
 		switch {
-		case lctx.Err() != nil:
+		case lctx.Err() != nil || !held:
 			return
-		case err == nil && held:
-			renewed = time.Now()
-		case err != nil && time.Since(renewed) >= 2*every:
-			s.lose("not renewed since " + renewed.Format(time.RFC3339) + ": " + err.Error())
+		case fresh:
+			renewed = start
+		case time.Since(renewed) >= 2*every:
+			s.lose(fmt.Sprintf("not renewed since %s: %v", renewed.Format(time.RFC3339), err))
 			return
-		case err != nil:
+		default:
 			s.log.Warn("scheduler lease not renewed: trying again", "err", err)
 		}
 	}
@@ -336,11 +363,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	defer s.stop()
+	wasHeld := s.State().Active
 	for {
 		ok, err := s.TryLease()
 		if err != nil {
-			return err
+			// A coordinator that fails now may answer later (a database
+			// restarting): this process stands by meanwhile, and the other
+			// components it runs go on.
+			s.log.Warn("scheduler lease not taken: standing by", "err", err)
+			ok = false
 		}
+		if ok && !wasHeld {
+			s.log.Info("scheduler lease taken: this process now runs the jobs", "lease", s.co.Where())
+		}
+		wasHeld = ok
 		if !ok {
 			if s.cfg.Retry < 0 {
 				<-ctx.Done()
@@ -355,9 +391,6 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				}
 			} else if !s.sleep(ctx, s.cfg.Retry, nil) {
 				return nil
-			}
-			if ok, _ := s.TryLease(); ok {
-				s.log.Info("scheduler lease taken: this process now runs the jobs", "lease", s.co.Where())
 			}
 			continue
 		}
@@ -397,7 +430,7 @@ func (s *Scheduler) stop() {
 		cancel()
 	}
 	if held {
-		s.co.Release() //nolint:errcheck // a lease row expires all the same
+		s.co.Release() //nolint:errcheck // a lease row expires all the same (bounded by Renewal)
 	}
 	s.leaseMu.Unlock()
 	// Waited for once leaseMu is free: the renewal may be waiting for it,
@@ -454,14 +487,16 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 		due := s.due(j)
 		if !due.After(now) {
 			// A job starts just after a renewal, with the lease's whole
-			// length ahead of it.
-			if held, err := s.TryLease(); !held {
+			// length ahead of it, and ends with the lease it started under.
+			held, fresh, err := s.tryLease()
+			lctx := s.heldContext()
+			if !held || !fresh || lctx == nil {
 				if err != nil {
 					s.log.Warn("scheduler lease not renewed: the job waits", "job", j.Name(), "err", err)
 				}
 				return now.Add(time.Second)
 			}
-			s.run(ctx, j, now)
+			s.run(ctx, lctx, j, now)
 			due = s.due(j)
 		}
 		if next.IsZero() || due.Before(next) {
@@ -502,18 +537,21 @@ func nextDue(j Job, last, now time.Time) time.Time {
 // run runs one job of the loop, as of now, and records its outcome. It
 // takes the job's lock first and runs nothing if, by then, the job is no
 // longer due (RunAt ran it meanwhile) or ctx has ended.
-func (s *Scheduler) run(ctx context.Context, j Job, now time.Time) {
+func (s *Scheduler) run(ctx, lctx context.Context, j Job, now time.Time) {
 	unlock, ok := lockJob(ctx, s.cfg.Dir, j.Name())
 	if !ok {
 		return
 	}
 	defer unlock()
-	if s.due(j).After(now) {
-		return
+	if s.due(j).After(now) || lctx.Err() != nil {
+		return // run meanwhile, or the lease lost while waiting for the job
 	}
 	start := time.Now()
-	err := s.call(ctx, j, now)
+	err := s.call(ctx, lctx, j, now)
 	outcome := classify(ctx, err)
+	if outcome == OutcomeError && lctx.Err() != nil {
+		outcome = OutcomeCanceled // cut by the lease's loss: another process runs it
+	}
 	if s.cfg.OnRun != nil {
 		s.cfg.OnRun(j.Name(), outcome, time.Since(start))
 	}
@@ -526,7 +564,7 @@ func (s *Scheduler) run(ctx context.Context, j Job, now time.Time) {
 			s.log.Error("job ran but its run was not recorded", "job", name, "err", err)
 		}
 	case OutcomeCanceled:
-		s.log.Warn("job cut short by the stop: it runs again at the next start", "job", name, "err", err)
+		s.log.Warn("job cut short by the stop or the lease's loss: it runs again where the lease is", "job", name, "err", err)
 	default:
 		retry := s.cfg.Clock.Now().Add(s.cfg.RetryFailed)
 		s.mu.Lock()
@@ -563,12 +601,10 @@ func (s *Scheduler) record(name string, at time.Time) (bool, error) {
 	}
 	delete(s.retryAt, name)
 	s.last[name] = at
-	snapshot := make(map[string]time.Time, len(s.last))
-	for k, v := range s.last {
-		snapshot[k] = v
-	}
 	s.mu.Unlock()
-	if err := s.co.Record(context.Background(), snapshot); err != nil {
+	ctx, cancel := s.callContext()
+	defer cancel()
+	if err := s.co.Record(ctx, name, at); err != nil {
 		if errors.Is(err, ErrLeaseLost) {
 			s.lose("the run could not be recorded: " + err.Error())
 		}
@@ -586,12 +622,13 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", p.v, p
 
 // call runs j with a context that outlives ctx by the grace: a stop lets the
 // running job finish, up to the grace, then cancels it.
-func (s *Scheduler) call(ctx context.Context, j Job, now time.Time) (err error) {
+func (s *Scheduler) call(ctx, lctx context.Context, j Job, now time.Time) (err error) {
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	// A lease lost while the job runs cuts it at once: another process
-	// may take the lease from now on.
-	if lctx := s.heldContext(); lctx != nil {
+	// may take the lease from now on. (RunAt beside the holder runs
+	// without one: nil.)
+	if lctx != nil {
 		stopLost := context.AfterFunc(lctx, cancel)
 		defer stopLost()
 	}

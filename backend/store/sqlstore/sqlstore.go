@@ -23,8 +23,11 @@ type DB struct {
 	// growing sleeps and lets a steady writer (the change log's group
 	// commit) starve an occasional one (a console's action) for seconds;
 	// PostgreSQL would hold a connection per writer waiting on the lock.
-	// Other processes still meet the database's own queue.
-	wmu sync.Mutex
+	// Other processes still meet the database's own queue. A channel of
+	// one, whose waiting senders queue in order, rather than a mutex: a
+	// writer whose context ends stops waiting (a lease's renewal must not
+	// wait past the lease behind a write that hangs).
+	wsem chan struct{}
 
 	// open counts the transactions running, so that Close waits for them:
 	// database/sql closes a connection in use only when it is given back,
@@ -43,7 +46,7 @@ var _ store.Store = (*DB)(nil)
 
 // New is the store on db, migrated, speaking dialect d; Close closes db.
 func New(db *sql.DB, d *Dialect) *DB {
-	s := &DB{db: db, d: d}
+	s := &DB{db: db, d: d, wsem: make(chan struct{}, 1)}
 	s.idle = sync.NewCond(&s.mu)
 	return s
 }
@@ -67,8 +70,12 @@ func (s *DB) Read(ctx context.Context, fn func(store.Tx) error) error {
 
 // Write runs fn in a write transaction, one at a time.
 func (s *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	select {
+	case s.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.wsem }()
 	return s.run(ctx, s.d.WriteOptions, s.d.WriteLock, fn)
 }
 
