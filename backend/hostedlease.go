@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hebergement/console/backend/filelock"
 	"github.com/hebergement/console/backend/store"
 )
 
@@ -45,9 +46,13 @@ import (
 //     in one statement every third of DefaultLeaseTTL;
 //   - any other instance relays the requests of that school's clients to
 //     the holder's address (the stand-in's reverse proxy), and reads the
-//     live table from it for its consoles; a request relayed to an
-//     instance that no longer holds the school is refused with 503, never
-//     admitted, so that two instances never count one school's seats;
+//     live table from it for its consoles; a relayed request is never
+//     relayed again: the instance it reaches admits it only if it holds the
+//     school or takes its lease (free or expired), and refuses it with 503
+//     otherwise, so that two instances never count one school's seats;
+//   - the holder of a school held elsewhere is read from its lease row
+//     and remembered until that lease expires (or the holder does not
+//     answer): only taking a lease writes;
 //   - an instance acts on a lease only while a third of it is left, by its
 //     own wall clock; past that it renews it first, or refuses;
 //   - a renewal that no longer finds a lease (it expired, another took it)
@@ -69,12 +74,19 @@ type owners struct {
 	b   *Backend
 	ttl time.Duration
 
+	// writeMu orders this instance's writes of its hosted leases (a
+	// claim's take, the renewal, the release of idle schools): a claim
+	// never lands between a renewal's statement and its bookkeeping, nor
+	// between the decision to release a school and its release.
+	writeMu sync.Mutex
+
 	mu   sync.Mutex
 	addr string              // this instance's address for the others
 	held map[int64]time.Time // school → when its lease expires, by the last renewal
 	used map[int64]time.Time // school → last request, for the release of idle ones
-	// peers caches, for a short while, the holder of a school held
-	// elsewhere: every request of its clients asks.
+	// peers caches the holder of a school held elsewhere until its lease
+	// expires (nobody may take it before), or until it does not answer
+	// (HostedUnreachable): every request of its clients asks.
 	peers map[int64]peerLease
 }
 
@@ -124,7 +136,9 @@ func (b *Backend) HostedUnreachable(number string) {
 }
 
 // claim is whether this instance holds est's hosted server, taking its
-// lease when it is free or expired.
+// lease when it is free or expired. The lease is read first, and written
+// only to take it: the clients of a school held elsewhere cost a read per
+// lease, not a write per request.
 func (o *owners) claim(ctx context.Context, est int64) (bool, string, error) {
 	now := time.Now()
 	o.mu.Lock()
@@ -137,6 +151,27 @@ func (o *owners) claim(ctx context.Context, est int64) (bool, string, error) {
 		o.mu.Unlock()
 		return false, p.addr, nil
 	}
+	o.mu.Unlock()
+	if _, heldHere := o.heldUntil(est); !heldHere {
+		var l store.Lease
+		err := o.b.store.Read(ctx, func(tx store.Tx) error {
+			var err error
+			l, err = tx.Lease(hostedLeaseName(est))
+			return err
+		})
+		switch {
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return false, "", err
+		case err == nil && l.Holder != o.b.instance && l.Expires.After(now):
+			o.mu.Lock()
+			o.peers[est] = peerLease{addr: l.Address, until: l.Expires}
+			o.mu.Unlock()
+			return false, l.Address, nil
+		}
+	}
+	o.writeMu.Lock()
+	defer o.writeMu.Unlock()
+	o.mu.Lock()
 	addr := o.addr
 	o.mu.Unlock()
 	var l store.Lease
@@ -161,8 +196,17 @@ func (o *owners) claim(ctx context.Context, est int64) (bool, string, error) {
 		// not that school's any more.
 		o.lostLocked(est)
 	}
-	o.peers[est] = peerLease{addr: l.Address, until: minTime(l.Expires, now.Add(time.Second))}
+	o.peers[est] = peerLease{addr: l.Address, until: l.Expires}
 	return false, l.Address, nil
+}
+
+// heldUntil is when this instance's lease of est expires, by its last
+// renewal, and whether it holds one.
+func (o *owners) heldUntil(est int64) (time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	until, ok := o.held[est]
+	return until, ok
 }
 
 // holder tells, without taking anything, whether this instance holds
@@ -206,8 +250,12 @@ func (o *owners) lostLocked(est int64) {
 }
 
 // renew extends every hosted lease of this instance, closes the schools
-// it lost, and releases those without a connection for a whole lease.
+// it lost, and releases those without a connection for a whole lease, all
+// under writeMu: a claim waits for it, so the schools it looks at are
+// those it renewed or lost.
 func (o *owners) renew(ctx context.Context) {
+	o.writeMu.Lock()
+	defer o.writeMu.Unlock()
 	o.mu.Lock()
 	n := len(o.held)
 	o.mu.Unlock()
@@ -254,7 +302,8 @@ func (o *owners) renew(ctx context.Context) {
 	}
 }
 
-// release gives up the leases of schools.
+// release gives up the leases of schools; the caller holds writeMu, so no
+// claim takes one of them again in between.
 func (o *owners) release(ctx context.Context, ests []int64) {
 	err := o.b.store.Write(ctx, func(tx store.Tx) error {
 		for _, est := range ests {
@@ -271,6 +320,8 @@ func (o *owners) release(ctx context.Context, ests []int64) {
 
 // releaseAll gives up every hosted lease at the stop.
 func (o *owners) releaseAll() {
+	o.writeMu.Lock()
+	defer o.writeMu.Unlock()
 	o.mu.Lock()
 	ests := make([]int64, 0, len(o.held))
 	for est := range o.held {
@@ -330,21 +381,9 @@ func loadPeerKey(dir string) (string, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("instances' key: %w", err)
 		}
-		// Written whole under another name, then linked to its own, which
-		// fails when it exists: no instance ever reads half a key.
 		var raw [32]byte
 		rand.Read(raw[:]) //nolint:errcheck // never fails (crypto/rand)
-		tmp, err := os.CreateTemp(dir, PeerKeyFile+".*.tmp")
-		if err != nil {
-			return "", fmt.Errorf("instances' key: %w", err)
-		}
-		_, werr := tmp.WriteString(hex.EncodeToString(raw[:]) + "\n")
-		err = errors.Join(werr, tmp.Sync(), tmp.Close())
-		if err == nil {
-			err = os.Link(tmp.Name(), path)
-		}
-		os.Remove(tmp.Name())
-		if err != nil && !errors.Is(err, fs.ErrExist) {
+		if _, err := filelock.CreateOnce(path, []byte(hex.EncodeToString(raw[:])+"\n")); err != nil {
 			return "", fmt.Errorf("instances' key: %w", err)
 		}
 	}

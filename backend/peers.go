@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -126,9 +127,22 @@ func (b *Backend) releaseAnywhere(ctx context.Context, number string, est int64,
 	return c, b.peerCall(ctx, http.MethodDelete, addr, est, id, &c)
 }
 
-// peerClient calls the other instances; its transport keeps a few
-// connections to each.
-var peerClient = &http.Client{Timeout: peerTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+// PeerTransport carries the instances' calls and the stand-in's relays:
+// connections kept open to each instance (the relays of many schools go to
+// a few), a short dial, and an answer's headers awaited for a bounded time,
+// so that a dead instance costs seconds, not the system's TCP timeout.
+var PeerTransport = &http.Transport{
+	Proxy:                 nil,
+	DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	MaxIdleConns:          256,
+	MaxIdleConnsPerHost:   64,
+	IdleConnTimeout:       90 * time.Second,
+	ResponseHeaderTimeout: 10 * time.Second,
+	ForceAttemptHTTP2:     false,
+}
+
+// peerClient calls the other instances.
+var peerClient = &http.Client{Transport: PeerTransport, Timeout: peerTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 	return http.ErrUseLastResponse
 }}
 

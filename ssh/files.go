@@ -149,7 +149,7 @@ func NewSFTPHandlers(ctx context.Context, s *backend.Session, notify FileNotifie
 // still open (pkg/sftp's way of saying so), or the error of the channel.
 func ServeSFTP(ctx context.Context, ch io.ReadWriteCloser, s *backend.Session, notify FileNotifier) error {
 	t := newFileTree(ctx, s, notify)
-	rs := sftp.NewRequestServer(ch, t.handlers(), sftp.WithStartDirectory(depotDir), sftp.WithRSAllocator())
+	rs := sftp.NewRequestServer(ch, t.handlers(), sftp.WithStartDirectory(depotDir))
 	err := rs.Serve()
 	t.abortAll(errors.New("sftp session ended"))
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {

@@ -3,6 +3,7 @@ package ssh
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -177,7 +178,7 @@ func (s *lineScreen) draw(v tea.View) {
 		return // nothing changed
 	}
 	b.WriteString(frameEnd)
-	s.last = lines
+	s.last = slices.Clone(lines) // not the whole split of a view taller than the window
 	s.out.Write(b.Bytes()) //nolint:errcheck // a client gone ends the session elsewhere
 	if b.Cap() > 64<<10 {
 		s.buf = bytes.Buffer{} // a huge window's frame is not kept

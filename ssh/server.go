@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hebergement/console/backend"
+	"github.com/hebergement/console/backend/filelock"
 )
 
 // Config sets the server's address and its limits: those OpenSSH has by
@@ -243,11 +243,10 @@ func checkHostKey(path string) error {
 	return nil
 }
 
-// makeHostKey creates the ed25519 host key at path unless it exists. It
-// is written whole under another name, then linked to its own, which fails
-// when it exists: instances starting together on one data folder keep the
-// one key the first made, and none reads half a key (wish's own creation
-// checks, then writes in place).
+// makeHostKey creates the ed25519 host key at path unless it exists, once
+// (filelock.CreateOnce): instances starting together on one data folder
+// keep the one key the first made, and none reads half a key (wish's own
+// creation checks, then writes in place).
 func makeHostKey(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("ssh: %w", err)
@@ -263,16 +262,7 @@ func makeHostKey(path string) error {
 	if err != nil {
 		return fmt.Errorf("ssh: generate host key: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("ssh: host key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(pem.EncodeToMemory(block))
-	if err := errors.Join(werr, tmp.Chmod(0o600), tmp.Sync(), tmp.Close()); err != nil {
-		return fmt.Errorf("ssh: host key: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+	if _, err := filelock.CreateOnce(path, pem.EncodeToMemory(block)); err != nil {
 		return fmt.Errorf("ssh: host key: %w", err)
 	}
 	return nil

@@ -369,6 +369,14 @@ func (a *App) healthLines() {
 	switch {
 	case a.addrs.HTTP != "":
 		a.logger(HTTP).Info("running", "url", "http://"+a.addrs.HTTP+"/", "healthz", "http://"+a.addrs.HTTP+"/healthz")
+		if a.b.Shared() && a.cfg.Advertise == "" {
+			if host, _, err := net.SplitHostPort(a.addrs.HTTP); err == nil {
+				if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+					a.logger(HTTP).Warn("instances on other machines cannot reach this one at a loopback address: give --advertise",
+						"advertised", a.InstanceURL())
+				}
+			}
+		}
 	case a.skipped != nil:
 		a.logger(HTTP).Warn("not running: the stand-in's address is taken", "err", a.skipped)
 	}

@@ -169,6 +169,7 @@ func (h *Handler) proxyTo(addr string) (*httputil.ReverseProxy, error) {
 	}
 	key := h.cfg.Peers.PeerKey()
 	p := &httputil.ReverseProxy{
+		Transport: backend.PeerTransport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host
