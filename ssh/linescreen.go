@@ -179,7 +179,7 @@ func (s *lineScreen) draw(v tea.View) {
 	}
 	b.WriteString(frameEnd)
 	s.last = slices.Clone(lines) // not the whole split of a view taller than the window
-	s.out.Write(b.Bytes()) //nolint:errcheck // a client gone ends the session elsewhere
+	s.out.Write(b.Bytes())       //nolint:errcheck // a client gone ends the session elsewhere
 	if b.Cap() > 64<<10 {
 		s.buf = bytes.Buffer{} // a huge window's frame is not kept
 	}
