@@ -149,7 +149,12 @@ func NewSFTPHandlers(ctx context.Context, s *backend.Session, notify FileNotifie
 // still open (pkg/sftp's way of saying so), or the error of the channel.
 func ServeSFTP(ctx context.Context, ch io.ReadWriteCloser, s *backend.Session, notify FileNotifier) error {
 	t := newFileTree(ctx, s, notify)
-	rs := sftp.NewRequestServer(ch, t.handlers(), sftp.WithStartDirectory(depotDir))
+	// pkg/sftp's allocator reuses its packet pages (256 KiB each) instead of
+	// allocating every packet for the GC: a quarter more throughput on
+	// uploads (README, issue 12), for up to one page per request in flight
+	// held while the session lasts (16 MiB for 64 requests), given back at
+	// its end. Handlers never keep a packet's bytes (WriteAt copies them).
+	rs := sftp.NewRequestServer(ch, t.handlers(), sftp.WithStartDirectory(depotDir), sftp.WithRSAllocator())
 	err := rs.Serve()
 	t.abortAll(errors.New("sftp session ended"))
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
