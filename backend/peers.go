@@ -2,6 +2,9 @@ package backend
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hebergement/console/backend/seats"
@@ -19,7 +23,7 @@ import (
 // What the instances ask each other of the hosted servers they hold
 // (hostedlease.go): the live table, for a console of another instance, and
 // "Déconnecter" from it. The stand-in serves these under PeerPath, for the
-// callers that present PeerKeyHeader.
+// callers whose PeerKeyHeader bears a good signature.
 const (
 	PeerPath      = "/_instances/connexions/"
 	PeerKeyHeader = "X-Hebergement-Instances"
@@ -30,9 +34,57 @@ const (
 	peerTimeout = 3 * time.Second
 )
 
-// PeerKey is the secret the instances present to each other ("" without
-// a shared database: there are no others).
-func (b *Backend) PeerKey() string { return b.peerKey }
+// HasPeers reports whether other instances may share this one's database.
+func (b *Backend) HasPeers() bool { return b.peerKey != "" }
+
+// The instances sign their calls to each other with the key of the data
+// folder they share (PeerKeyFile), which never travels: PeerKeyHeader is
+// "UNIXSECONDS.HMAC", an HMAC-SHA256 of the method, the path, the instant
+// and the relayed client's address (PeerClientHeader). A signature is good
+// for peerSkew either side of the receiver's clock: one sniffed on the
+// provider's network can be replayed for that long only, on that request.
+const (
+	// PeerClientHeader carries, on a request relayed by another instance,
+	// the address of the client it came from.
+	PeerClientHeader = "X-Hebergement-Client"
+	peerSkew         = time.Minute
+)
+
+// SignPeerRequest signs r, whose PeerClientHeader is already set when it
+// has one.
+func (b *Backend) SignPeerRequest(r *http.Request) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	r.Header.Set(PeerKeyHeader, ts+"."+b.peerMAC(r, ts))
+}
+
+// PeerRequestValid reports whether r was signed by an instance sharing
+// this one's data folder, within peerSkew.
+func (b *Backend) PeerRequestValid(r *http.Request) bool {
+	if b.peerKey == "" {
+		return false
+	}
+	ts, mac, ok := strings.Cut(r.Header.Get(PeerKeyHeader), ".")
+	if !ok {
+		return false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	if d := time.Since(time.Unix(sec, 0)); d > peerSkew || d < -peerSkew {
+		return false
+	}
+	return hmac.Equal([]byte(mac), []byte(b.peerMAC(r, ts)))
+}
+
+func (b *Backend) peerMAC(r *http.Request, ts string) string {
+	m := hmac.New(sha256.New, []byte(b.peerKey))
+	for _, part := range []string{r.Method, r.URL.EscapedPath(), ts, r.Header.Get(PeerClientHeader)} {
+		m.Write([]byte(part)) //nolint:errcheck // a hash never fails
+		m.Write([]byte{0})    //nolint:errcheck
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
 
 // PeerHeld is the live table of the hosted server of establishment est
 // when this instance holds it (for another instance's console);
@@ -159,7 +211,7 @@ func (b *Backend) peerCall(ctx context.Context, method, addr string, est int64, 
 	if err != nil {
 		return err
 	}
-	req.Header.Set(PeerKeyHeader, b.peerKey)
+	b.SignPeerRequest(req)
 	resp, err := peerClient.Do(req)
 	if err != nil {
 		// The school's sentence: its server is moving, try again.

@@ -2,7 +2,6 @@ package standin
 
 import (
 	"context"
-	"crypto/subtle"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -19,9 +18,12 @@ import (
 // school's hosted server, and, for the other instances, that server's live
 // table and its "Déconnecter".
 type Peers interface {
-	// PeerKey is the secret the instances present to each other; "" when
-	// there are no others.
-	PeerKey() string
+	// HasPeers reports whether other instances may share the database.
+	HasPeers() bool
+	// SignPeerRequest signs a request to another instance, and
+	// PeerRequestValid checks one from another instance.
+	SignPeerRequest(r *http.Request)
+	PeerRequestValid(r *http.Request) bool
 	HostedHere(ctx context.Context, number string) (here bool, address string, err error)
 	PeerHeld(ctx context.Context, est int64) (seats.Held, error)
 	PeerRelease(ctx context.Context, est int64, id string) (backend.Connection, error)
@@ -33,9 +35,9 @@ type Peers interface {
 var _ Peers = (*backend.Backend)(nil)
 
 // clientHeader carries, on a request relayed by another instance, the
-// address of the client it came from; it is believed only beside the
-// instances' key.
-const clientHeader = "X-Hebergement-Client"
+// address of the client it came from; it is believed only with a good
+// signature, which covers it.
+const clientHeader = backend.PeerClientHeader
 
 const (
 	msgForbidden = "Accès refusé."
@@ -48,11 +50,9 @@ func (h *Handler) peerRoutes() {
 	h.mux.HandleFunc("DELETE "+backend.PeerPath+"{est}/{id}", h.peerRelease)
 }
 
-// fromPeer reports whether r carries the instances' key.
+// fromPeer reports whether r bears another instance's signature.
 func (h *Handler) fromPeer(r *http.Request) bool {
-	key := h.cfg.Peers.PeerKey()
-	got := r.Header.Get(backend.PeerKeyHeader)
-	return key != "" && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(key)) == 1
+	return r.Header.Get(backend.PeerKeyHeader) != "" && h.cfg.Peers.PeerRequestValid(r)
 }
 
 // peerEstablishment is the path's establishment of a peer request, after
@@ -167,14 +167,13 @@ func (h *Handler) proxyTo(addr string) (*httputil.ReverseProxy, error) {
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
 		return nil, &url.Error{Op: "parse", URL: addr, Err: err}
 	}
-	key := h.cfg.Peers.PeerKey()
 	p := &httputil.ReverseProxy{
 		Transport: backend.PeerTransport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host
-			pr.Out.Header.Set(backend.PeerKeyHeader, key)
 			pr.Out.Header.Set(clientHeader, clientAddr(pr.In))
+			h.cfg.Peers.SignPeerRequest(pr.Out)
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			h.log.Warn("stand-in: the instance holding this hosted server did not answer", "address", addr, "err", err)

@@ -120,7 +120,7 @@ func New(cfg Config) *Handler {
 	if c, ok := cfg.Backend.(Clients); ok && h.cfg.Clients == nil {
 		h.cfg.Clients = c
 	}
-	if p, ok := cfg.Backend.(Peers); ok && h.cfg.Peers == nil && p.PeerKey() != "" {
+	if p, ok := cfg.Backend.(Peers); ok && h.cfg.Peers == nil && p.HasPeers() {
 		h.cfg.Peers = p
 	}
 	h.routes()
