@@ -153,12 +153,7 @@ func (o *owners) claim(ctx context.Context, est int64) (bool, string, error) {
 	}
 	o.mu.Unlock()
 	if _, heldHere := o.heldUntil(est); !heldHere {
-		var l store.Lease
-		err := o.b.store.Read(ctx, func(tx store.Tx) error {
-			var err error
-			l, err = tx.Lease(hostedLeaseName(est))
-			return err
-		})
+		l, err := o.readLease(ctx, est)
 		switch {
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return false, "", err
@@ -200,6 +195,17 @@ func (o *owners) claim(ctx context.Context, est int64) (bool, string, error) {
 	return false, l.Address, nil
 }
 
+// readLease reads est's hosted lease as it stands.
+func (o *owners) readLease(ctx context.Context, est int64) (store.Lease, error) {
+	var l store.Lease
+	err := o.b.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		l, err = tx.Lease(hostedLeaseName(est))
+		return err
+	})
+	return l, err
+}
+
 // heldUntil is when this instance's lease of est expires, by its last
 // renewal, and whether it holds one.
 func (o *owners) heldUntil(est int64) (time.Time, bool) {
@@ -220,12 +226,7 @@ func (o *owners) holder(ctx context.Context, est int64) (bool, string, error) {
 		return true, "", nil
 	}
 	o.mu.Unlock()
-	var l store.Lease
-	err := o.b.store.Read(ctx, func(tx store.Tx) error {
-		var err error
-		l, err = tx.Lease(hostedLeaseName(est))
-		return err
-	})
+	l, err := o.readLease(ctx, est)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return false, "", nil

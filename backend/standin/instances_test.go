@@ -50,6 +50,30 @@ func newInstances(t *testing.T, n int) []instance {
 var client = &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
 	LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
 
+// inService creates an establishment with admin administratif seats, its
+// base and its server in service, and returns it with its password (its
+// first login done).
+func inService(t *testing.T, b *backend.Backend, name string, admin int) (backend.Establishment, string) {
+	t.Helper()
+	ctx := context.Background()
+	est, pw, err := b.CreateEstablishment(ctx, backend.NewEstablishment{Name: name, UAI: "0751234A",
+		Email: "ce.0751234a@ac-paris.fr", Phone: "06 12 34 56 78", AdminSeats: admin, TeacherSeats: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spr, err := b.Login(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spr.CreateBase(ctx, spr.DefaultCreateBase()); err != nil {
+		t.Fatal(err)
+	}
+	if err := spr.PutInService(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return est, pw
+}
+
 func post(t *testing.T, url string, body any, header http.Header) (int, map[string]any) {
 	t.Helper()
 	data, _ := json.Marshal(body)
@@ -74,21 +98,7 @@ func post(t *testing.T, url string, body any, header http.Header) (int, map[stri
 func TestHostedServerAcrossInstances(t *testing.T) {
 	in := newInstances(t, 2)
 	ctx := context.Background()
-	est, pw, err := in[0].b.CreateEstablishment(ctx, backend.NewEstablishment{Name: "Lycée Victor Hugo", UAI: "0751234A",
-		Email: "ce.0751234a@ac-paris.fr", Phone: "06 12 34 56 78", AdminSeats: 2, TeacherSeats: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spr, err := in[0].b.Login(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := spr.CreateBase(ctx, spr.DefaultCreateBase()); err != nil {
-		t.Fatal(err)
-	}
-	if err := spr.PutInService(ctx); err != nil {
-		t.Fatal(err)
-	}
+	est, pw := inService(t, in[0].b, "Lycée Victor Hugo", 2)
 	path := "/" + est.HostingNumber + "/connexions"
 	admin := map[string]string{"user": "M. DUPONT", "group": "Administration", "mode": "administratif"}
 
@@ -192,21 +202,7 @@ func TestHostedServerAcrossInstances(t *testing.T) {
 func TestSeatInvariantAcrossInstances(t *testing.T) {
 	in := newInstances(t, 3)
 	ctx := context.Background()
-	est, pw, err := in[0].b.CreateEstablishment(ctx, backend.NewEstablishment{Name: "Collège Jean Moulin", UAI: "0751235B",
-		Email: "ce.0751235b@ac-paris.fr", Phone: "06 12 34 56 78", AdminSeats: 3, TeacherSeats: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spr, err := in[0].b.Login(ctx, backend.LoginRequest{HostingNumber: est.HostingNumber, Password: pw, Invoice: est.Invoice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := spr.CreateBase(ctx, spr.DefaultCreateBase()); err != nil {
-		t.Fatal(err)
-	}
-	if err := spr.PutInService(ctx); err != nil {
-		t.Fatal(err)
-	}
+	est, _ := inService(t, in[0].b, "Collège Jean Moulin", 3)
 	const clients = 24
 	codes := make([]int, clients)
 	start := make(chan struct{})
