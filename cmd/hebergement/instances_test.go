@@ -249,30 +249,12 @@ func TestThreeInstances(t *testing.T) {
 type instance struct {
 	name     string
 	cmd      *exec.Cmd
-	out      lockedOutput
-	errs     lockedOutput
+	out      syncBuffer
+	errs     syncBuffer
 	exited   chan struct{}
 	waitErr  error
 	sshAddr  string
 	httpAddr string
-}
-
-// lockedOutput collects a process's output; safe for concurrent use.
-type lockedOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedOutput) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedOutput) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startInstance starts serve on the database dsn and the data folder dir,
@@ -419,7 +401,7 @@ func runCommand(t *testing.T, addr, user string, key gossh.Signer, command strin
 		t.Fatalf("NewSession: %v", err)
 	}
 	defer sess.Close()
-	var out lockedOutput
+	var out syncBuffer
 	sess.Stdout, sess.Stderr = &out, &out
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(command) }()
