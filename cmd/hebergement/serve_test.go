@@ -149,7 +149,8 @@ func TestServeFlags(t *testing.T) {
 	}
 	for _, flag := range []string{"--listen", "--http", "--metrics", "--log-format", "--demo", "--idle-timeout", "--login-grace",
 		"--max-auth-tries", "--max-sessions-per-key", "--conn-rate", "--conn-burst", "--max-unauthenticated",
-		"--max-unauthenticated-per-addr", "--max-enrolling", "--max-enrolling-per-addr", "--enroll-timeout", "--shutdown-grace", "--public-url"} {
+		"--max-unauthenticated-per-addr", "--max-enrolling", "--max-enrolling-per-addr", "--enroll-timeout", "--shutdown-grace", "--public-url",
+		"--advertise", "--lease", "--cell-renderer"} {
 		if !strings.Contains(out, flag+" ") {
 			t.Errorf("serve --help lacks %s", flag)
 		}
@@ -161,6 +162,16 @@ func TestServeFlags(t *testing.T) {
 		"https://x.org/\x1b[2J", "http://"} {
 		if _, err := run(t, t.TempDir(), "serve", "--public-url", bad); err == nil || !strings.Contains(err.Error(), "--public-url") {
 			t.Errorf("--public-url %q: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"javascript:alert(1)", "10.0.0.5:8080", "http://u:p@web1:8080", "http://web1:8080/?x", "http://"} {
+		if _, err := run(t, t.TempDir(), "serve", "--advertise", bad); err == nil || !strings.Contains(err.Error(), "--advertise") {
+			t.Errorf("--advertise %q: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"1s", "11m", "-3s"} {
+		if _, err := run(t, t.TempDir(), "serve", "--lease", bad); err == nil || !strings.Contains(err.Error(), "--lease") {
+			t.Errorf("--lease %s: %v", bad, err)
 		}
 	}
 	out, _ = run(t, t.TempDir(), "--help")
